@@ -1,0 +1,249 @@
+"""Command line: argument parsing, progress display and exit codes only; the work lives elsewhere."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from rich.table import Table
+
+from auditor import __version__
+from auditor.errors import AuditorError
+
+DEFAULT_DB_ENV = "AUDITOR_DB"
+
+console = Console(stderr=True, highlight=False)
+out = Console(highlight=False, soft_wrap=True)
+
+
+class RichProgress:
+    """Draws one bar per stage; silent when not on a terminal unless forced."""
+
+    def __init__(self, enabled: bool = True) -> None:
+        self.progress = Progress(
+            TextColumn("[bold]{task.description:<8}"), BarColumn(), MofNCompleteColumn(),
+            TimeElapsedColumn(), TextColumn("left"), TimeRemainingColumn(), console=console,
+            disable=not enabled,
+        )
+        self.task: Any = None
+
+    def __enter__(self) -> RichProgress:
+        self.progress.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.task is not None:
+            self.progress.update(self.task, completed=self.progress.tasks[self.task].total)
+        self.progress.stop()
+
+    def stage(self, name: str, total: int | None) -> None:
+        if self.task is not None:
+            task = self.progress.tasks[self.task]
+            self.progress.update(self.task, completed=task.total or task.completed)
+        self.task = self.progress.add_task(name, total=total)
+
+    def advance(self, n: int = 1) -> None:
+        if self.task is not None:
+            self.progress.advance(self.task, n)
+
+
+def default_db() -> str:
+    """--db default: $AUDITOR_DB, else auditor.sqlite in the current directory."""
+    return os.environ.get(DEFAULT_DB_ENV, "auditor.sqlite")
+
+
+def _add_dns_options(p: argparse.ArgumentParser) -> None:
+    group = p.add_mutually_exclusive_group()
+    group.add_argument("--no-dns", action="store_true", help="skip DNS checks (mail domains)")
+    group.add_argument("--resolver", metavar="HOST[:PORT]", help="resolver for DNS checks (default: the system's)")
+    p.add_argument("--dns-timeout", type=float, default=3.0, metavar="SECONDS",
+                   help="per-lookup DNS time limit; a timeout is 'could not check', never a finding")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """All subcommands."""
+    parser = argparse.ArgumentParser(
+        prog="auditor",
+        description="Audit domain-registration data (WHOIS / RDAP / exports) for false, incomplete and "
+                    "unverifiable ownership data, with the evidence.")
+    parser.add_argument("--version", action="version", version=f"auditor {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("audit", help="import, parse, score and report on registration records")
+    p.add_argument("inputs", nargs="+", metavar="INPUT", help="files or directories (*.json RDAP, *.txt WHOIS, *.csv)")
+    p.add_argument("--out", required=True, type=Path, metavar="DIR", help="where findings.jsonl, summary.json, report.html go")
+    p.add_argument("--db", default=None, metavar="URL", help="SQLite file or postgresql:// URL (default: $AUDITOR_DB or ./auditor.sqlite)")
+    _add_dns_options(p)
+    p.add_argument("--select", nargs="*", default=(), metavar="ID", help="only rules whose id starts with these (e.g. INC UNV002)")
+    p.add_argument("--exclude", nargs="*", default=(), metavar="ID", help="skip rules whose id starts with these")
+    p.add_argument("--profile", default=None, help="required-field profile for INC001: nis2 (default), raa, contactable")
+    p.add_argument("--quiet", action="store_true", help="no progress bars")
+
+    p = sub.add_parser("parse", help="print the normalised record of one response as JSON")
+    p.add_argument("file", type=Path)
+    p.add_argument("--tld", default=None, help="read the response as this TLD's registry writes it")
+    p.add_argument("--server", default=None, help="the WHOIS server that answered (selects its profile)")
+
+    sub.add_parser("rules", help="list the rules")
+    p = sub.add_parser("rule", help="show one rule's documentation and examples")
+    p.add_argument("rule_id", metavar="ID")
+
+    p = sub.add_parser("demo", help="run the audit on the bundled synthetic ccTLD (no network)")
+    p.add_argument("--out", type=Path, default=Path("auditor-demo"), metavar="DIR")
+    p.add_argument("--quiet", action="store_true")
+    return parser
+
+
+def cmd_audit(args: argparse.Namespace) -> int:
+    from auditor.pipeline import AuditOptions, run_audit
+
+    params: dict[str, dict[str, Any]] = {}
+    if args.profile:
+        from rules.incomplete import REQUIRED_FIELD_PROFILES
+
+        if args.profile not in REQUIRED_FIELD_PROFILES:
+            raise AuditorError(f"unknown profile {args.profile!r}; known: {', '.join(REQUIRED_FIELD_PROFILES)}")
+        params["INC001"] = {"profile": args.profile}
+    options = AuditOptions(dns=not args.no_dns, resolver=args.resolver, dns_timeout=args.dns_timeout,
+                           select=tuple(args.select), exclude=tuple(args.exclude), rule_params=params)
+    with RichProgress(enabled=not args.quiet) as progress:
+        result = run_audit(args.inputs, args.out, args.db or default_db(), options, progress)
+    print_summary(result.summary, result.out_dir)
+    return 0
+
+
+def print_summary(summary: dict[str, Any], out_dir: Path) -> None:
+    """A short human summary on stdout."""
+    table = Table(title=f"Audit {summary['run_id']}", show_header=True)
+    table.add_column("rule")
+    table.add_column("name")
+    table.add_column("category")
+    table.add_column("findings", justify="right")
+    for rule_id, info in summary["findings"]["by_rule"].items():
+        if info["findings"]:
+            table.add_row(rule_id, info["name"], info["category"], str(info["findings"]))
+    out.print(table)
+    outcomes = summary["parsing"]["outcomes"]
+    out.print(f"inputs: {summary['inputs']['files']} files, {summary['inputs']['raw_records']} responses/rows "
+              f"({summary['inputs']['raw_records_new']} new); parse outcomes: "
+              + ", ".join(f"{k} {v}" for k, v in outcomes.items()))
+    out.print(f"records audited: {summary['records_audited']}, with findings: {summary['records_with_findings']}, "
+              f"findings: {summary['findings']['total']} " + str(summary["findings"]["by_category"]))
+    out.print(f"report: {(out_dir / 'report.html').resolve()}")
+
+
+def cmd_parse(args: argparse.Namespace) -> int:
+    from auditor.importers import import_file
+    from auditor.parse import parse
+    from auditor.records import NoRegistration, RegistrationRecord
+
+    report = import_file(args.file)
+    if report.error:
+        raise AuditorError(f"{args.file}: {report.error}")
+    results = []
+    for raw in report.records:
+        if args.server:
+            raw = type(raw)(**{**{f: getattr(raw, f) for f in raw.__dataclass_fields__}, "server": args.server})
+        outcome = parse(raw, tld=args.tld)
+        if isinstance(outcome, RegistrationRecord):
+            results.append(outcome.to_dict())
+        elif isinstance(outcome, NoRegistration):
+            results.append({"status": outcome.status.value, "domain": outcome.domain, "reason": outcome.reason,
+                            "raw_sha256": outcome.raw_sha256})
+        else:
+            results.append({"status": "failed", "reason": outcome.reason, "excerpt": outcome.excerpt,
+                            "raw_sha256": outcome.raw_sha256})
+    payload: Any = results[0] if len(results) == 1 else results
+    out.print_json(json.dumps(payload, ensure_ascii=False, default=str))
+    failed = all(r.get("status") == "failed" for r in results)
+    return 1 if failed else 0
+
+
+def cmd_rules(_args: argparse.Namespace) -> int:
+    from rules import select
+
+    table = Table(show_header=True, header_style="bold")
+    for col in ("id", "name", "category", "severity", "lifecycle", "what it checks"):
+        table.add_column(col)
+    for r in select():
+        table.add_row(r.id, r.name, r.category.value, r.severity.value, r.lifecycle, r.doc.summary)
+    out.print(table)
+    return 0
+
+
+def cmd_rule(args: argparse.Namespace) -> int:
+    from rules import load_rules
+    from rules.policies import BY_ID
+
+    registry = load_rules()
+    rule = registry.get(args.rule_id.upper())
+    if rule is None:
+        by_name = {r.name: r for r in registry.values()}
+        rule = by_name.get(args.rule_id)
+    if rule is None:
+        raise AuditorError(f"no rule {args.rule_id!r}; `auditor rules` lists them")
+    out.print(f"[bold]{rule.id} {rule.name}[/bold]  ({rule.category.value}, severity {rule.severity.value}, "
+              f"{rule.lifecycle}, v{rule.version})\n")
+    out.print(rule.doc.summary + "\n", markup=False)
+    if rule.doc.body:
+        out.print(rule.doc.body + "\n", markup=False)
+    for section in ("Why it matters", "Not a finding", "Remedy"):
+        if section in rule.doc.sections:
+            out.print(f"[bold]{section}[/bold]")
+            out.print(rule.doc.sections[section] + "\n", markup=False)
+    out.print("[bold]Policy[/bold]")
+    for pid in rule.policy_ids:
+        ref = BY_ID.get(pid)
+        if ref is not None:
+            out.print(f"- {ref.id}: {ref.title} <{ref.url}>", markup=False)
+    examples = [c for c in rule.examples() if c.get("in_docs", True)]
+    if examples:
+        out.print("\n[bold]Examples[/bold]")
+        for case in examples:
+            verdict = "flagged" if case.get("out") else "not flagged"
+            out.print(f"- {case['title']} -> {verdict}", markup=False)
+            for contact in case["in"].get("contacts", []):
+                shown = {k: v for k, v in contact.items() if v and k not in ("states", "locations")}
+                out.print(f"    {json.dumps(shown, ensure_ascii=False)}", markup=False)
+            for expected in case.get("out", []):
+                out.print(f"    => {expected.get('role')}.{expected.get('field')}", markup=False)
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from auditor.demo import run_demo
+
+    with RichProgress(enabled=not args.quiet) as progress:
+        result, score = run_demo(args.out, progress)
+    print_summary(result.summary, result.out_dir)
+    out.print(f"known answers: {score['found']}/{score['expected']} planted defects found "
+              f"(recall {score['recall']:.1%}); findings on clean, redacted or privacy-proxy records: "
+              f"{score['false_positives']}")
+    return 0 if score["recall"] == 1.0 and score["false_positives"] == 0 else 1
+
+
+COMMANDS = {"audit": cmd_audit, "parse": cmd_parse, "rules": cmd_rules, "rule": cmd_rule, "demo": cmd_demo}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `auditor` console script."""
+    args = build_parser().parse_args(argv)
+    try:
+        return COMMANDS[args.command](args)
+    except AuditorError as exc:
+        console.print(f"[red]error:[/red] {exc}", markup=True, highlight=False)
+        return 2
+    except KeyboardInterrupt:
+        console.print("interrupted; everything stored so far is kept, re-run to continue")
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

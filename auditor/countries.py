@@ -1,0 +1,128 @@
+"""Country values to ISO 3166-1 alpha-2 through one alias table built once from pycountry.
+
+pycountry's fuzzy search runs at about 50 look-ups a second, so it is never used per record.
+
+>>> to_iso_country("de"), to_iso_country("Germany"), to_iso_country("United Kingdom"), to_iso_country("Narnia")
+('DE', 'DE', 'GB', None)
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from functools import lru_cache
+
+import pycountry
+
+#: Names registries publish that pycountry does not know. Keys are folded (see `_fold`).
+EXTRA_ALIASES: dict[str, str] = {
+    "uk": "GB",  # exceptionally reserved code, universally used by .uk
+    "great britain": "GB",
+    "england": "GB",
+    "scotland": "GB",
+    "wales": "GB",
+    "northern ireland": "GB",
+    "usa": "US",
+    "united states of america": "US",
+    "u s a": "US",
+    "u s": "US",
+    "america": "US",
+    "deutschland": "DE",
+    "nederland": "NL",
+    "the netherlands": "NL",
+    "holland": "NL",
+    "espana": "ES",
+    "brasil": "BR",
+    "italia": "IT",
+    "osterreich": "AT",
+    "schweiz": "CH",
+    "suisse": "CH",
+    "svizzera": "CH",
+    "belgique": "BE",
+    "belgie": "BE",
+    "sverige": "SE",
+    "norge": "NO",
+    "danmark": "DK",
+    "suomi": "FI",
+    "polska": "PL",
+    "cesko": "CZ",
+    "czech republic": "CZ",
+    "russia": "RU",
+    "south korea": "KR",
+    "korea": "KR",
+    "republic of korea": "KR",
+    "korea republic of": "KR",
+    "north korea": "KP",
+    "taiwan": "TW",
+    "hong kong": "HK",
+    "macau": "MO",
+    "vietnam": "VN",
+    "iran": "IR",
+    "syria": "SY",
+    "laos": "LA",
+    "bolivia": "BO",
+    "venezuela": "VE",
+    "tanzania": "TZ",
+    "moldova": "MD",
+    "turkey": "TR",
+    "turkiye": "TR",
+    "ivory coast": "CI",
+    "cote d ivoire": "CI",
+    "cape verde": "CV",
+    "swaziland": "SZ",
+    "macedonia": "MK",
+    "burma": "MM",
+    "palestine": "PS",
+    "vatican": "VA",
+    "brunei": "BN",
+    "micronesia": "FM",
+    "nippon": "JP",
+    "japan": "JP",
+    "china": "CN",
+    "p r china": "CN",
+    "prc": "CN",
+}
+
+
+def _fold(value: str) -> str:
+    """Case-, accent- and punctuation-insensitive key."""
+    text = unicodedata.normalize("NFKD", value)
+    text = "".join(ch for ch in text if not unicodedata.combining(ch)).casefold()
+    text = "".join(ch if ch.isalnum() else " " for ch in text)
+    return " ".join(text.split())
+
+
+@lru_cache(maxsize=1)
+def _aliases() -> dict[str, str]:
+    table: dict[str, str] = {}
+    for country in pycountry.countries:
+        code = country.alpha_2
+        for attr in ("alpha_2", "alpha_3", "name", "official_name", "common_name"):
+            value = getattr(country, attr, None)
+            if value:
+                table.setdefault(_fold(value), code)
+    for key, code in EXTRA_ALIASES.items():
+        table.setdefault(_fold(key), code)
+    return table
+
+
+@lru_cache(maxsize=1)
+def iso_codes() -> frozenset[str]:
+    """All assigned ISO 3166-1 alpha-2 codes."""
+    return frozenset(c.alpha_2 for c in pycountry.countries)
+
+
+@lru_cache(maxsize=4096)
+def to_iso_country(value: str | None) -> str | None:
+    """ISO 3166-1 alpha-2 for a code or a name, or None when the value names no country."""
+    if not value:
+        return None
+    key = _fold(value)
+    if not key:
+        return None
+    return _aliases().get(key)
+
+
+def country_name(code: str) -> str:
+    """English short name for display."""
+    country = pycountry.countries.get(alpha_2=code)
+    return country.name if country else code

@@ -1,0 +1,192 @@
+"""SQLModel tables (the stored shape of the value types) and the engine factory.
+
+SQLite is the embedded default; the same models run on PostgreSQL. Uniqueness constraints are
+what make every stage idempotent: re-importing or re-auditing adds nothing it already has.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, DateTime, LargeBinary, UniqueConstraint, event
+from sqlalchemy.engine import Engine
+from sqlalchemy.types import TypeDecorator
+from sqlmodel import Field, SQLModel, create_engine
+
+from auditor.errors import StoreError
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Stores aware datetimes as UTC and always gives them back aware (SQLite drops the zone)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _dt(nullable: bool = True) -> Any:
+    return Field(default=None, sa_column=Column(UTCDateTime(), nullable=nullable))
+
+
+def _json() -> Any:
+    return Field(default=None, sa_column=Column(JSON, nullable=True))
+
+
+class RawRecordRow(SQLModel, table=True):
+    """Exactly what arrived: bytes, where from, when, and its SHA-256."""
+
+    __tablename__ = "raw_record"
+    __table_args__ = (UniqueConstraint("source", "server", "query", "sha256", name="uq_raw_identity"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    source: str = Field(max_length=16)
+    server: str = Field(max_length=255)
+    query: str = Field(max_length=255, index=True)
+    sha256: str = Field(max_length=64, index=True)
+    status: str = Field(max_length=16)
+    fetched_at: datetime = _dt(nullable=False)
+    body: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    url: str | None = None
+    origin: str | None = None
+    charset: str | None = Field(default=None, max_length=32)
+    error: str | None = None
+
+
+class ParseResultRow(SQLModel, table=True):
+    """What one parser version made of one raw record: every raw record is accounted for here."""
+
+    __tablename__ = "parse_result"
+    __table_args__ = (UniqueConstraint("raw_sha256", "parser", name="uq_parse_result"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    raw_sha256: str = Field(max_length=64, index=True)
+    parser: str = Field(max_length=64)
+    status: str = Field(max_length=16)  # a ResponseStatus value, or "failed"
+    domain: str | None = Field(default=None, max_length=255)
+    reason: str | None = None
+    excerpt: str | None = None
+
+
+class RegistrationRow(SQLModel, table=True):
+    """One parsed registration; contacts are stored as JSON in the value type's own shape."""
+
+    __tablename__ = "registration"
+    __table_args__ = (UniqueConstraint("raw_sha256", "parser", name="uq_registration"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    raw_sha256: str = Field(max_length=64, index=True)
+    parser: str = Field(max_length=64)
+    domain: str = Field(max_length=255, index=True)
+    source: str = Field(max_length=16)
+    registrar: str | None = Field(default=None, index=True)
+    registrar_iana_id: str | None = None
+    created_at: datetime | None = _dt()
+    updated_at: datetime | None = _dt()
+    expires_at: datetime | None = _dt()
+    fetched_at: datetime | None = _dt()
+    statuses: Any = _json()
+    nameservers: Any = _json()
+    contacts: Any = _json()
+    locations: Any = _json()
+
+
+class AuditRunRow(SQLModel, table=True):
+    """One reproducible audit: configuration, rule versions, tallies (the denominators) and summary."""
+
+    __tablename__ = "audit_run"
+
+    id: str = Field(primary_key=True, max_length=32)
+    started_at: datetime = _dt(nullable=False)
+    finished_at: datetime | None = _dt()
+    tool_version: str = Field(max_length=32)
+    config_hash: str = Field(max_length=64)
+    config: Any = _json()
+    rules: Any = _json()
+    tallies: Any = _json()
+    summary: Any = _json()
+
+
+class FindingRow(SQLModel, table=True):
+    """One finding of one run; the fingerprint makes re-running the same audit add nothing."""
+
+    __tablename__ = "finding"
+    __table_args__ = (UniqueConstraint("run_id", "fingerprint", name="uq_finding"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    run_id: str = Field(max_length=32, index=True, foreign_key="audit_run.id")
+    fingerprint: str = Field(max_length=64)
+    domain: str = Field(max_length=255, index=True)
+    registrar: str | None = None
+    rule_id: str = Field(max_length=16, index=True)
+    rule_name: str = Field(max_length=80)
+    category: str = Field(max_length=16)
+    severity: str = Field(max_length=8)
+    role: str = Field(max_length=16)
+    field: str = Field(max_length=16)
+    message: str
+    evidence: Any = _json()
+    policy: Any = _json()
+    raw_sha256: str | None = Field(default=None, max_length=64)
+    related_domains: Any = _json()
+
+
+def redact_url(url: str) -> str:
+    """A database URL safe to print (password hidden)."""
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # noqa: BLE001 - only for display
+        return "<unparseable database URL>"
+
+
+def normalise_db_url(url: str) -> str:
+    """Accept a bare file path or postgresql:// and pick the installed driver."""
+    if "://" not in url:
+        return f"sqlite:///{url}"
+    if url.startswith("postgresql://") or url.startswith("postgres://"):
+        return "postgresql+psycopg://" + url.split("://", 1)[1]
+    return url
+
+
+def make_engine(url: str) -> Engine:
+    """Create the engine and the tables; a clear StoreError when the database is unreachable."""
+    url = normalise_db_url(url)
+    kwargs: dict[str, Any] = {}
+    if url.startswith("sqlite"):
+        kwargs["connect_args"] = {"timeout": 30}
+    else:
+        kwargs["pool_pre_ping"] = True
+    try:
+        engine = create_engine(url, **kwargs)
+        if url.startswith("sqlite"):
+            event.listen(engine, "connect", _sqlite_pragmas)
+        SQLModel.metadata.create_all(engine)
+    except ModuleNotFoundError as exc:
+        raise StoreError(f"database driver missing for {redact_url(url)}: {exc.name} "
+                         "(install the 'postgres' extra for PostgreSQL)") from exc
+    except Exception as exc:  # noqa: BLE001 - every driver raises its own types
+        raise StoreError(f"cannot open database {redact_url(url)}: {type(exc).__name__}: "
+                         f"{str(exc).splitlines()[0] if str(exc) else ''}") from exc
+    return engine
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cur = dbapi_connection.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.close()

@@ -1,0 +1,84 @@
+"""Domain names: A-label normalisation and public-suffix look-ups, always offline.
+
+tldextract's default extractor fetches the public suffix list over the network on first use; the
+one extractor here is built from the snapshot bundled with the package and never fetches.
+
+>>> normalise_domain("Bücher.DE.")
+'xn--bcher-kva.de'
+>>> registrable_domain("mail.google.co.uk")
+'google.co.uk'
+>>> is_reserved_example("foo@example.com".split("@")[1])
+True
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import idna
+import tldextract
+
+#: RFC 2606 / RFC 6761 names that can never belong to a real holder.
+RESERVED_TLDS = frozenset({"example", "test", "invalid", "localhost", "local"})
+RESERVED_SECOND_LEVEL = frozenset({"example.com", "example.net", "example.org"})
+
+
+@lru_cache(maxsize=1)
+def _extractor() -> tldextract.TLDExtract:
+    return tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None, include_psl_private_domains=False)
+
+
+@lru_cache(maxsize=65536)
+def normalise_domain(name: str) -> str:
+    """Lower-case A-label without a trailing dot; falls back to plain lower case for odd input."""
+    name = name.strip().strip(".").lower()
+    if not name:
+        return name
+    if name.isascii():
+        return name
+    try:
+        return idna.encode(name, uts46=True).decode("ascii")
+    except idna.IDNAError:
+        try:
+            return name.encode("idna").decode("ascii")
+        except UnicodeError:
+            return name
+
+
+def unicode_domain(name: str) -> str:
+    """U-label form for display only."""
+    try:
+        return idna.decode(name)
+    except idna.IDNAError:
+        return name
+
+
+@lru_cache(maxsize=65536)
+def registrable_domain(host: str) -> str:
+    """The registrable part (eTLD+1) of a host name, or the host itself when unknown."""
+    ext = _extractor()(host)
+    if ext.domain and ext.suffix:
+        return f"{ext.domain}.{ext.suffix}"
+    return host.lower()
+
+
+def public_suffix(host: str) -> str:
+    """The public suffix of a host (``co.uk`` for ``google.co.uk``), empty when unknown."""
+    return _extractor()(host).suffix
+
+
+def is_reserved_example(host: str) -> bool:
+    """True for RFC 2606 / 6761 reserved names (example.com, *.test, *.invalid, ...)."""
+    host = host.lower().strip(".")
+    if host.rsplit(".", 1)[-1] in RESERVED_TLDS:
+        return True
+    return any(host == d or host.endswith("." + d) for d in RESERVED_SECOND_LEVEL)
+
+
+def looks_like_domain(name: str) -> bool:
+    """Cheap syntax check for a domain name taken from a file name or a response."""
+    name = name.strip(".")
+    if "." not in name or len(name) > 253 or " " in name:
+        return False
+    labels = normalise_domain(name).split(".")
+    return all(0 < len(label) <= 63 and label.replace("-", "").isalnum() for label in labels)

@@ -1,0 +1,179 @@
+"""What a registry or registrar already holds, turned into RawRecords (bytes kept as they are).
+
+Inputs: RDAP domain responses (``*.json``, or ``*.jsonl`` with one response per line), raw port-43
+WHOIS responses (``*.txt`` and any other file), and CSV exports (``*.csv``, columns in the README).
+A directory is read recursively in name order. Every input file ends up in the summary: as raw
+records, or as an import error with its reason. Nothing is skipped silently.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from collections.abc import Iterable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from auditor.decode import decode
+from auditor.domains import looks_like_domain, normalise_domain
+from auditor.records import FetchStatus, ImportReport, RawRecord, Source
+
+#: A single response file larger than this is refused (a WHOIS answer is a few kB, RDAP tens of kB).
+MAX_RESPONSE_FILE_BYTES = 16 * 1024 * 1024
+#: CSV exports and JSON-lines files are streamed, but a row or line larger than this is refused.
+MAX_ROW_BYTES = 1024 * 1024
+
+SUFFIX_SOURCE = {".json": Source.RDAP, ".jsonl": Source.RDAP, ".csv": Source.CSV}
+
+_DOMAIN_LINE = re.compile(r"^\s*(?:domain(?: name)?|domainname|\[domain name\])\s*[:.\]]*\s*(\S+)", re.I | re.M)
+_SERVER_BANNER = re.compile(r"^\s*\[(?:querying\s+)?(whois\.[a-z0-9.-]+)\]\s*$", re.I | re.M)
+
+
+def discover(paths: Iterable[str | Path]) -> tuple[list[Path], list[ImportReport]]:
+    """Expand directories; paths that do not exist become import errors, not exceptions."""
+    files: list[Path] = []
+    missing: list[ImportReport] = []
+    for item in paths:
+        path = Path(item)
+        if path.is_dir():
+            files.extend(
+                p for p in sorted(path.rglob("*"))
+                if p.is_file() and not any(part.startswith(".") for part in p.relative_to(path).parts)
+                and not p.name.endswith((".expected.json", ".expected"))
+            )
+        elif path.is_file():
+            files.append(path)
+        else:
+            missing.append(ImportReport(str(path), error="no such file or directory"))
+    return files, missing
+
+
+def _mtime(path: Path) -> datetime:
+    return datetime.fromtimestamp(path.stat().st_mtime, UTC)
+
+
+def import_file(path: Path) -> ImportReport:
+    """Read one input file into raw records; never raises for bad content."""
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        return ImportReport(str(path), error=f"cannot read: {exc.strerror}")
+    suffix = path.suffix.lower()
+    try:
+        if suffix == ".csv":
+            return ImportReport(str(path), records=tuple(_csv_records(path)))
+        if suffix == ".jsonl":
+            return ImportReport(str(path), records=tuple(_jsonl_records(path)))
+        if size > MAX_RESPONSE_FILE_BYTES:
+            return ImportReport(str(path), error=f"file too large for one response ({size} bytes > {MAX_RESPONSE_FILE_BYTES})")
+        body = path.read_bytes()
+    except OSError as exc:
+        return ImportReport(str(path), error=f"cannot read: {exc.strerror or exc}")
+    except (csv.Error, UnicodeDecodeError, ValueError) as exc:
+        return ImportReport(str(path), error=f"unreadable {suffix or 'file'}: {exc}")
+    if suffix == ".json":
+        return ImportReport(str(path), records=(rdap_record(body, path, _mtime(path)),))
+    return ImportReport(str(path), records=(whois_record(body, path, _mtime(path)),))
+
+
+def rdap_record(body: bytes, path: Path, fetched_at: datetime) -> RawRecord:
+    """An RDAP response file; query and server taken from the JSON when it parses, else the file name."""
+    query, server, url = _stem_domain(path), "file", None
+    try:
+        data = json.loads(body.decode("utf-8-sig")) if len(body) < MAX_RESPONSE_FILE_BYTES else None
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
+        data = None
+    if isinstance(data, dict):
+        ldh = data.get("ldhName") or data.get("unicodeName")
+        if isinstance(ldh, str) and looks_like_domain(ldh):
+            query = normalise_domain(ldh)
+        for link in data.get("links") or []:
+            if isinstance(link, dict) and link.get("rel") == "self" and isinstance(link.get("href"), str):
+                url = link["href"]
+                server = urlsplit(url).hostname or server
+                break
+    status = FetchStatus.OK
+    if isinstance(data, dict) and data.get("errorCode") == 404:
+        status = FetchStatus.NOT_FOUND
+    return RawRecord(Source.RDAP, server, query, body, fetched_at, status=status, url=url, origin=str(path))
+
+
+def whois_record(body: bytes, path: Path, fetched_at: datetime) -> RawRecord:
+    """A port-43 response file; the domain from the response, else the file name."""
+    head = body[:65536].decode("latin-1")
+    query = ""
+    m = _DOMAIN_LINE.search(head)
+    if m and looks_like_domain(m.group(1)):
+        query = normalise_domain(m.group(1))
+    if not query:
+        query = _stem_domain(path)
+    server = "file"
+    banner = _SERVER_BANNER.search(head[:2000])
+    if banner:
+        server = banner.group(1).lower()
+    return RawRecord(Source.WHOIS, server, query, body, fetched_at, origin=str(path))
+
+
+def _stem_domain(path: Path) -> str:
+    name = path.name
+    for suffix in (".json", ".jsonl", ".txt", ".whois", ".rdap"):
+        if name.lower().endswith(suffix):
+            name = name[: -len(suffix)]
+    name = name.split("_", 1)[-1] if "_" in name and not looks_like_domain(name) else name
+    return normalise_domain(name) if looks_like_domain(name) else ""
+
+
+def _csv_records(path: Path) -> Iterator[RawRecord]:
+    """One raw record per row: the header line and that row, re-serialised as a two-line CSV."""
+    fetched_at = _mtime(path)
+    with path.open("rb") as raw_handle:
+        sample_bytes = raw_handle.read(1 << 20)
+    try:
+        sample_bytes[:-4].decode("utf-8")
+        encoding = "utf-8-sig"
+    except UnicodeDecodeError:
+        encoding = decode(sample_bytes).encoding  # a legacy export (Windows-1252, ...)
+    with path.open("r", encoding=encoding, newline="") as handle:
+        sample = handle.read(8192)
+        handle.seek(0)
+        try:
+            dialect: type[csv.Dialect] | csv.Dialect = csv.Sniffer().sniff(sample, delimiters=",;\t|")
+        except csv.Error:
+            dialect = csv.excel
+        reader = csv.reader(handle, dialect)
+        header = next(reader, None)
+        if not header:
+            raise ValueError("empty CSV (no header row)")
+        if not any(h.strip().lower().replace(" ", "_") in ("domain", "domain_name") for h in header):
+            raise ValueError("CSV has no 'domain' column; see the README for the expected columns")
+        domain_col = next(i for i, h in enumerate(header) if h.strip().lower().replace(" ", "_") in ("domain", "domain_name"))
+        for row_no, row in enumerate(reader, start=2):
+            if not any(cell.strip() for cell in row):
+                continue
+            buf = io.StringIO()
+            writer = csv.writer(buf, lineterminator="\n")
+            writer.writerow(header)
+            writer.writerow(row)
+            body = buf.getvalue().encode("utf-8")
+            if len(body) > MAX_ROW_BYTES:
+                raise ValueError(f"row {row_no} larger than {MAX_ROW_BYTES} bytes")
+            domain = row[domain_col].strip() if domain_col < len(row) else ""
+            query = normalise_domain(domain) if looks_like_domain(domain) else domain[:255]
+            yield RawRecord(Source.CSV, f"csv:{path.name}"[:255], query, body, fetched_at,
+                            origin=f"{path}:row {row_no}")
+
+
+def _jsonl_records(path: Path) -> Iterator[RawRecord]:
+    fetched_at = _mtime(path)
+    with path.open("rb") as handle:
+        for line_no, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
+            if len(line) > MAX_ROW_BYTES:
+                raise ValueError(f"line {line_no} larger than {MAX_ROW_BYTES} bytes")
+            record = rdap_record(line.strip(), path, fetched_at)
+            yield RawRecord(record.source, record.server, record.query, record.body, fetched_at,
+                            status=record.status, url=record.url, origin=f"{path}:line {line_no}")

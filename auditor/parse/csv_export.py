@@ -1,0 +1,169 @@
+"""One row of a registry's or registrar's CSV export to a RegistrationRecord.
+
+The columns are documented in the README ("CSV export columns"). Headers are matched
+case- and punctuation-insensitively, so ``Registrant Email``, ``registrant_email`` and
+``REGISTRANT-EMAIL`` are the same column. An empty cell is *missing*; a redaction marker, or
+the field's name listed in ``<role>_redacted``, makes it *redacted*.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from auditor.countries import to_iso_country
+from auditor.domains import looks_like_domain, normalise_domain
+from auditor.parse.dates import parse_date
+from auditor.parse.labels import fold_label
+from auditor.parse.markers import is_redaction_marker, privacy_service_of
+from auditor.records import (
+    CONTACT_FIELDS,
+    Contact,
+    ParseFailure,
+    ParseOutcome,
+    RawRecord,
+    RegistrationRecord,
+    ResponseStatus,
+    Role,
+    Source,
+)
+
+PARSER_VERSION = "csv-export@1"
+
+#: Column prefixes per role (folded).
+ROLE_PREFIXES: dict[str, Role] = {
+    "registrant": Role.REGISTRANT, "holder": Role.REGISTRANT, "owner": Role.REGISTRANT,
+    "admin": Role.ADMINISTRATIVE, "administrative": Role.ADMINISTRATIVE,
+    "tech": Role.TECHNICAL, "technical": Role.TECHNICAL,
+    "billing": Role.BILLING,
+}
+#: Field suffixes (folded) -> contact field.
+FIELD_SUFFIXES: dict[str, str] = {
+    "name": "name", "organization": "organization", "organisation": "organization", "org": "organization",
+    "email": "email", "e mail": "email", "phone": "phone", "telephone": "phone", "fax": "fax",
+    "street": "street", "address": "street", "street1": "street", "street2": "street", "street3": "street",
+    "city": "city", "region": "region", "state": "region", "province": "region", "postcode": "postcode",
+    "postal code": "postcode", "zip": "postcode", "country": "country", "country code": "country",
+    "identifier": "identifier", "company number": "identifier", "vat": "identifier", "handle": "handle",
+    "id": "handle", "kind": "kind", "type": "kind", "redacted": "redacted",
+}
+RECORD_COLUMNS: dict[str, str] = {
+    "domain": "domain", "domain name": "domain", "registrar": "registrar", "registrar name": "registrar",
+    "registrar iana id": "registrar_iana_id", "created": "created_at", "created at": "created_at",
+    "creation date": "created_at", "registered": "created_at", "updated": "updated_at",
+    "updated at": "updated_at", "expires": "expires_at", "expires at": "expires_at",
+    "expiry date": "expires_at", "expiration date": "expires_at", "status": "statuses",
+    "statuses": "statuses", "nameservers": "nameservers", "name servers": "nameservers",
+}
+
+
+def classify_column(header: str) -> tuple[str, str] | None:
+    """("record", field) or (role, field) for a CSV header; None when the column is unknown."""
+    key = fold_label(header)
+    if key in RECORD_COLUMNS:
+        return ("record", RECORD_COLUMNS[key])
+    for prefix, role in ROLE_PREFIXES.items():
+        if key.startswith(prefix + " "):
+            rest = key[len(prefix) + 1 :]
+            if rest in FIELD_SUFFIXES:
+                return (role.value, FIELD_SUFFIXES[rest])
+    return None
+
+
+def _split(value: str) -> list[str]:
+    return [p.strip() for p in value.replace("\n", ";").replace(",", ";").replace(" ", ";").split(";") if p.strip()]
+
+
+def parse_csv_row(raw: RawRecord) -> ParseOutcome:
+    """Parse a raw CSV record (its header line plus one row)."""
+    try:
+        text = raw.body.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        return ParseFailure(raw.sha256, PARSER_VERSION, f"CSV row is not UTF-8: {exc.reason}")
+    rows = list(csv.reader(io.StringIO(text)))
+    if len(rows) < 2:
+        return ParseFailure(raw.sha256, PARSER_VERSION, "CSV record without header and row")
+    header, row = rows[0], rows[1]
+    row_no = (raw.origin or "").rsplit("row ", 1)[-1] if raw.origin and "row " in raw.origin else "?"
+    record: dict[str, tuple[str, str]] = {}
+    contacts: dict[str, dict[str, list[tuple[str, str]]]] = {}
+    for col, value in zip(header, row, strict=False):
+        target = classify_column(col)
+        value = value.strip()
+        if target is None or not value:
+            continue  # an empty cell is a missing value; a role with no values at all is an absent contact
+        where = f"row {row_no}, column {col}"
+        role, field = target
+        if role == "record":
+            record.setdefault(field, (value, where))
+        else:
+            contacts.setdefault(role, {}).setdefault(field, []).append((value, where))
+    domain_value = record.get("domain", ("", ""))[0]
+    if not looks_like_domain(domain_value):
+        return ParseFailure(raw.sha256, PARSER_VERSION, f"row {row_no}: no valid domain in the 'domain' column",
+                            excerpt=domain_value[:80])
+    out_contacts = []
+    for role in Role:
+        fields = contacts.get(role.value)
+        if fields is None:
+            continue
+        out_contacts.append(_contact(role, fields))
+    locations = {k: v[1] for k, v in record.items() if k in ("registrar", "created_at", "updated_at", "expires_at")}
+    return RegistrationRecord(
+        domain=normalise_domain(domain_value),
+        status=ResponseStatus.REGISTERED,
+        registrar=record.get("registrar", (None,))[0],
+        registrar_iana_id=record.get("registrar_iana_id", (None,))[0],
+        created_at=parse_date(record.get("created_at", ("",))[0]),
+        updated_at=parse_date(record.get("updated_at", ("",))[0]),
+        expires_at=parse_date(record.get("expires_at", ("",))[0]),
+        statuses=tuple(_split(record.get("statuses", ("",))[0])),
+        nameservers=tuple(normalise_domain(n) for n in _split(record.get("nameservers", ("",))[0])),
+        contacts=tuple(out_contacts),
+        raw_sha256=raw.sha256,
+        parser=PARSER_VERSION,
+        source=Source.CSV,
+        locations=tuple(sorted(locations.items())),
+    )
+
+
+def _contact(role: Role, fields: dict[str, list[tuple[str, str]]]) -> Contact:
+    values: dict[str, str] = {}
+    locations: dict[str, str] = {}
+    redacted: set[str] = set()
+    street: list[str] = []
+    for field, items in fields.items():
+        for value, where in items:
+            if field == "redacted":
+                redacted.update(f for f in _split(value) if f in CONTACT_FIELDS)
+                continue
+            locations.setdefault(field, where)
+            if is_redaction_marker(value):
+                redacted.add(field)
+            elif field == "street":
+                street.extend(line.strip() for line in value.replace("|", "\n").splitlines() if line.strip())
+            else:
+                values.setdefault(field, value)
+    country_value = values.get("country")
+    country = to_iso_country(country_value) if country_value else None
+    email = values.get("email")
+    return Contact(
+        role=role,
+        handle=values.get("handle"),
+        name=values.get("name"),
+        organization=values.get("organization"),
+        email=email.lower() if email else None,
+        phone=values.get("phone"),
+        fax=values.get("fax"),
+        street=tuple(street),
+        city=values.get("city"),
+        region=values.get("region"),
+        postcode=values.get("postcode"),
+        country=country or country_value,
+        country_published=country_value if country_value and country_value != country else None,
+        identifier=values.get("identifier"),
+        kind=values.get("kind"),
+        redacted=frozenset(f for f in redacted if not values.get(f) and not (f == "street" and street)),
+        privacy_service=privacy_service_of([values.get("name"), values.get("organization"), email]),
+        locations=tuple(sorted(locations.items())),
+    )

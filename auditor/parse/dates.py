@@ -1,0 +1,133 @@
+"""Registry date strings to timezone-aware UTC datetimes, without dateutil (it dominated python-whois' time).
+
+Formats are tried from a fixed list; results are cached on the distinct string. A value with no
+zone is read in the registry's zone when the caller knows it (JST for .jp), otherwise UTC.
+
+>>> parse_date("2004-04-27T00:00:00Z").isoformat()
+'2004-04-27T00:00:00+00:00'
+>>> parse_date("27-Apr-2004").isoformat()
+'2004-04-27T00:00:00+00:00'
+>>> parse_date("2005/05/30 (JST)").isoformat()
+'2005-05-29T15:00:00+00:00'
+>>> parse_date("2019. 05. 14.").date().isoformat()
+'2019-05-14'
+>>> parse_date("not a date") is None
+True
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta, timezone
+from functools import lru_cache
+
+#: Zone abbreviations seen in WHOIS output, as UTC offsets in hours.
+ZONE_OFFSETS: dict[str, float] = {
+    "UTC": 0, "GMT": 0, "Z": 0, "UT": 0, "WET": 0, "BST": 1, "CET": 1, "MET": 1, "CEST": 2,
+    "MEST": 2, "EET": 2, "EEST": 3, "MSK": 3, "IST": 5.5, "ICT": 7, "WIB": 7, "CST": -6, "CDT": -5,
+    "EST": -5, "EDT": -4, "MST": -7, "MDT": -6, "PST": -8, "PDT": -7, "JST": 9, "KST": 9,
+    "HKT": 8, "SGT": 8, "AWST": 8, "AEST": 10, "AEDT": 11, "NZST": 12, "NZDT": 13, "BRT": -3,
+    "ART": -3, "CLT": -4, "TRT": 3,
+}
+
+_FORMATS = (
+    "%Y-%m-%d %H:%M:%S",
+    "%Y-%m-%d %H:%M",
+    "%Y-%m-%d",
+    "%Y.%m.%d %H:%M:%S",
+    "%Y.%m.%d",
+    "%Y/%m/%d %H:%M:%S",
+    "%Y/%m/%d %H:%M",
+    "%Y/%m/%d",
+    "%Y%m%d",
+    "%Y%m%d%H%M%S",
+    "%d-%b-%Y %H:%M:%S",
+    "%d-%b-%Y",
+    "%d-%B-%Y",
+    "%d.%m.%Y %H:%M:%S",
+    "%d.%m.%Y %H:%M",
+    "%d.%m.%Y",
+    "%d/%m/%Y %H:%M:%S",
+    "%d/%m/%Y",
+    "%d-%m-%Y %H:%M:%S",
+    "%d-%m-%Y",
+    "%d %b %Y %H:%M:%S",
+    "%d %b %Y",
+    "%d %B %Y",
+    "%b %d %Y",
+    "%B %d %Y",
+    "%a %b %d %H:%M:%S %Y",
+    "%a %b %d %Y",
+    "%A %d %B %Y",
+    "%d-%b-%y",
+    "%Y-%b-%d",
+)
+
+_ZONE_TOKEN = re.compile(r"\b([A-Z]{1,5})\b")
+_UTC_OFFSET = re.compile(r"\(?(?:UTC|GMT)\s*([+-])(\d{1,2})(?::?(\d{2}))?\)?")
+_NUMERIC_ZONE = re.compile(r"\s*(?:UTC|GMT)?\s*([+-])(\d{1,2}):?(\d{2})?\s*$")
+_KOREAN = re.compile(r"^(\d{4})\.\s*(\d{1,2})\.\s*(\d{1,2})\.?$")
+_ORDINAL = re.compile(r"(\d)(st|nd|rd|th)\b")
+
+
+def _aware(value: datetime, default_offset: float) -> datetime:
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=timezone(timedelta(hours=default_offset)))
+    return value.astimezone(UTC)
+
+
+@lru_cache(maxsize=65536)
+def parse_date(text: str | None, default_offset: float = 0.0) -> datetime | None:
+    """Parse a registry date; None when the text is not a date we recognise."""
+    if not text:
+        return None
+    value = text.strip().rstrip(".").strip()
+    if not value or len(value) > 64:
+        return None
+    # ISO 8601 first: the common case in ICANN-style and RDAP output.
+    iso = value.replace("Z", "+00:00") if value.endswith("Z") else value
+    try:
+        return _aware(datetime.fromisoformat(iso), default_offset)
+    except ValueError:
+        pass
+    offset = default_offset
+    m = _UTC_OFFSET.search(value)
+    if m:
+        sign = 1 if m.group(1) == "+" else -1
+        offset = sign * (int(m.group(2)) + int(m.group(3) or 0) / 60)
+        value = (value[: m.start()] + " " + value[m.end() :]).strip()
+    else:
+        m = _NUMERIC_ZONE.search(value)
+        if m and re.search(r"\d{1,2}:\d{2}", value[: m.start()]):
+            sign = 1 if m.group(1) == "+" else -1
+            offset = sign * (int(m.group(2)) + int(m.group(3) or 0) / 60)
+            value = value[: m.start()].strip()
+        else:
+            for token in _ZONE_TOKEN.findall(value):
+                if token in ZONE_OFFSETS:
+                    offset = ZONE_OFFSETS[token]
+                    value = re.sub(r"\(?\b" + token + r"\b\)?", " ", value).strip()
+                    break
+    m = _KOREAN.match(value)
+    if m:
+        try:
+            return _aware(datetime(int(m.group(1)), int(m.group(2)), int(m.group(3))), offset)
+        except ValueError:
+            return None
+    value = _ORDINAL.sub(r"\1", value.replace(",", " "))
+    value = " ".join(value.split())
+    value = value.replace("T", " ") if re.match(r"^\d{4}-\d{2}-\d{2}T", value) else value
+    for fmt in _FORMATS:
+        try:
+            parsed = datetime.strptime(value, fmt)
+        except ValueError:
+            continue
+        return _aware(parsed, offset)
+    # ISO with an odd zone or fractional seconds the list above does not cover
+    m = re.match(r"^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})", value)
+    if m:
+        try:
+            return _aware(datetime(*map(int, m.groups())), offset)  # type: ignore[arg-type]
+        except ValueError:
+            return None
+    return None

@@ -1,0 +1,102 @@
+"""Redaction markers and privacy/proxy services: telling "hidden on purpose" apart from "absent".
+
+A value that says it was withheld ("REDACTED FOR PRIVACY", "Not Disclosed", a web-form link in
+place of an email) makes the field *redacted*, never missing and never a placeholder. A contact
+whose data belongs to a privacy/proxy service is recognised as such, so rules about the holder's
+own data do not fire on the service's.
+
+>>> is_redaction_marker("REDACTED FOR PRIVACY"), is_redaction_marker("Jane Doe")
+(True, False)
+>>> is_redaction_marker("Please query the RDDS service of the Registrar of Record")
+True
+>>> privacy_service_of(["Domains By Proxy, LLC", "DomainsByProxy.com"])
+'Domains By Proxy'
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+#: Whole-value or leading phrases registries and registrars put in place of withheld data.
+REDACTION_PATTERNS: tuple[str, ...] = (
+    r"redacted(?: for privacy(?: purposes)?)?",
+    r"redacted\s*\|.*",  # KENIC "Redacted | Registry Policy"
+    r"gdpr[\s_-]*(?:masked|redacted|protected)",
+    r"(?:data|information) (?:is )?(?:protected|withheld|redacted|hidden|not disclosed).*",
+    r"data protected.*",
+    r"not disclosed.*",
+    r"not[\s_-]*disclosed!?.*",
+    r"non[\s-]*public(?: data)?",
+    r"withheld(?: for privacy)?.*",
+    r"hidden(?: upon user request| by request| for privacy)?.*",
+    r"private(?: person| individual)?",
+    r"privacy(?: protected| protection| restricted)?",
+    r"statutory masking enabled",
+    r"personal data.*(?:not|cannot|can not).*(?:publish|disclos|display).*",
+    r"(?:please )?(?:query|contact|ask|see|visit|use) (?:the )?(?:rdds|registrar|web ?form|whois web|"
+    r"our web|www\.|https?://).*",
+    r"select (?:the )?contact domain holder link.*",
+    r"https?://\S*(?:contact|whois|privacy|form|email|redact)\S*",
+    r"(?:entity|holder|registrant) is (?:a )?private person",
+    r"not (?:published|shown|available|displayed)(?: .*)?",
+    r"masked",
+    r"confidential",
+    r"\*{3,}",
+    r"(?:see|refer to) (?:the )?registrar.*",
+)
+_REDACTION_RE = re.compile(r"^\s*(?:" + "|".join(REDACTION_PATTERNS) + r")\s*\.?\s*$", re.IGNORECASE)
+
+#: Known privacy/proxy services: canonical name -> patterns found in name, organisation or email.
+PRIVACY_SERVICES: dict[str, tuple[str, ...]] = {
+    "Domains By Proxy": (r"domains ?by ?proxy",),
+    "WhoisGuard": (r"whois ?guard",),
+    "Contact Privacy": (r"contact privacy inc", r"contactprivacy\.com"),
+    "Withheld for Privacy": (r"withheld for privacy ehf", r"withheldforprivacy\.com"),
+    "PrivacyGuardian.org": (r"privacy ?guardian",),
+    "Perfect Privacy": (r"perfect privacy,? llc",),
+    "Whois Privacy Protection Service": (r"whois privacy protection service", r"whoisprivacyprotect\.com"),
+    "Domain Protection Services": (r"domain protection services",),
+    "Privacy Protect": (r"privacy ?protect(?:,? llc|\.org)",),
+    "Super Privacy Service": (r"super privacy service",),
+    "Identity Protection Service": (r"identity protection service", r"identity-protect\.org"),
+    "Whois Privacy Corp": (r"whois privacy corp", r"whoisprivacycorp\.com"),
+    "Private by Design": (r"private by design",),
+    "Anonymize": (r"anonymi[sz]e,? inc", r"anonymize\.com"),
+    "Proxy Protection": (r"proxy protection llc",),
+    "Domain Privacy Service FBO Registrant": (r"domain privacy service fbo",),
+    "MyPrivacy": (r"myprivacy\.net",),
+    "WhoisSecure": (r"whois ?secure",),
+    "Whois Agent": (r"whois agent",),
+    "Data Protected Limited": (r"data protected limited",),
+    "Redacted for Privacy (proxy)": (r"redacted for privacy purposes",),
+}
+_SERVICE_RES = {name: re.compile("|".join(pats), re.IGNORECASE) for name, pats in PRIVACY_SERVICES.items()}
+
+#: Generic wording of unnamed privacy/proxy services (organisation or name field).
+_GENERIC_PROXY_RE = re.compile(
+    r"\b(?:privacy (?:service|protection|proxy)|proxy service|whois (?:privacy|protection|proxy)|"
+    r"private registration|registration private|domain privacy|privacy\.(?:com|net|org))\b",
+    re.IGNORECASE,
+)
+
+
+def is_redaction_marker(value: str | None) -> bool:
+    """True when the value says the real data is withheld."""
+    if not value:
+        return False
+    if len(value) > 300:
+        return False
+    return bool(_REDACTION_RE.match(value))
+
+
+def privacy_service_of(values: Iterable[str | None]) -> str | None:
+    """The privacy/proxy service named in a contact's name, organisation or email, if any."""
+    present = [v for v in values if v]
+    for name, pattern in _SERVICE_RES.items():
+        if any(pattern.search(v) for v in present):
+            return name
+    for v in present:
+        if _GENERIC_PROXY_RE.search(v):
+            return "unnamed privacy/proxy service"
+    return None

@@ -1,0 +1,392 @@
+"""RDAP domain responses (RFC 9083) to a RegistrationRecord: jCard contacts, events, RFC 9537 redactions.
+
+A field is *redacted* when an RFC 9537 ``redacted`` member points at it (by JSONPath or by its
+registered name), when its value is a redaction marker, or when the jCard property is present
+with an empty value (the "Empty Value" method). Each field keeps the JSONPath it was read from.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from auditor.countries import to_iso_country
+from auditor.domains import normalise_domain
+from auditor.parse.dates import parse_date
+from auditor.parse.markers import is_redaction_marker, privacy_service_of
+from auditor.records import (
+    CONTACT_FIELDS,
+    Contact,
+    NoRegistration,
+    ParseFailure,
+    ParseOutcome,
+    RawRecord,
+    RegistrationRecord,
+    ResponseStatus,
+    Role,
+    Source,
+)
+
+PARSER_VERSION = "rdap@1"
+
+#: JSON larger than this is refused before parsing (a JSON bomb is not a registration).
+MAX_RDAP_BYTES = 8_000_000
+_MAX_DEPTH = 64
+
+_ROLES = {"registrant": Role.REGISTRANT, "administrative": Role.ADMINISTRATIVE,
+          "technical": Role.TECHNICAL, "billing": Role.BILLING}
+_EVENTS = {"registration": "created_at", "last changed": "updated_at", "expiration": "expires_at"}
+
+#: RFC 9537 / ICANN response-profile redaction names -> (role, field)
+_REDACTED_NAME = re.compile(
+    r"^(?P<role>registrant|admin(?:istrative)?|tech(?:nical)?|billing)\s+"
+    r"(?P<field>name|organi[sz]ation|street|city|state/?province|province|postal code|postcode|country|"
+    r"phone|phone ext|fax|fax ext|email|e-mail)$",
+    re.IGNORECASE,
+)
+_WHOLE_CONTACT = re.compile(r"^(?P<role>registrant|admin(?:istrative)?|tech(?:nical)?|billing)(?: contact)?$",
+                            re.IGNORECASE)
+_ROLE_WORD = {"registrant": "registrant", "admin": "administrative", "administrative": "administrative",
+              "tech": "technical", "technical": "technical", "billing": "billing"}
+_FIELD_WORD = {"name": "name", "organization": "organization", "organisation": "organization",
+               "street": "street", "city": "city", "state/province": "region", "stateprovince": "region",
+               "province": "region", "postal code": "postcode", "postcode": "postcode", "country": "country",
+               "phone": "phone", "phone ext": "phone", "fax": "fax", "fax ext": "fax", "email": "email",
+               "e-mail": "email"}
+_VCARD_FIELD = {"fn": "name", "org": "organization", "email": "email", "tel": "phone", "adr": "street",
+                "contact-uri": "email"}
+
+
+class _JsonTooDeepError(ValueError):
+    pass
+
+
+def _check_depth(obj: Any, depth: int = 0) -> None:
+    if depth > _MAX_DEPTH:
+        raise _JsonTooDeepError(f"JSON nested deeper than {_MAX_DEPTH} levels")
+    if isinstance(obj, dict):
+        for v in obj.values():
+            _check_depth(v, depth + 1)
+    elif isinstance(obj, list):
+        for v in obj:
+            _check_depth(v, depth + 1)
+
+
+def load_json(raw: RawRecord) -> Any | ParseFailure:
+    """Decode and parse the JSON body, or a ParseFailure saying exactly what is wrong."""
+    body = raw.body
+    if not body.strip():
+        return ParseFailure(raw.sha256, PARSER_VERSION, "empty response")
+    if len(body) > MAX_RDAP_BYTES:
+        return ParseFailure(raw.sha256, PARSER_VERSION, f"response too large ({len(body)} bytes > {MAX_RDAP_BYTES})")
+    try:
+        text = body.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        return ParseFailure(raw.sha256, PARSER_VERSION, f"not UTF-8 (RFC 8259 requires it): {exc.reason} at byte {exc.start}",
+                            excerpt=repr(body[max(0, exc.start - 20) : exc.start + 20]))
+    try:
+        data = json.loads(text)
+        _check_depth(data)
+    except json.JSONDecodeError as exc:
+        return ParseFailure(raw.sha256, PARSER_VERSION, f"not JSON: {exc.msg} at line {exc.lineno} column {exc.colno}",
+                            excerpt=text[max(0, exc.pos - 40) : exc.pos + 40])
+    except (_JsonTooDeepError, RecursionError) as exc:
+        return ParseFailure(raw.sha256, PARSER_VERSION, str(exc) or "JSON nested too deeply")
+    return data
+
+
+def _walk_entities(entities: Any, path: str) -> Iterator[tuple[dict[str, Any], str]]:
+    """Entities and their nested entities (registrar's abuse contact, etc.), with JSONPaths."""
+    if not isinstance(entities, list):
+        return
+    for i, ent in enumerate(entities):
+        if not isinstance(ent, dict):
+            continue
+        here = f"{path}[{i}]"
+        yield ent, here
+        yield from _walk_entities(ent.get("entities"), here + ".entities")
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, str):
+        return value.strip()
+    if isinstance(value, list):
+        return " ".join(_text(v) for v in value if _text(v)).strip()
+    if value is None:
+        return ""
+    return str(value).strip()
+
+
+def _tel_value(value: Any) -> str:
+    text = _text(value)
+    return text[4:] if text.lower().startswith("tel:") else text
+
+
+class _VCard:
+    """The jCard properties of one entity, with the JSONPath of each."""
+
+    def __init__(self, entity: dict[str, Any], path: str) -> None:
+        self.props: list[tuple[str, dict[str, Any], str, Any, str]] = []
+        arr = entity.get("vcardArray")
+        if isinstance(arr, list) and len(arr) >= 2 and isinstance(arr[1], list):
+            for j, prop in enumerate(arr[1]):
+                if isinstance(prop, list) and len(prop) >= 4 and isinstance(prop[0], str):
+                    params = prop[1] if isinstance(prop[1], dict) else {}
+                    value = prop[3] if len(prop) == 4 else prop[3:]
+                    self.props.append((prop[0].lower(), params, _text(prop[2]), value, f"{path}.vcardArray[1][{j}]"))
+
+    def get(self, name: str) -> list[tuple[dict[str, Any], Any, str]]:
+        return [(p, v, where) for n, p, _t, v, where in self.props if n == name]
+
+
+def _types(params: dict[str, Any]) -> set[str]:
+    t = params.get("type")
+    if isinstance(t, str):
+        return {t.lower()}
+    if isinstance(t, list):
+        return {str(x).lower() for x in t}
+    return set()
+
+
+def _contact_from_entity(role: Role, entity: dict[str, Any], path: str, redactions: dict[tuple[str, str], str],
+                         redaction_signalled: bool) -> Contact:
+    vcard = _VCard(entity, path)
+    values: dict[str, str] = {}
+    street: list[str] = []
+    locations: dict[str, str] = {}
+    redacted: set[str] = set()
+
+    def put(field: str, value: str, where: str) -> None:
+        if field in values or (field == "street" and street):
+            return
+        locations.setdefault(field, where)
+        if is_redaction_marker(value) or (not value and redaction_signalled):
+            redacted.add(field)  # a marker in the value, or RFC 9537's "Empty Value" method
+            return
+        if not value:
+            return  # an empty property from a server that says nothing about redaction: missing
+        values[field] = value
+
+    for _params, value, where in vcard.get("fn"):
+        put("name", _text(value), where)
+    for _params, value, where in vcard.get("org"):
+        put("organization", _text(value), where)
+    for _params, value, where in vcard.get("email"):
+        put("email", _text(value), where)
+    for params, value, where in vcard.get("tel"):
+        kinds = _types(params)
+        put("fax" if "fax" in kinds else "phone", _tel_value(value), where)
+    for _params, _value, where in vcard.get("contact-uri"):
+        if "email" not in values:
+            # a web form in place of the email: the address itself is withheld
+            locations.setdefault("email", where)
+            redacted.add("email")
+    for params, value, where in vcard.get("adr"):
+        locations.setdefault("street", where)
+        if isinstance(value, list) and len(value) >= 7:
+            parts = value
+            for line in (parts[0], parts[1], parts[2]):
+                if isinstance(line, list):
+                    street.extend(_text(x) for x in line if _text(x))
+                elif _text(line):
+                    street.append(_text(line))
+            for idx, field in ((3, "city"), (4, "region"), (5, "postcode"), (6, "country")):
+                text = _text(parts[idx])
+                if text:
+                    put(field, text, where)
+                else:
+                    locations.setdefault(field, where)
+        label = params.get("label")
+        if not street and isinstance(label, str) and label.strip():
+            lines = [ln.strip() for ln in label.splitlines() if ln.strip()]
+            street.extend(lines)
+        cc = params.get("cc")
+        if isinstance(cc, str) and cc.strip():
+            values.setdefault("country", cc.strip())
+            locations.setdefault("country", where)
+        if street and all(is_redaction_marker(s) for s in street):
+            street.clear()
+            redacted.add("street")
+    kind = None
+    for _params, value, _where in vcard.get("kind"):
+        kind = _text(value) or None
+    for (r, field), where in redactions.items():
+        if r == role.value and field not in values and not (field == "street" and street):
+            redacted.add(field)
+            locations.setdefault(field, where)
+    country_value = values.get("country")
+    country = to_iso_country(country_value) if country_value else None
+    name, org, email = values.get("name"), values.get("organization"), values.get("email")
+    return Contact(
+        role=role,
+        handle=_text(entity.get("handle")) or None,
+        name=name,
+        organization=org,
+        email=email.lower() if email else None,
+        phone=values.get("phone"),
+        fax=values.get("fax"),
+        street=tuple(street),
+        city=values.get("city"),
+        region=values.get("region"),
+        postcode=values.get("postcode"),
+        country=country or country_value,
+        country_published=country_value if country_value and country_value != country else None,
+        kind=kind,
+        redacted=frozenset(f for f in redacted if f in CONTACT_FIELDS and not values.get(f)
+                           and not (f == "street" and street)),
+        privacy_service=privacy_service_of([name, org, email]),
+        locations=tuple(sorted(locations.items())),
+    )
+
+
+_REDACTION_NOTICE = re.compile(r"redact|privacy|withheld|gdpr|data protection|not disclosed|personal data", re.I)
+
+
+def redaction_signalled(data: dict[str, Any]) -> bool:
+    """Does the response say it redacts (RFC 9537 conformance, a `redacted` array, or a notice/remark)?"""
+    conformance = data.get("rdapConformance")
+    if isinstance(conformance, list) and "redacted" in conformance:
+        return True
+    if isinstance(data.get("redacted"), list) and data["redacted"]:
+        return True
+    for key in ("notices", "remarks"):
+        for item in data.get(key) or []:
+            if isinstance(item, dict):
+                text = _text(item.get("title")) + " " + _text(item.get("description")) + " " + _text(item.get("type"))
+                if _REDACTION_NOTICE.search(text):
+                    return True
+    return False
+
+
+def _redactions(data: dict[str, Any]) -> dict[tuple[str, str], str]:
+    """RFC 9537 `redacted` members -> {(role, field): "$.redacted[i]"}."""
+    out: dict[tuple[str, str], str] = {}
+    items = data.get("redacted")
+    if not isinstance(items, list):
+        return out
+    for i, item in enumerate(items):
+        if not isinstance(item, dict):
+            continue
+        where = f"$.redacted[{i}]"
+        name = item.get("name")
+        desc = _text(name.get("type") or name.get("description")) if isinstance(name, dict) else _text(name)
+        m = _REDACTED_NAME.match(desc) if desc else None
+        if m:
+            role = _ROLE_WORD[m.group("role").lower()]
+            field = _FIELD_WORD.get(m.group("field").lower())
+            if field:
+                out[(role, field)] = where
+                continue
+        whole = _WHOLE_CONTACT.match(desc) if desc else None
+        if whole:
+            role = _ROLE_WORD[whole.group("role").lower()]
+            for field in CONTACT_FIELDS:
+                out.setdefault((role, field), where)
+            continue
+        path = " ".join(_text(item.get(k)) for k in ("prePath", "postPath", "replacementPath"))
+        role_m = re.search(r"registrant|administrative|technical|billing", path)
+        field_m = re.search(r"'(fn|org|email|tel|adr|contact-uri|voice|fax)'", path)
+        if role_m and field_m:
+            prop = field_m.group(1)
+            field = {"voice": "phone", "fax": "fax"}.get(prop) or _VCARD_FIELD[prop]
+            if prop == "tel" and "fax" in path:
+                field = "fax"
+            if prop == "adr":
+                idx = re.search(r"'adr'\)?\]\[3\]\[(\d)\]", path)
+                field = {"3": "city", "4": "region", "5": "postcode", "6": "country"}.get(
+                    idx.group(1) if idx else "", "street")
+            out[(role_m.group(0), field)] = where
+    return out
+
+
+def parse_rdap(raw: RawRecord) -> ParseOutcome:
+    """Parse one RDAP domain response; never raises on bad input."""
+    data = load_json(raw)
+    if isinstance(data, ParseFailure):
+        return data
+    if not isinstance(data, dict):
+        return ParseFailure(raw.sha256, PARSER_VERSION, f"JSON is a {type(data).__name__}, not an RDAP object")
+    if "errorCode" in data and "objectClassName" not in data:
+        code = data.get("errorCode")
+        title = _text(data.get("title"))
+        if code == 404:
+            return NoRegistration(ResponseStatus.AVAILABLE, raw.sha256, PARSER_VERSION, domain=raw.query or None,
+                                  reason=f"RDAP 404 {title}".strip())
+        if code == 429:
+            return NoRegistration(ResponseStatus.THROTTLED, raw.sha256, PARSER_VERSION, domain=raw.query or None,
+                                  reason=f"RDAP 429 {title}".strip())
+        if code == 400:
+            return NoRegistration(ResponseStatus.INVALID_QUERY, raw.sha256, PARSER_VERSION,
+                                  domain=raw.query or None, reason=f"RDAP 400 {title}".strip())
+        return ParseFailure(raw.sha256, PARSER_VERSION, f"RDAP error response {code}: {title}".strip())
+    ocn = data.get("objectClassName")
+    if ocn != "domain":
+        return ParseFailure(raw.sha256, PARSER_VERSION,
+                            f"objectClassName is {ocn!r}, expected 'domain'" if ocn else "no objectClassName: not an RDAP object")
+    ldh = _text(data.get("ldhName")) or _text(data.get("unicodeName"))
+    if not ldh:
+        return ParseFailure(raw.sha256, PARSER_VERSION, "RDAP domain object without ldhName")
+    domain = normalise_domain(ldh)
+    redactions = _redactions(data)
+    signalled = redaction_signalled(data)
+    contacts: list[Contact] = []
+    registrar = registrar_id = None
+    locations: dict[str, str] = {}
+    seen_roles: set[Role] = set()
+    for entity, path in _walk_entities(data.get("entities"), "$.entities"):
+        roles = entity.get("roles") if isinstance(entity.get("roles"), list) else []
+        roles = [str(r).lower() for r in roles]
+        if "registrar" in roles and registrar is None:
+            vc = _VCard(entity, path)
+            names = [_text(v) for _p, v, _w in vc.get("fn")] or [_text(entity.get("handle"))]
+            registrar = names[0] or None
+            locations["registrar"] = path
+            for pid in entity.get("publicIds") or []:
+                if isinstance(pid, dict) and "iana" in _text(pid.get("type")).lower():
+                    registrar_id = _text(pid.get("identifier")) or None
+        for r in roles:
+            role = _ROLES.get(r)
+            if role is not None and role not in seen_roles:
+                seen_roles.add(role)
+                contacts.append(_contact_from_entity(role, entity, path, redactions, signalled))
+    # roles that are redacted by removal have no entity at all; RFC 9537 still names them
+    for r, _field in redactions:
+        role = _ROLES.get(r)
+        if role is not None and role not in seen_roles:
+            seen_roles.add(role)
+            fields_for_role = frozenset(f for (rr, f) in redactions if rr == r)
+            contacts.append(Contact(role=role, redacted=fields_for_role,
+                                    locations=tuple(sorted((f, redactions[(r, f)]) for f in fields_for_role))))
+    dates: dict[str, Any] = {}
+    for i, ev in enumerate(data.get("events") or []):
+        if not isinstance(ev, dict):
+            continue
+        key = _EVENTS.get(_text(ev.get("eventAction")).lower())
+        if key and key not in dates:
+            dates[key] = parse_date(_text(ev.get("eventDate")))
+            locations[key] = f"$.events[{i}]"
+    nameservers = []
+    for ns in data.get("nameservers") or []:
+        if isinstance(ns, dict):
+            name = _text(ns.get("ldhName")) or _text(ns.get("unicodeName"))
+            if name:
+                nameservers.append(normalise_domain(name))
+    statuses = tuple(_text(s) for s in data.get("status") or [] if _text(s))
+    return RegistrationRecord(
+        domain=domain,
+        status=ResponseStatus.REGISTERED,
+        registrar=registrar,
+        registrar_iana_id=registrar_id,
+        created_at=dates.get("created_at"),
+        updated_at=dates.get("updated_at"),
+        expires_at=dates.get("expires_at"),
+        statuses=statuses,
+        nameservers=tuple(dict.fromkeys(nameservers)),
+        contacts=tuple(contacts),
+        raw_sha256=raw.sha256,
+        parser=PARSER_VERSION,
+        source=Source.RDAP,
+        locations=tuple(sorted(locations.items())),
+    )

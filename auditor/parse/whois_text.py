@@ -1,0 +1,591 @@
+"""Port-43 WHOIS text ("Label: value" and its ccTLD variants) to a RegistrationRecord.
+
+One generic machine, driven by the label vocabulary in `labels.py` and a per-registry
+`WhoisProfile` (extra labels, withheld roles, date zone). It understands:
+
+* flat ICANN-style lines: ``Registrant Email: a@b.c`` (role in the label);
+* section headers with bare field labels below them: ``Registrant:`` / ``[Holder]`` / ``Admin Contact``
+  followed by ``Name: ...``; and indented blocks where the value sits on the following lines (Nominet);
+* RIPE-style handle objects (``nic-hdl:`` / ``contact:`` blocks) referenced by ``admin-c:``, ``holder-c:``;
+* JPRS-style ``[Label] value`` lines.
+
+Every field keeps the line it was read from, so a finding can point at the evidence.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from auditor.countries import to_iso_country
+from auditor.decode import decode
+from auditor.domains import looks_like_domain, normalise_domain
+from auditor.errors import DecodeError
+from auditor.parse.dates import parse_date
+from auditor.parse.labels import (
+    FIELD_WORDS,
+    HANDLE_OBJECT_LABELS,
+    HANDLE_REFERENCE_LABELS,
+    fold_label,
+    resolve_label,
+    role_of_header,
+)
+from auditor.parse.markers import is_redaction_marker, privacy_service_of
+from auditor.parse.status import detect_status
+from auditor.records import (
+    CONTACT_FIELDS,
+    Contact,
+    NoRegistration,
+    ParseFailure,
+    ParseOutcome,
+    RawRecord,
+    RegistrationRecord,
+    ResponseStatus,
+    Role,
+    Source,
+)
+
+PARSER_VERSION = "whois-text@1"
+
+#: Responses larger than this are not WHOIS answers; they fail with a clear reason.
+MAX_WHOIS_BYTES = 1_000_000
+
+_COMMENT = re.compile(r"^\s*(?:%|#|;|>>>|--|\*\*\*|NOTICE:|TERMS OF USE:|Terms of Use:)")
+_LABELLED = re.compile(r"^(?P<indent>\s*)(?P<label>[^:\[\]\s][^:\[\]]{0,58}?)\s*\.*\s*:(?:\s+|$)(?P<value>.*)$")
+_BRACKETED = re.compile(r"^(?P<indent>\s*)(?:[a-z]\.\s*)?\[(?P<label>[^\]]{1,60})\]\s*(?P<value>.*)$")
+_HANDLE_VALUE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:+-]{1,40}$")
+_POSTCODE_CITY = re.compile(r"^(?P<postcode>(?=[A-Z0-9 -]*\d)[A-Z0-9][A-Z0-9 -]{2,9}?)\s+(?P<city>[^\d,][^,]{1,60})$", re.I)
+_CITY_POSTCODE = re.compile(r"^(?P<city>[^\d,][^,]{1,60}?),?\s+(?P<postcode>\d{4,6}(?:-\d{3,4})?)$")
+_IANA_ROLE = {"registrant": Role.REGISTRANT, "administrative": Role.ADMINISTRATIVE,
+              "technical": Role.TECHNICAL, "billing": Role.BILLING}
+_REGISTRAR_HEADERS = frozenset({"registrar", "sponsoring registrar", "registrar information", "registrar details"})
+_NAMESERVER_HEADERS = frozenset({"nameservers", "name servers", "name server", "nameserver", "dns servers",
+                                 "domain servers in listed order", "name servers information", "servers",
+                                 "dns", "nserver", "name servers in the listed order"})
+_DATE_HEADERS = frozenset({"relevant dates", "dates", "important dates"})
+_STATUS_HEADERS = frozenset({"registration status", "domain status", "status"})
+_DOMAIN_HEADERS = frozenset({"domain name", "domain"})
+
+
+@dataclass(frozen=True, slots=True)
+class WhoisProfile:
+    """What a registry does differently: extra labels, roles it never publishes, its time zone."""
+
+    name: str = "generic"
+    labels: dict[str, tuple[str, str]] = field(default_factory=dict)  # folded label -> (role|"record", field)
+    withheld_roles: tuple[str, ...] = ()  # roles the registry never publishes on port 43 (by policy)
+    date_offset_hours: float = 0.0
+    query_format: str = "{domain}"
+    #: what the last lines of a multi-line address hold, when the registry fixes the layout
+    #: (e.g. .it: street..., city, postcode, province, country)
+    address_tail: tuple[str, ...] = ()
+    #: section headers that name a role only at this registry (folded header -> role)
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+GENERIC_PROFILE = WhoisProfile()
+
+
+@dataclass(slots=True)
+class _Line:
+    no: int
+    indent: int
+    label: str | None
+    value: str
+    text: str
+
+
+@dataclass(slots=True)
+class _ContactDraft:
+    role: str
+    values: dict[str, list[str]] = field(default_factory=dict)
+    locations: dict[str, str] = field(default_factory=dict)
+    redacted: set[str] = field(default_factory=set)
+    handle: str | None = None
+
+    def add(self, name: str, value: str, where: str) -> None:
+        if not value:
+            return
+        if is_redaction_marker(value):
+            self.redacted.add(name if name in CONTACT_FIELDS else "name")
+            self.locations.setdefault(name, where)
+            return
+        self.values.setdefault(name, []).append(value)
+        self.locations.setdefault(name, where)
+
+    def merge(self, other: _ContactDraft) -> None:
+        for key, vals in other.values.items():
+            if key not in self.values:
+                self.values[key] = list(vals)
+                if key in other.locations:
+                    self.locations[key] = other.locations[key]
+        for key in other.redacted:
+            if key not in self.values:
+                self.redacted.add(key)
+                self.locations.setdefault(key, other.locations.get(key, ""))
+        self.handle = self.handle or other.handle
+
+
+def tokenise(text: str) -> list[_Line]:
+    """Split a response into lines with label/value where a label is recognisable."""
+    lines: list[_Line] = []
+    for no, raw in enumerate(text.splitlines(), start=1):
+        line = raw.rstrip()
+        if not line.strip() or _COMMENT.match(line):
+            lines.append(_Line(no, 0, None, "", line if line.strip() else ""))
+            continue
+        indent = len(line) - len(line.lstrip())
+        m = _BRACKETED.match(line)
+        if m:
+            lines.append(_Line(no, indent, m.group("label").strip(), m.group("value").strip(), line))
+            continue
+        m = _LABELLED.match(line)
+        if m and not _is_not_a_label(m.group("label"), m.group("value")):
+            lines.append(_Line(no, indent, m.group("label").strip(), m.group("value").strip(), line))
+            continue
+        lines.append(_Line(no, indent, None, line.strip(), line))
+    return lines
+
+
+def _is_not_a_label(label: str, value: str) -> bool:
+    """Reject 'labels' that are really URLs, times or prose containing a colon."""
+    low = label.lower()
+    if low.endswith(("http", "https", "ftp")) or value.startswith("//"):
+        return True
+    if re.fullmatch(r"\d{1,2}", label.strip()):  # a time such as 12:30
+        return True
+    return len(label.split()) > 8
+
+
+def _first_token(value: str) -> str:
+    return value.split()[0] if value.split() else ""
+
+
+def _clean_nameserver(value: str) -> str | None:
+    token = _first_token(value.replace(",", " ")).strip(".").lower()
+    if not token or not looks_like_domain(token):
+        return None
+    return normalise_domain(token)
+
+
+def _clean_statuses(value: str) -> list[str]:
+    value = re.sub(r"\(?https?://\S+\)?", "", value)
+    parts = [p.strip() for p in re.split(r"[,;]", value) if p.strip()]
+    return [p for p in parts if len(p) <= 80]
+
+
+class _Parser:
+    """One pass over the tokenised lines, collecting record fields and contact drafts."""
+
+    def __init__(self, lines: list[_Line], profile: WhoisProfile) -> None:
+        self.lines = lines
+        self.profile = profile
+        self.record: dict[str, list[tuple[str, str]]] = {}  # field -> [(value, where)]
+        self.contacts: dict[str, _ContactDraft] = {}
+        self.handles: dict[str, _ContactDraft] = {}
+        self.references: list[tuple[str, str, str, str]] = []  # (role, handle, label, where)
+        self.name_claims: list[tuple[str, str, str]] = []  # (role, value, where) from "Registrant: X"
+
+    # -- helpers -------------------------------------------------------------------------
+    def _resolve(self, label: str) -> tuple[str, str] | None:
+        key = fold_label(label)
+        if key in self.profile.labels:
+            return self.profile.labels[key]
+        return resolve_label(label)
+
+    def _contact(self, role: str) -> _ContactDraft:
+        return self.contacts.setdefault(role, _ContactDraft(role))
+
+    def _record(self, name: str, value: str, line: _Line) -> None:
+        if value:
+            self.record.setdefault(name, []).append((value, f"line {line.no}"))
+
+    # -- main loop -----------------------------------------------------------------------
+    def run(self) -> None:
+        """Walk the lines once; sections, value openers and continuations are the only state."""
+        section: str | None = None  # a role, "registrar", "nameservers", "dates", "status", "domain"
+        section_indent = -1
+        section_indented = False  # True: the section ends at a line not indented below its header
+        opener: tuple[str, str] | None = None  # target for unlabelled value lines after a header
+        opener_indent = -1
+        cont: tuple[str, str] | None = None  # target for continuation lines of a labelled value
+        cont_indent = -1
+        handle_obj: _ContactDraft | None = None
+        block_start = True
+
+        def open_section(header: str, line: _Line, idx: int) -> None:
+            nonlocal section, section_indent, section_indented, opener, opener_indent
+            nxt = self._next_content(idx)
+            section, section_indent = header, line.indent
+            section_indented = nxt is not None and nxt.indent > line.indent
+            opener, opener_indent = self._opener_for_header(header), line.indent
+
+        for idx, line in enumerate(self.lines):
+            if not line.text:
+                handle_obj, block_start, cont = None, True, None
+                nxt = self._next_content(idx)
+                if not (section_indented and nxt is not None and nxt.indent > section_indent):
+                    section, section_indent, section_indented, opener = None, -1, False, None
+                continue
+            if section_indented and line.indent <= section_indent:
+                section, section_indent, section_indented, opener = None, -1, False, None
+            if line.label is None:
+                if line.text.lstrip().startswith(("%", "#")):
+                    continue
+                if cont is not None and line.indent > cont_indent:
+                    self._assign(cont, line.value, line)
+                    continue
+                if opener is not None and line.indent > opener_indent:
+                    self._assign(opener, line.value, line)
+                    continue
+                header = self._header_of(line.value)
+                if header is not None:
+                    open_section(header, line, idx)
+                    cont = None
+                    block_start = False
+                    continue
+                if opener is not None and opener_indent == line.indent and section in ("nameservers",):
+                    self._assign(opener, line.value, line)
+                continue
+            label_key = fold_label(line.label)
+            cont = None
+            # the first line of a RIPE-style handle object
+            if block_start and label_key in HANDLE_OBJECT_LABELS and _HANDLE_VALUE.match(line.value or ""):
+                if label_key != "contact" or self._block_has_contact_fields(idx):
+                    handle_obj = self.handles.setdefault(line.value, _ContactDraft("", handle=line.value))
+                    block_start = False
+                    continue
+            block_start = False
+            if handle_obj is not None:
+                # inside a contact object a bare word is a contact field ("state" is a region here)
+                fname = FIELD_WORDS.get(label_key)
+                if fname is None:
+                    target = self._resolve(line.label)
+                    fname = target[1] if target else None
+                if label_key in ("contact", "person", "name", "nom"):
+                    fname = "name"
+                if fname in CONTACT_FIELDS or fname in ("identifier", "kind"):
+                    handle_obj.add(fname, line.value, f"line {line.no}")
+                    cont, cont_indent = ("handle:" + (handle_obj.handle or ""), fname), line.indent
+                continue
+            if not line.value:
+                header = self._header_of(line.label)
+                if header is not None:
+                    open_section(header, line, idx)
+                else:
+                    target = self._target(line.label, section)
+                    opener, opener_indent = (target or ("ignore", "")), line.indent
+                continue
+            opener = None
+            target = self._labelled(line, label_key, section)
+            if target is not None:
+                cont, cont_indent = target, line.indent
+
+    def _next_content(self, idx: int) -> _Line | None:
+        for line in self.lines[idx + 1 :]:
+            if line.text:
+                return line
+        return None
+
+    def _block_has_contact_fields(self, idx: int) -> bool:
+        for line in self.lines[idx + 1 : idx + 12]:
+            if not line.text:
+                return False
+            if line.label and (resolve_label(line.label) or ("", ""))[1] in CONTACT_FIELDS:
+                return True
+        return False
+
+    def _header_of(self, text: str) -> str | None:
+        key = fold_label(text)
+        if not key or len(key) > 60:
+            return None
+        if key in self.profile.headers:
+            return self.profile.headers[key]
+        role = role_of_header(text)
+        if role is not None and key not in ("org", "organization", "organisation"):
+            return role
+        if key in _REGISTRAR_HEADERS:
+            return "registrar"
+        if key in _NAMESERVER_HEADERS:
+            return "nameservers"
+        if key in _DATE_HEADERS:
+            return "dates"
+        if key in _STATUS_HEADERS:
+            return "status"
+        if key in _DOMAIN_HEADERS:
+            return "domain"
+        if key.startswith(("registrant s address", "registrant address")):
+            return "registrant-address"
+        return None
+
+    @staticmethod
+    def _opener_for_header(header: str) -> tuple[str, str] | None:
+        return {
+            "registrar": ("record", "registrar"),
+            "nameservers": ("record", "nameservers"),
+            "status": ("record", "statuses"),
+            "domain": ("record", "domain"),
+            "registrant-address": ("registrant", "street"),
+        }.get(header, (header, "section") if header in _IANA_ROLE else None)
+
+    def _target(self, label: str, section: str | None) -> tuple[str, str] | None:
+        target = self._resolve(label)
+        if target is None:
+            return None
+        role, fname = target
+        if role == "":
+            if section in _IANA_ROLE:
+                return (section, fname)
+            if section == "registrar" and fname in ("name", "organization"):
+                return ("record", "registrar")
+            return None
+        return target
+
+    def _assign(self, target: tuple[str, str], value: str, line: _Line) -> None:
+        role, fname = target
+        where = f"line {line.no}"
+        if role == "ignore":
+            return
+        if role.startswith("handle:"):
+            obj = self.handles.get(role[len("handle:") :])
+            if obj is not None and fname in ("street",):
+                obj.add(fname, value, where)
+            return
+        if role == "record":
+            if fname == "registrar" and "registrar" in self.record:
+                return  # later lines of a registrar block are its address, not its name
+            self._record(fname, value, line)
+        elif fname == "section":
+            # unlabelled lines under a role header: a name, or a redaction notice for the whole role
+            draft = self._contact(role)
+            if is_redaction_marker(value) or value.lower().startswith(("visit ", "see ")):
+                if is_redaction_marker(value):
+                    for f in CONTACT_FIELDS:
+                        if f not in draft.values:
+                            draft.redacted.add(f)
+                            draft.locations.setdefault(f, where)
+                return
+            if "name" not in draft.values:
+                draft.add("name", value, where)
+        elif role in _IANA_ROLE:
+            self._contact(role).add(fname, value, where)
+
+    def _labelled(self, line: _Line, label_key: str, section: str | None) -> tuple[str, str] | None:
+        """Record one labelled line; return the target continuation lines should extend."""
+        if label_key in HANDLE_REFERENCE_LABELS and _HANDLE_VALUE.match(line.value) and (
+            label_key.endswith(" c") or label_key.endswith(" id") or section is None
+        ):
+            role = HANDLE_REFERENCE_LABELS[label_key]
+            self.references.append((role, line.value, label_key, f"line {line.no}"))
+            if not label_key.endswith((" c", " id")):
+                self.name_claims.append((role, line.value, f"line {line.no}"))
+            return None
+        target = self._target(line.label or "", section)
+        if target is None:
+            role = role_of_header(line.label or "")
+            if role is not None and section is None:
+                # "Registrant: Google LLC" - a role label whose value is the holder's name
+                self.name_claims.append((role, line.value, f"line {line.no}"))
+            return None
+        role, fname = target
+        if role == "record":
+            self._record(fname, line.value, line)
+            return target if fname in ("nameservers", "statuses") else None
+        if role in _IANA_ROLE:
+            if fname == "handle":
+                self._contact(role).handle = line.value
+                self.references.append((role, line.value, label_key, f"line {line.no}"))
+                return None
+            self._contact(role).add(fname, line.value, f"line {line.no}")
+            return target if fname == "street" else None
+        return None
+
+    # -- assembly --------------------------------------------------------------------------
+    def contacts_out(self) -> list[Contact]:
+        # references to handle objects
+        for role, handle, _label, _where in self.references:
+            obj = self.handles.get(handle)
+            if obj is not None:
+                self._contact(role).merge(obj)
+        referenced = {h for _r, h, _l, _w in self.references if h in self.handles}
+        for role, value, where in self.name_claims:
+            if value in referenced:
+                continue
+            draft = self._contact(role)
+            if "name" not in draft.values and "organization" not in draft.values:
+                draft.add("name", value, where)
+        for role in self.profile.withheld_roles:
+            draft = self._contact(role)
+            for f in CONTACT_FIELDS:
+                if f not in draft.values:
+                    draft.redacted.add(f)
+                    draft.locations.setdefault(f, f"registry policy ({self.profile.name})")
+        out = []
+        for role in _IANA_ROLE:
+            draft = self.contacts.get(role)
+            if draft is None:
+                continue
+            contact = _contact_from_draft(draft, self.profile.address_tail)
+            if not contact.is_empty:
+                out.append(contact)
+        return out
+
+
+def _contact_from_draft(draft: _ContactDraft, address_tail: tuple[str, ...] = ()) -> Contact:
+    values = {k: list(v) for k, v in draft.values.items()}
+    street = [s for s in values.get("street", []) if s]
+    locations = dict(draft.locations)
+    if address_tail and len(street) > len(address_tail):
+        tail = street[-len(address_tail) :]
+        street = street[: -len(address_tail)]
+        for fname, value in zip(address_tail, tail, strict=True):
+            if fname not in values:
+                values[fname] = [value]
+                locations.setdefault(fname, locations.get("street", ""))
+    city = _one(values.get("city"))
+    postcode = _one(values.get("postcode"))
+    country_value = _one(values.get("country"))
+    # Address blocks given as bare lines: peel country, then "postcode city", off the end.
+    if street and not country_value and len(street) > 1 and to_iso_country(street[-1]):
+        country_value = street.pop()
+        locations["country"] = locations.get("street", "")
+    if street and len(street) > 1 and not city:
+        m = _POSTCODE_CITY.match(street[-1]) or _CITY_POSTCODE.match(street[-1])
+        if m:
+            street.pop()
+            city = m.group("city").strip()
+            postcode = postcode or m.group("postcode").strip()
+            locations.setdefault("city", locations.get("street", ""))
+            locations.setdefault("postcode", locations.get("street", ""))
+    country = to_iso_country(country_value) if country_value else None
+    name = _one(values.get("name"))
+    organization = _one(values.get("organization"))
+    email = _one(values.get("email"))
+    redacted = set(draft.redacted)
+    for key, val in (("name", name), ("organization", organization), ("email", email)):
+        if val:
+            redacted.discard(key)
+    return Contact(
+        role=Role(draft.role),
+        handle=draft.handle,
+        name=name,
+        organization=organization,
+        email=email.lower() if email and "@" in email else email,
+        phone=_one(values.get("phone")),
+        fax=_one(values.get("fax")),
+        street=tuple(street),
+        city=city,
+        region=_one(values.get("region")),
+        postcode=postcode,
+        country=country or country_value,
+        country_published=country_value if country_value and country_value != country else None,
+        identifier=_one(values.get("identifier")),
+        kind=_one(values.get("kind")),
+        redacted=frozenset(f for f in redacted if f in CONTACT_FIELDS),
+        privacy_service=privacy_service_of([name, organization, email]),
+        locations=tuple(sorted((k, v) for k, v in locations.items() if v)),
+    )
+
+
+def _one(values: Iterable[str] | None) -> str | None:
+    for v in values or ():
+        v = v.strip()
+        if v:
+            return v
+    return None
+
+
+def extract_referral(text: str) -> str | None:
+    """The registrar WHOIS server a thin registry refers to, if the response names one."""
+    m = re.search(r"^\s*(?:Registrar WHOIS Server|Whois Server|ReferralServer)\s*:\s*(\S+)\s*$", text, re.I | re.M)
+    if not m:
+        return None
+    value = m.group(1).strip()
+    value = re.sub(r"^(?:r?whois|https?)://", "", value, flags=re.I).strip("/")
+    return value.lower() or None
+
+
+def parse_whois_text(
+    raw: RawRecord, profile: WhoisProfile = GENERIC_PROFILE, tld: str | None = None
+) -> ParseOutcome:
+    """Parse one raw WHOIS response; never raises on bad input."""
+    if not raw.body.strip():
+        return ParseFailure(raw.sha256, PARSER_VERSION, "empty response", domain=raw.query or None)
+    if len(raw.body) > MAX_WHOIS_BYTES:
+        return ParseFailure(raw.sha256, PARSER_VERSION,
+                            f"response too large for WHOIS ({len(raw.body)} bytes > {MAX_WHOIS_BYTES})",
+                            domain=raw.query or None)
+    tld = tld or (raw.query.rsplit(".", 1)[-1] if raw.query and "." in raw.query else None)
+    try:
+        decoded = decode(raw.body, tld=tld, declared=raw.charset)
+    except DecodeError as exc:
+        return ParseFailure(raw.sha256, PARSER_VERSION, str(exc), excerpt=repr(raw.body[:80]),
+                            domain=raw.query or None)
+    text = decoded.text.replace("\r\n", "\n").replace("\r", "\n")
+    parser = _Parser(tokenise(text), profile)
+    parser.run()
+    rec = parser.record
+
+    def first(name: str) -> tuple[str, str] | None:
+        return rec[name][0] if rec.get(name) else None
+
+    domain_item = first("domain")
+    domain = None
+    if domain_item and looks_like_domain(_first_token(domain_item[0])):
+        domain = normalise_domain(_first_token(domain_item[0]))
+    if domain is None and raw.query and looks_like_domain(raw.query):
+        domain = normalise_domain(raw.query)
+    locations: dict[str, str] = {}
+    dates = {}
+    for key in ("created_at", "updated_at", "expires_at"):
+        item = first(key)
+        if item:
+            dates[key] = parse_date(item[0], profile.date_offset_hours)
+            locations[key] = item[1]
+    nameservers: list[str] = []
+    for value, _where in rec.get("nameservers", []):
+        ns = _clean_nameserver(value)
+        if ns and ns not in nameservers:
+            nameservers.append(ns)
+    statuses: list[str] = []
+    for value, _where in rec.get("statuses", []):
+        for s in _clean_statuses(value):
+            if s not in statuses:
+                statuses.append(s)
+    contacts = parser.contacts_out()
+    registrar = first("registrar")
+    if registrar:
+        locations["registrar"] = registrar[1]
+    has_data = bool(
+        any(dates.values()) or nameservers or registrar
+        or any(c.state(f).value == "present" for c in contacts for f in ("name", "organization", "email"))
+    )
+    status = detect_status(text, has_registration_data=has_data)
+    if status is not ResponseStatus.REGISTERED:
+        if status is ResponseStatus.UNKNOWN:
+            excerpt = " ".join(text.split())[:200]
+            return ParseFailure(raw.sha256, PARSER_VERSION, "no registration data recognised in the response",
+                                excerpt=excerpt, domain=domain)
+        return NoRegistration(status, raw.sha256, PARSER_VERSION, domain=domain,
+                              reason=" ".join(text.split())[:160])
+    if domain is None:
+        return ParseFailure(raw.sha256, PARSER_VERSION, "registration data found but no domain name",
+                            excerpt=" ".join(text.split())[:200])
+    iana = first("registrar_iana_id")
+    return RegistrationRecord(
+        domain=domain,
+        status=status,
+        registrar=registrar[0] if registrar else None,
+        registrar_iana_id=iana[0] if iana else None,
+        created_at=dates.get("created_at"),
+        updated_at=dates.get("updated_at"),
+        expires_at=dates.get("expires_at"),
+        statuses=tuple(statuses),
+        nameservers=tuple(nameservers),
+        contacts=tuple(contacts),
+        raw_sha256=raw.sha256,
+        parser=f"{PARSER_VERSION}:{profile.name}",
+        source=Source.WHOIS,
+        locations=tuple(sorted(locations.items())),
+    )

@@ -1,0 +1,336 @@
+"""The main job, stage by stage through the store: import -> parse -> score -> findings -> report files.
+
+Every stage is idempotent (the store ignores what it already has), so an audit can be re-run on
+the same inputs and database and add no raw record, registration or finding twice.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+import uuid
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Protocol
+
+from auditor import __version__
+from auditor.engine import EngineResult, score
+from auditor.evidence import excerpt
+from auditor.importers import discover, import_file
+from auditor.parse import parse
+from auditor.records import (
+    Finding,
+    ImportReport,
+    NoRegistration,
+    ParseFailure,
+    ParseOutcome,
+    RawRecord,
+    RegistrationRecord,
+    Source,
+    utcnow,
+)
+from auditor.store import Store
+from auditor.verify import DnsChecker, Verifier
+from rules import select
+
+SUMMARY_FORMAT_VERSION = 1
+#: When several responses describe one domain, the newest wins; on a tie, the richer source.
+SOURCE_PREFERENCE = {Source.CSV: 3, Source.RDAP: 2, Source.WHOIS: 1}
+
+
+class Progress(Protocol):
+    """What the pipeline reports while it works (the CLI draws it with rich)."""
+
+    def stage(self, name: str, total: int | None) -> None: ...
+    def advance(self, n: int = 1) -> None: ...
+
+
+class _Silent:
+    def stage(self, name: str, total: int | None) -> None:
+        pass
+
+    def advance(self, n: int = 1) -> None:
+        pass
+
+
+@dataclass
+class AuditOptions:
+    """Everything that changes an audit's result; hashed into the run's config_hash."""
+
+    dns: bool = True
+    resolver: str | None = None
+    dns_timeout: float = 3.0
+    select: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+    rule_params: dict[str, dict[str, Any]] = field(default_factory=dict)
+    now: datetime | None = None
+
+    def to_config(self) -> dict[str, Any]:
+        return {"dns": self.dns, "resolver": self.resolver if self.dns else None, "dns_timeout": self.dns_timeout,
+                "select": list(self.select), "exclude": list(self.exclude), "rule_params": self.rule_params}
+
+
+@dataclass
+class ImportTotals:
+    """What the import stage did with the inputs."""
+
+    files: int = 0
+    raw_records: list[RawRecord] = field(default_factory=list)
+    new_raw: int = 0
+    errors: list[dict[str, str]] = field(default_factory=list)
+
+
+def import_inputs(store: Store, inputs: Iterable[str | Path], progress: Progress) -> ImportTotals:
+    """Read every input into raw records and store them (a duplicate is a no-op)."""
+    files, missing = discover(inputs)
+    totals = ImportTotals(files=len(files) + len(missing))
+    totals.errors.extend({"input": m.path, "reason": m.error or ""} for m in missing)
+    progress.stage("import", len(files))
+    batch: list[RawRecord] = []
+    for path in files:
+        report: ImportReport = import_file(path)
+        if report.error:
+            totals.errors.append({"input": report.path, "reason": report.error})
+        totals.raw_records.extend(report.records)
+        batch.extend(report.records)
+        if len(batch) >= 2000:
+            totals.new_raw += store.add_raw(batch)
+            batch = []
+        progress.advance()
+    totals.new_raw += store.add_raw(batch)
+    return totals
+
+
+def parse_raw(store: Store, raws: Sequence[RawRecord], progress: Progress) -> list[tuple[RawRecord, ParseOutcome]]:
+    """Parse every raw record and store each outcome once per parser version."""
+    progress.stage("parse", len(raws))
+    outcomes: list[tuple[RawRecord, ParseOutcome]] = []
+    batch: list[tuple[ParseOutcome, datetime]] = []
+    for raw in raws:
+        outcome = parse(raw)
+        outcomes.append((raw, outcome))
+        batch.append((outcome, raw.fetched_at))
+        if len(batch) >= 2000:
+            store.add_parse_outcomes(batch)
+            batch = []
+        progress.advance()
+    store.add_parse_outcomes(batch)
+    return outcomes
+
+
+def latest_per_domain(outcomes: Sequence[tuple[RawRecord, ParseOutcome]]) -> tuple[list[RegistrationRecord], int]:
+    """One registration per domain: the newest fetch, then the preferred source. Returns (records, superseded)."""
+    best: dict[str, tuple[tuple[datetime, int, str], RegistrationRecord]] = {}
+    count = 0
+    for raw, outcome in outcomes:
+        if not isinstance(outcome, RegistrationRecord):
+            continue
+        count += 1
+        key = (raw.fetched_at, SOURCE_PREFERENCE.get(outcome.source, 0), outcome.raw_sha256)
+        current = best.get(outcome.domain)
+        if current is None or key > current[0]:
+            best[outcome.domain] = (key, outcome)
+    records = [rec for _key, rec in sorted(best.values(), key=lambda item: item[1].domain)]
+    return records, count - len(records)
+
+
+def attach_excerpts(findings: Sequence[Finding], raws: dict[str, RawRecord]) -> list[Finding]:
+    """Fill each finding's evidence with the exact raw text it rests on."""
+    out = []
+    for f in findings:
+        raw = raws.get(f.raw_sha256)
+        if raw is not None and f.evidence.excerpt is None:
+            text = excerpt(raw, f.evidence.location)
+            if text is not None:
+                f = replace(f, evidence=replace(f.evidence, excerpt=text))
+        out.append(f)
+    return out
+
+
+def config_hash(config: dict[str, Any]) -> str:
+    """Stable hash of what shapes the result (rules, parameters, DNS)."""
+    return hashlib.sha256(json.dumps(config, sort_keys=True, default=str).encode()).hexdigest()
+
+
+@dataclass
+class AuditResult:
+    """What `run_audit` produced: the run id, the summary, and where the files are."""
+
+    run_id: str
+    summary: dict[str, Any]
+    out_dir: Path
+    findings: list[Finding]
+    records: list[RegistrationRecord]
+
+
+def run_audit(
+    inputs: Sequence[str | Path],
+    out_dir: str | Path,
+    db_url: str,
+    options: AuditOptions | None = None,
+    progress: Progress | None = None,
+) -> AuditResult:
+    """Import, parse, score and write findings.jsonl, summary.json and report.html into out_dir."""
+    options = options or AuditOptions()
+    progress = progress or _Silent()
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    started = utcnow()
+    now = options.now or started
+    store = Store(db_url)
+    try:
+        rules = select(*options.select, exclude=options.exclude)
+        config = options.to_config()
+        config["rules"] = {r.id: r.version for r in rules}
+        run_id = uuid.uuid4().hex[:16]
+        store.start_run(run_id, started, __version__, config_hash(config), config,
+                        {r.id: r.describe() for r in rules})
+
+        totals = import_inputs(store, inputs, progress)
+        outcomes = parse_raw(store, totals.raw_records, progress)
+        records, superseded = latest_per_domain(outcomes)
+
+        dns_checker = DnsChecker(options.resolver, timeout=options.dns_timeout) if options.dns else None
+        verify = Verifier(dns_checker)
+        progress.stage("score", len(records))
+        result: EngineResult = score(records, rules, verify, now, options.rule_params,
+                                     on_record=lambda: progress.advance())
+        raws = {raw.sha256: raw for raw, _o in outcomes}
+        findings = attach_excerpts(result.findings, raws)
+        registrar_of = {r.domain: r.registrar for r in records}
+        store.add_findings(run_id, findings, registrar_of)
+
+        summary = build_summary(run_id, started, utcnow(), store, totals, outcomes, records, superseded,
+                                findings, result, rules, verify, options)
+        store.finish_run(run_id, utcnow(), {k: v.to_dict() for k, v in result.tallies.items()}, summary)
+        progress.stage("report", 3)
+        from reports.html import write_report  # reports depend on auditor, not the other way round
+
+        write_jsonl(out / "findings.jsonl", (f.to_dict() for f in findings))
+        progress.advance()
+        write_json(out / "summary.json", summary)
+        progress.advance()
+        write_report(out / "report.html", summary, findings, records, rules)
+        progress.advance()
+        return AuditResult(run_id, summary, out, findings, records)
+    finally:
+        store.close()
+
+
+def build_summary(
+    run_id: str,
+    started: datetime,
+    finished: datetime,
+    store: Store,
+    totals: ImportTotals,
+    outcomes: Sequence[tuple[RawRecord, ParseOutcome]],
+    records: Sequence[RegistrationRecord],
+    superseded: int,
+    findings: Sequence[Finding],
+    result: EngineResult,
+    rules: Sequence[Any],
+    verify: Verifier,
+    options: AuditOptions,
+) -> dict[str, Any]:
+    """summary.json: accounts for every input, every raw record and every finding."""
+    status_counts: Counter[str] = Counter()
+    failures: list[dict[str, Any]] = []
+    not_registered: list[dict[str, Any]] = []
+    for raw, outcome in outcomes:
+        if isinstance(outcome, RegistrationRecord):
+            status_counts["registered"] += 1
+        elif isinstance(outcome, NoRegistration):
+            status_counts[outcome.status.value] += 1
+            not_registered.append({"input": raw.origin, "domain": outcome.domain, "status": outcome.status.value,
+                                   "raw_sha256": raw.sha256})
+        elif isinstance(outcome, ParseFailure):
+            status_counts["failed"] += 1
+            failures.append({"input": raw.origin, "domain": outcome.domain or raw.query or None,
+                             "raw_sha256": raw.sha256, "parser": outcome.parser, "reason": outcome.reason,
+                             "excerpt": outcome.excerpt[:200]})
+    by_rule: dict[str, dict[str, Any]] = {}
+    for r in rules:
+        tally = result.tallies[r.id]
+        by_rule[r.id] = {"name": r.name, "category": r.category.value, "severity": r.severity.value,
+                         "findings": tally.findings, "records_failed": tally.failed,
+                         "records_evaluated": tally.evaluated, "could_not_check": tally.unchecked,
+                         "errors": tally.errors}
+    by_category = Counter(f.category.value for f in findings)
+    by_severity = Counter(f.severity.value for f in findings)
+    contacts = Counter()
+    for rec in records:
+        for c in rec.contacts:
+            contacts["contacts"] += 1
+            if c.privacy_service:
+                contacts["privacy_proxy"] += 1
+            if c.redacted:
+                contacts["with_redacted_fields"] += 1
+    dns_info: dict[str, Any] = {"enabled": options.dns}
+    if verify.dns is not None:
+        dns_info.update(resolver=verify.dns.description, mail_domains=verify.dns.stats)
+    return {
+        "format_version": SUMMARY_FORMAT_VERSION,
+        "run_id": run_id,
+        "tool_version": __version__,
+        "started_at": started.isoformat(),
+        "finished_at": finished.isoformat(),
+        "inputs": {
+            "files": totals.files,
+            "files_failed": len(totals.errors),
+            "import_errors": totals.errors,
+            "raw_records": len(totals.raw_records),
+            "raw_records_new": totals.new_raw,
+            "raw_records_already_stored": len(totals.raw_records) - totals.new_raw,
+        },
+        "parsing": {
+            "outcomes": dict(sorted(status_counts.items())),
+            "failures": failures,
+            "not_registered": not_registered,
+        },
+        "records_parsed": status_counts["registered"],
+        "records_audited": len(records),
+        "records_superseded": superseded,
+        "records_with_findings": len({f.domain for f in findings}),
+        "contacts": dict(contacts),
+        "findings": {
+            "total": len(findings),
+            "by_category": {c: by_category.get(c, 0) for c in ("incomplete", "false", "unverifiable")},
+            "by_severity": dict(sorted(by_severity.items())),
+            "by_rule": by_rule,
+        },
+        "could_not_check": result.unchecked,
+        "rule_errors": result.errors,
+        "dns": dns_info,
+        "store": {"raw_records": store.count("raw_record"), "registrations": store.count("registration")},
+    }
+
+
+def _atomic_write(path: Path, write: Any) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+            write(handle)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_jsonl(path: Path, rows: Iterable[dict[str, Any]]) -> None:
+    """One JSON object per line, written atomically."""
+
+    def write(handle: Any) -> None:
+        for row in rows:
+            handle.write(json.dumps(row, ensure_ascii=False, sort_keys=False) + "\n")
+
+    _atomic_write(path, write)
+
+
+def write_json(path: Path, data: Any) -> None:
+    """Pretty JSON, written atomically."""
+    _atomic_write(path, lambda h: h.write(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n"))

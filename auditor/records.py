@@ -1,0 +1,417 @@
+"""Immutable value types shared by every stage: raw responses, parsed registrations, findings.
+
+No I/O and no database here. Collections are tuples, instants are timezone-aware UTC.
+
+>>> c = Contact(role=Role.REGISTRANT, email="a@b.zz", redacted=frozenset({"phone"}))
+>>> c.state("email"), c.state("phone"), c.state("name")
+(<FieldState.PRESENT: 'present'>, <FieldState.REDACTED: 'redacted'>, <FieldState.MISSING: 'missing'>)
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, fields, replace
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+
+class Source(StrEnum):
+    """Where a raw record came from."""
+
+    WHOIS = "whois"
+    RDAP = "rdap"
+    CSV = "csv"
+
+
+class FetchStatus(StrEnum):
+    """Outcome of the fetch (collection), not of parsing."""
+
+    OK = "ok"
+    NOT_FOUND = "not_found"
+    RATE_LIMITED = "rate_limited"
+    ERROR = "error"
+
+
+class ResponseStatus(StrEnum):
+    """What a response says about the domain, decided by the parser."""
+
+    REGISTERED = "registered"
+    AVAILABLE = "available"
+    RESERVED = "reserved"
+    INVALID_QUERY = "invalid_query"
+    THROTTLED = "throttled"
+    UNKNOWN = "unknown"
+
+
+class Role(StrEnum):
+    """Contact roles, named as in RFC 9083 section 10.2.4."""
+
+    REGISTRANT = "registrant"
+    ADMINISTRATIVE = "administrative"
+    TECHNICAL = "technical"
+    BILLING = "billing"
+
+
+class FieldState(StrEnum):
+    """The tri-state every contact field has: a redacted value is never "missing"."""
+
+    PRESENT = "present"
+    MISSING = "missing"
+    REDACTED = "redacted"
+
+
+class Category(StrEnum):
+    """The three kinds of inaccuracy the mission names."""
+
+    INCOMPLETE = "incomplete"
+    FALSE = "false"
+    UNVERIFIABLE = "unverifiable"
+
+
+class Severity(StrEnum):
+    """How urgently a finding should be acted on."""
+
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+
+
+#: Contact fields in output order; `field` in findings.jsonl takes one of these or "record".
+CONTACT_FIELDS: tuple[str, ...] = (
+    "name",
+    "organization",
+    "email",
+    "phone",
+    "fax",
+    "street",
+    "city",
+    "postcode",
+    "region",
+    "country",
+)
+
+
+def utcnow() -> datetime:
+    """Aware UTC now (one place, so tests can reason about it)."""
+    return datetime.now(UTC)
+
+
+def sha256_hex(data: bytes) -> str:
+    """Lower-case hex SHA-256, the project's one hash."""
+    return hashlib.sha256(data).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class RawRecord:
+    """Exactly what arrived, with provenance. The body is never altered."""
+
+    source: Source
+    server: str
+    query: str
+    body: bytes
+    fetched_at: datetime
+    status: FetchStatus = FetchStatus.OK
+    url: str | None = None
+    origin: str | None = None  # the file or crawl job it came from, for the summary
+    error: str | None = None
+    charset: str | None = None  # decoder's guess, recorded at collection or import
+    sha256: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.sha256:
+            object.__setattr__(self, "sha256", sha256_hex(self.body))
+
+
+@dataclass(frozen=True, slots=True)
+class Contact:
+    """One role's contact data as published.
+
+    A field is *present* when it has a value, *redacted* when its name is in `redacted`, *missing*
+    otherwise. `privacy_service` names a recognised privacy/proxy service whose data stands in for
+    the holder's. `locations` maps a field to where in the raw response its value (or its redaction)
+    was read: "line 12" for WHOIS text, a JSONPath for RDAP, "row 3" for CSV.
+    """
+
+    role: Role
+    handle: str | None = None
+    name: str | None = None
+    organization: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    fax: str | None = None
+    street: tuple[str, ...] = ()
+    city: str | None = None
+    region: str | None = None
+    postcode: str | None = None
+    country: str | None = None  # ISO 3166-1 alpha-2 when identifiable, else as published
+    country_published: str | None = None  # the value as it appeared, when it was a name
+    identifier: str | None = None  # company / VAT / national registration number, when published
+    kind: str | None = None  # "individual" | "org" when the registry says
+    redacted: frozenset[str] = frozenset()
+    privacy_service: str | None = None
+    locations: tuple[tuple[str, str], ...] = ()
+
+    def value(self, name: str) -> str | None:
+        """The field as one string (street lines joined), or None."""
+        if name == "street":
+            return ", ".join(self.street) if self.street else None
+        return getattr(self, name)
+
+    def state(self, name: str) -> FieldState:
+        """Present, redacted or missing; redaction wins over a placeholder value."""
+        if name in self.redacted:
+            return FieldState.REDACTED
+        return FieldState.PRESENT if self.value(name) else FieldState.MISSING
+
+    def location(self, name: str) -> str | None:
+        """Where in the raw response the field was read, if known."""
+        for key, where in self.locations:
+            if key == name:
+                return where
+        return None
+
+    @property
+    def is_empty(self) -> bool:
+        """True when nothing but the role (and maybe a handle) is known."""
+        return not any(self.value(f) for f in CONTACT_FIELDS) and not self.redacted
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form, with each field's state spelled out for readers."""
+        out: dict[str, Any] = {"role": self.role.value}
+        for f in fields(self):
+            if f.name in ("role", "locations", "redacted"):
+                continue
+            value = getattr(self, f.name)
+            out[f.name] = list(value) if isinstance(value, tuple) else value
+        out["redacted"] = sorted(self.redacted)
+        out["states"] = {name: self.state(name).value for name in CONTACT_FIELDS}
+        out["locations"] = dict(self.locations)
+        return out
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Contact:
+        """Inverse of `to_dict` (unknown keys such as `states` are ignored)."""
+        known = {f.name for f in fields(cls)}
+        kwargs: dict[str, Any] = {k: v for k, v in data.items() if k in known}
+        kwargs["role"] = Role(kwargs["role"])
+        kwargs["street"] = tuple(kwargs.get("street") or ())
+        kwargs["redacted"] = frozenset(kwargs.get("redacted") or ())
+        kwargs["locations"] = tuple(sorted((kwargs.get("locations") or {}).items()))
+        return cls(**kwargs)
+
+
+@dataclass(frozen=True, slots=True)
+class RegistrationRecord:
+    """One parsed registration, normalised across WHOIS, RDAP and CSV."""
+
+    domain: str  # A-label, lower case, no trailing dot
+    status: ResponseStatus = ResponseStatus.REGISTERED
+    registrar: str | None = None
+    registrar_iana_id: str | None = None
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+    expires_at: datetime | None = None
+    statuses: tuple[str, ...] = ()
+    nameservers: tuple[str, ...] = ()
+    contacts: tuple[Contact, ...] = ()
+    raw_sha256: str = ""
+    parser: str = ""
+    source: Source = Source.WHOIS
+    locations: tuple[tuple[str, str], ...] = ()  # record-level fields: "created_at" -> "line 4"
+
+    @property
+    def tld(self) -> str:
+        """Last label of the domain (A-label)."""
+        return self.domain.rsplit(".", 1)[-1]
+
+    def contact(self, role: Role) -> Contact | None:
+        """The first contact with this role, if any."""
+        for c in self.contacts:
+            if c.role == role:
+                return c
+        return None
+
+    def location(self, name: str) -> str | None:
+        """Where a record-level field was read."""
+        for key, where in self.locations:
+            if key == name:
+                return where
+        return None
+
+    def with_contacts(self, contacts: Iterable[Contact]) -> RegistrationRecord:
+        """A copy with other contacts (records are immutable)."""
+        return replace(self, contacts=tuple(contacts))
+
+    def to_dict(self) -> dict[str, Any]:
+        """The normalised JSON shape `auditor parse` prints and rule examples use."""
+        return {
+            "domain": self.domain,
+            "status": self.status.value,
+            "registrar": self.registrar,
+            "registrar_iana_id": self.registrar_iana_id,
+            "created_at": _iso(self.created_at),
+            "updated_at": _iso(self.updated_at),
+            "expires_at": _iso(self.expires_at),
+            "statuses": list(self.statuses),
+            "nameservers": list(self.nameservers),
+            "contacts": [c.to_dict() for c in self.contacts],
+            "raw_sha256": self.raw_sha256,
+            "parser": self.parser,
+            "source": self.source.value,
+            "locations": dict(self.locations),
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> RegistrationRecord:
+        """Inverse of `to_dict`; missing keys take their defaults (handy for rule examples)."""
+        return cls(
+            domain=data["domain"],
+            status=ResponseStatus(data.get("status", "registered")),
+            registrar=data.get("registrar"),
+            registrar_iana_id=data.get("registrar_iana_id"),
+            created_at=_from_iso(data.get("created_at")),
+            updated_at=_from_iso(data.get("updated_at")),
+            expires_at=_from_iso(data.get("expires_at")),
+            statuses=tuple(data.get("statuses") or ()),
+            nameservers=tuple(data.get("nameservers") or ()),
+            contacts=tuple(Contact.from_dict(c) for c in data.get("contacts") or ()),
+            raw_sha256=data.get("raw_sha256", ""),
+            parser=data.get("parser", ""),
+            source=Source(data.get("source", "whois")),
+            locations=tuple(sorted((data.get("locations") or {}).items())),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class NoRegistration:
+    """A well-formed answer that holds no registration to audit (available, throttled, ...)."""
+
+    status: ResponseStatus
+    raw_sha256: str
+    parser: str
+    domain: str | None = None
+    reason: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ParseFailure:
+    """Why a raw record could not be read as a registration."""
+
+    raw_sha256: str
+    parser: str
+    reason: str
+    excerpt: str = ""
+    domain: str | None = None
+
+
+ParseOutcome = RegistrationRecord | NoRegistration | ParseFailure
+
+
+@dataclass(frozen=True, slots=True)
+class PolicyRef:
+    """A citation a finding rests on."""
+
+    id: str
+    title: str
+    url: str
+    excerpt: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """The observed value and where in the raw response it came from."""
+
+    value: str | None
+    location: str | None = None
+    excerpt: str | None = None  # the raw line or JSON fragment it was read from
+    expected: str | None = None  # what a valid value looks like, when that helps
+    detail: str | None = None  # e.g. the DNS answer behind a mail-domain finding
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready, omitting empty keys except `value`."""
+        out: dict[str, Any] = {"value": self.value}
+        for key in ("location", "excerpt", "expected", "detail"):
+            v = getattr(self, key)
+            if v is not None:
+                out[key] = v
+        return out
+
+
+#: Bump when the fields that make up a fingerprint change, so old and new never collide.
+FINGERPRINT_VERSION = 1
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One defect on one record (or one group of records, for cross-record rules)."""
+
+    rule_id: str
+    rule_name: str
+    category: Category
+    severity: Severity
+    domain: str
+    role: str  # a Role value, or "registrar" / "record"
+    field: str  # one of CONTACT_FIELDS, or "record"
+    message: str
+    evidence: Evidence
+    policy: tuple[str, ...] = ()
+    raw_sha256: str = ""
+    related_domains: tuple[str, ...] = ()
+
+    @property
+    def fingerprint(self) -> str:
+        """Stable identity across runs: rule, domain, where, and the observed value."""
+        key = "\x1f".join(
+            (
+                str(FINGERPRINT_VERSION),
+                self.rule_id,
+                self.domain,
+                self.role,
+                self.field,
+                self.evidence.value or "",
+                self.raw_sha256,
+            )
+        )
+        return sha256_hex(key.encode("utf-8"))[:32]
+
+    def to_dict(self) -> dict[str, Any]:
+        """One line of findings.jsonl (the output contract in the README)."""
+        out: dict[str, Any] = {
+            "domain": self.domain,
+            "rule": self.rule_id,
+            "name": self.rule_name,
+            "category": self.category.value,
+            "severity": self.severity.value,
+            "role": self.role,
+            "field": self.field,
+            "message": self.message,
+            "evidence": {**self.evidence.to_dict(), "raw_sha256": self.raw_sha256 or None},
+            "policy": list(self.policy),
+            "fingerprint": self.fingerprint,
+        }
+        if self.related_domains:
+            out["related_domains"] = list(self.related_domains)
+        return out
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _from_iso(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    parsed = datetime.fromisoformat(value)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class ImportReport:
+    """What an importer made of one input file."""
+
+    path: str
+    records: tuple[RawRecord, ...] = ()
+    error: str | None = None
+    notes: tuple[str, ...] = field(default=())

