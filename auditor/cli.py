@@ -20,7 +20,17 @@ from auditor.errors import AuditorError
 DEFAULT_DB_ENV = "AUDITOR_DB"
 
 console = Console(stderr=True, highlight=False)
-out = Console(highlight=False, soft_wrap=True)
+
+
+class _Stdout:
+    """stdout through rich, wide when piped so tables are not squeezed into 80 columns."""
+
+    def __getattr__(self, name: str) -> Any:
+        width = None if sys.stdout.isatty() else 220
+        return getattr(Console(highlight=False, soft_wrap=True, width=width), name)
+
+
+out = _Stdout()
 
 
 class RichProgress:

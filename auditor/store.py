@@ -69,12 +69,16 @@ class Store:
         """Insert rows, skipping those that collide with a unique key; returns rows added."""
         if not rows:
             return 0
+        keys = {k for row in rows for k in row}
+        if any(len(row) != len(keys) for row in rows):
+            rows = [{k: row.get(k) for k in keys} for row in rows]  # executemany needs one shape
         make = pg_insert if self.dialect == "postgresql" else sqlite_insert
         added = 0
         with self.engine.begin() as conn:
+            statement = make(table).on_conflict_do_nothing().returning(table.c.id)
             for chunk in _chunks(rows):
-                result = conn.execute(make(table).on_conflict_do_nothing(), list(chunk))
-                added += max(result.rowcount or 0, 0)
+                # RETURNING yields only the rows actually inserted, on SQLite and PostgreSQL alike
+                added += len(conn.execute(statement, list(chunk)).all())
         return added
 
     # -- raw records ---------------------------------------------------------------------

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from auditor.domains import unicode_domain
-from auditor.records import Finding, RegistrationRecord
+from auditor.records import Finding, RegistrationRecord, Role
 from reports.render import render
 from rules.base import Rule
 
@@ -64,7 +64,9 @@ def domain_sections(findings: Sequence[Finding], records: Sequence[RegistrationR
     sections = []
     for domain in sorted(grouped):
         rec = rec_by.get(domain)
+        holder = rec.contact(Role.REGISTRANT) if rec else None
         sections.append({
+            "holder": " / ".join(v for v in (holder.name, holder.organization) if v) if holder else None,
             "domain": domain,
             "unicode": unicode_domain(domain),
             "registrar": rec.registrar if rec else None,

@@ -8,14 +8,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from auditor.records import Category, FieldState, Finding, RegistrationRecord, Severity
-from rules import policies
+from rules import placeholders, policies
 from rules.base import RuleContext, rule
-from rules.placeholders import (
-    placeholder_email,
-    placeholder_phone,
-    placeholder_postcode,
-    placeholder_text,
-)
 
 
 def _holder_contacts(record: RegistrationRecord):  # type: ignore[no-untyped-def]
@@ -51,7 +45,7 @@ def placeholder_name(record: RegistrationRecord, ctx: RuleContext) -> Iterator[F
             if contact.state(field) is not FieldState.PRESENT:
                 continue
             value = contact.value(field)
-            reason = placeholder_text(value)
+            reason = placeholders.placeholder_text(value)
             if reason:
                 yield ctx.finding(record, f"{contact.role.value} {field} {value!r} is {reason}",
                                   contact=contact, field=field, value=value)
@@ -64,7 +58,7 @@ def placeholder_name(record: RegistrationRecord, ctx: RuleContext) -> Iterator[F
     severity=Severity.HIGH,
     policy=(policies.GAO_06_165, policies.RFC_2606, policies.NIS2_28_2),
 )
-def placeholder_email_rule(record: RegistrationRecord, ctx: RuleContext) -> Iterator[Finding]:
+def placeholder_email(record: RegistrationRecord, ctx: RuleContext) -> Iterator[Finding]:
     """A contact's email is a placeholder: a reserved example domain, a no-mail mailbox, or not an address.
 
     Flags RFC 2606 / 6761 names (example.com, *.test, *.invalid), placeholder domains (test.com,
@@ -83,7 +77,7 @@ def placeholder_email_rule(record: RegistrationRecord, ctx: RuleContext) -> Iter
     for contact in _holder_contacts(record):
         if contact.state("email") is not FieldState.PRESENT:
             continue
-        reason = placeholder_email(contact.email)
+        reason = placeholders.placeholder_email(contact.email)
         if reason:
             yield ctx.finding(record, f"{contact.role.value} email {contact.email!r}: {reason}",
                               contact=contact, field="email", value=contact.email)
@@ -96,7 +90,7 @@ def placeholder_email_rule(record: RegistrationRecord, ctx: RuleContext) -> Iter
     severity=Severity.HIGH,
     policy=(policies.GAO_06_165, policies.ITU_E164, policies.NIS2_28_2),
 )
-def placeholder_phone_rule(record: RegistrationRecord, ctx: RuleContext) -> Iterator[Finding]:
+def placeholder_phone(record: RegistrationRecord, ctx: RuleContext) -> Iterator[Finding]:
     """A contact's phone or fax is a placeholder: one digit repeated, a sequential run, or a fictional range.
 
     Flags "+49.0000" (DENIC's accepted dummy), "(999) 999-9999", "+1.1234567890", and numbers in the
@@ -118,7 +112,7 @@ def placeholder_phone_rule(record: RegistrationRecord, ctx: RuleContext) -> Iter
             if contact.state(field) is not FieldState.PRESENT:
                 continue
             value = contact.value(field) or ""
-            reason = placeholder_phone(value, contact.country)
+            reason = placeholders.placeholder_phone(value, contact.country)
             if reason:
                 yield ctx.finding(record, f"{contact.role.value} {field} {value!r} is a placeholder: {reason}",
                                   contact=contact, field=field, value=value)
@@ -150,12 +144,12 @@ def placeholder_address(record: RegistrationRecord, ctx: RuleContext) -> Iterato
                 continue
             value = contact.value(field)
             lines = contact.street if field == "street" else (value or "",)
-            reason = next((r for r in (placeholder_text(line) for line in lines) if r), None)
+            reason = next((r for r in (placeholders.placeholder_text(line) for line in lines) if r), None)
             if reason:
                 yield ctx.finding(record, f"{contact.role.value} {field} {value!r} is {reason}",
                                   contact=contact, field=field, value=value)
         if contact.state("postcode") is FieldState.PRESENT:
-            reason = placeholder_postcode(contact.postcode)
+            reason = placeholders.placeholder_postcode(contact.postcode)
             if reason:
                 yield ctx.finding(record, f"{contact.role.value} postcode {contact.postcode!r} is a placeholder: {reason}",
                                   contact=contact, field="postcode", value=contact.postcode)

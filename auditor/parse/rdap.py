@@ -92,8 +92,8 @@ def load_json(raw: RawRecord) -> Any | ParseFailure:
     except json.JSONDecodeError as exc:
         return ParseFailure(raw.sha256, PARSER_VERSION, f"not JSON: {exc.msg} at line {exc.lineno} column {exc.colno}",
                             excerpt=text[max(0, exc.pos - 40) : exc.pos + 40])
-    except (_JsonTooDeepError, RecursionError) as exc:
-        return ParseFailure(raw.sha256, PARSER_VERSION, str(exc) or "JSON nested too deeply")
+    except (_JsonTooDeepError, RecursionError):
+        return ParseFailure(raw.sha256, PARSER_VERSION, f"JSON nested too deeply (limit {_MAX_DEPTH} levels)")
     return data
 
 

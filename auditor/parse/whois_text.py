@@ -45,6 +45,7 @@ from auditor.records import (
     Role,
     Source,
 )
+from auditor.verify import check_postcode
 
 PARSER_VERSION = "whois-text@1"
 
@@ -450,15 +451,14 @@ def _contact_from_draft(draft: _ContactDraft, address_tail: tuple[str, ...] = ()
     if street and not country_value and len(street) > 1 and to_iso_country(street[-1]):
         country_value = street.pop()
         locations["country"] = locations.get("street", "")
+    country = to_iso_country(country_value) if country_value else None
     if street and len(street) > 1 and not city:
-        m = _POSTCODE_CITY.match(street[-1]) or _CITY_POSTCODE.match(street[-1])
-        if m:
+        split = split_postcode_city(street[-1], country)
+        if split:
             street.pop()
-            city = m.group("city").strip()
-            postcode = postcode or m.group("postcode").strip()
+            postcode, city = postcode or split[0], split[1]
             locations.setdefault("city", locations.get("street", ""))
             locations.setdefault("postcode", locations.get("street", ""))
-    country = to_iso_country(country_value) if country_value else None
     name = _one(values.get("name"))
     organization = _one(values.get("organization"))
     email = _one(values.get("email"))
@@ -486,6 +486,27 @@ def _contact_from_draft(draft: _ContactDraft, address_tail: tuple[str, ...] = ()
         privacy_service=privacy_service_of([name, organization, email]),
         locations=tuple(sorted((k, v) for k, v in locations.items() if v)),
     )
+
+
+def split_postcode_city(line: str, country: str | None) -> tuple[str, str] | None:
+    """'1012 AB Amsterdam' -> ('1012 AB', 'Amsterdam'), using the country's postcode format when known."""
+    tokens = line.split()
+    if len(tokens) < 2:
+        return None
+    if country:
+        for k in range(min(3, len(tokens) - 1), 0, -1):
+            head, tail = " ".join(tokens[:k]), " ".join(tokens[k:])
+            check = check_postcode(country, head)
+            if check.applicable and check.valid:
+                return head, tail
+            head, tail = " ".join(tokens[-k:]), " ".join(tokens[:-k])
+            check = check_postcode(country, head)
+            if check.applicable and check.valid:
+                return head, tail.rstrip(",")
+    m = _POSTCODE_CITY.match(line) or _CITY_POSTCODE.match(line)
+    if m:
+        return m.group("postcode").strip(), m.group("city").strip()
+    return None
 
 
 def _one(values: Iterable[str] | None) -> str | None:

@@ -1,0 +1,78 @@
+"""Importers: every file accounted for, bad files reported with a reason, bytes kept exactly."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from auditor.importers import discover, import_file
+from auditor.parse import parse
+from auditor.records import RegistrationRecord, Role, Source
+
+
+def test_whois_file_domain_from_response_else_file_name(tmp_path: Path) -> None:
+    (tmp_path / "named-in-file.zz.txt").write_bytes(b"Registrant Name: Anna\nCreation Date: 2020-01-01\n")
+    (tmp_path / "other.txt").write_bytes(b"Domain Name: FROM-RESPONSE.ZZ\nCreation Date: 2020-01-01\n")
+    reports = {p.name: import_file(p) for p in sorted(tmp_path.iterdir())}
+    assert reports["named-in-file.zz.txt"].records[0].query == "named-in-file.zz"
+    assert reports["other.txt"].records[0].query == "from-response.zz"
+
+
+def test_raw_bytes_are_kept_exactly(tmp_path: Path) -> None:
+    body = "Domain Name: x.zz\r\nRegistrant Name: Jürgen\r\n".encode("cp1252")
+    (tmp_path / "x.zz.txt").write_bytes(body)
+    raw = import_file(tmp_path / "x.zz.txt").records[0]
+    assert raw.body == body and raw.source is Source.WHOIS and len(raw.sha256) == 64
+
+
+def test_csv_export_columns(tmp_path: Path) -> None:
+    (tmp_path / "export.csv").write_text(
+        "Domain,Registrar,Registrant Name,Registrant Email,Registrant Phone,Registrant Country,Registrant Redacted,Admin Email\n"
+        "shop.zz,Alpha,Anna Schmidt,anna@shop.zz,+49.3012345678,DE,,\n"
+        "hidden.zz,Alpha,,,,DE,name;email;phone,admin@hidden.zz\n"
+        "\n"
+        "noadmin.zz,Alpha,Bob,,,,,\n",
+        encoding="utf-8",
+    )
+    report = import_file(tmp_path / "export.csv")
+    assert report.error is None and len(report.records) == 3
+    records = [parse(r) for r in report.records]
+    assert all(isinstance(r, RegistrationRecord) for r in records)
+    first, hidden, noadmin = records
+    assert first.contact(Role.REGISTRANT).email == "anna@shop.zz"  # type: ignore[union-attr]
+    holder = hidden.contact(Role.REGISTRANT)  # type: ignore[union-attr]
+    assert holder is not None and {"name", "email", "phone"} <= holder.redacted
+    assert noadmin.contact(Role.ADMINISTRATIVE) is None  # type: ignore[union-attr]
+    assert holder.location("country") == "row 3, column Registrant Country"
+
+
+def test_csv_without_domain_column_is_an_error(tmp_path: Path) -> None:
+    (tmp_path / "bad.csv").write_text("name,email\nA,a@b.zz\n")
+    report = import_file(tmp_path / "bad.csv")
+    assert report.error and "domain" in report.error
+
+
+def test_latin1_csv_is_decoded(tmp_path: Path) -> None:
+    (tmp_path / "legacy.csv").write_bytes("domain,registrant_name\nmueller.zz,Jürgen Müller\n".encode("cp1252"))
+    report = import_file(tmp_path / "legacy.csv")
+    rec = parse(report.records[0])
+    assert isinstance(rec, RegistrationRecord) and rec.contact(Role.REGISTRANT).name == "Jürgen Müller"  # type: ignore[union-attr]
+
+
+def test_missing_paths_are_reported_not_raised(tmp_path: Path) -> None:
+    files, missing = discover([tmp_path / "nope", tmp_path])
+    assert files == [] and missing[0].error == "no such file or directory"
+
+
+def test_huge_single_response_is_refused(tmp_path: Path) -> None:
+    big = tmp_path / "big.json"
+    with big.open("wb") as handle:
+        handle.truncate(17 * 1024 * 1024)
+    report = import_file(big)
+    assert report.error and "too large" in report.error
+
+
+def test_jsonl_one_response_per_line(tmp_path: Path) -> None:
+    (tmp_path / "bulk.jsonl").write_text(
+        '{"objectClassName":"domain","ldhName":"a.zz"}\n\n{"objectClassName":"domain","ldhName":"b.zz"}\n')
+    report = import_file(tmp_path / "bulk.jsonl")
+    assert [r.query for r in report.records] == ["a.zz", "b.zz"]

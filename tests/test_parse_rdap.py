@@ -1,0 +1,151 @@
+"""RDAP: jCard per role, events, RFC 9537 redactions, error responses, hostile JSON."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from auditor.parse import parse
+from auditor.records import FieldState, NoRegistration, ParseFailure, RawRecord, RegistrationRecord, ResponseStatus, Role, Source
+from tests.conftest import FIXTURES, PEER_FIXTURES
+
+NOW = datetime(2026, 11, 23, tzinfo=UTC)
+
+
+def rdap(doc: Any) -> RawRecord:
+    body = doc if isinstance(doc, bytes) else json.dumps(doc).encode()
+    return RawRecord(Source.RDAP, "rdap.nic.zz", "x.zz", body, NOW)
+
+
+def vcard(*props: list[Any]) -> list[Any]:
+    return ["vcard", [["version", {}, "text", "4.0"], *props]]
+
+
+DOC = {
+    "objectClassName": "domain",
+    "ldhName": "Example-Shop.ZZ",
+    "status": ["active", "client transfer prohibited"],
+    "events": [{"eventAction": "registration", "eventDate": "2019-05-06T07:08:09Z"},
+               {"eventAction": "expiration", "eventDate": "2027-05-06T07:08:09+02:00"}],
+    "nameservers": [{"objectClassName": "nameserver", "ldhName": "NS1.DNS-ZZ.ZZ"}],
+    "entities": [
+        {"objectClassName": "entity", "roles": ["registrar"], "publicIds": [{"type": "IANA Registrar ID", "identifier": "9001"}],
+         "vcardArray": vcard(["fn", {}, "text", "Alpha Registrar GmbH"])},
+        {"objectClassName": "entity", "roles": ["registrant"], "handle": "R-1",
+         "vcardArray": vcard(["fn", {}, "text", "Anna Schmidt"], ["org", {}, "text", "Schmidt GmbH"],
+                             ["adr", {"cc": "DE"}, "text", ["", "", "Invalidenstraße 12", "Berlin", "", "10115", "Germany"]],
+                             ["tel", {"type": ["voice"]}, "uri", "tel:+49.3012345678"],
+                             ["tel", {"type": "fax"}, "uri", "tel:+49.3012345679"],
+                             ["email", {}, "text", "Anna@Example-Shop.zz"])},
+        {"objectClassName": "entity", "roles": ["technical", "administrative"],
+         "vcardArray": vcard(["fn", {}, "text", "Hostmaster"], ["email", {}, "text", "hostmaster@alpha.zz"])},
+    ],
+}
+
+
+def test_rdap_domain_object() -> None:
+    rec = parse(rdap(DOC))
+    assert isinstance(rec, RegistrationRecord)
+    assert rec.domain == "example-shop.zz"
+    assert rec.registrar == "Alpha Registrar GmbH" and rec.registrar_iana_id == "9001"
+    assert rec.created_at == datetime(2019, 5, 6, 7, 8, 9, tzinfo=UTC)
+    assert rec.expires_at == datetime(2027, 5, 6, 5, 8, 9, tzinfo=UTC)
+    assert rec.nameservers == ("ns1.dns-zz.zz",)
+    holder = rec.contact(Role.REGISTRANT)
+    assert holder is not None
+    assert (holder.name, holder.organization, holder.city, holder.postcode) == ("Anna Schmidt", "Schmidt GmbH", "Berlin", "10115")
+    assert holder.street == ("Invalidenstraße 12",)
+    assert holder.country == "DE" and holder.phone == "+49.3012345678" and holder.fax == "+49.3012345679"
+    assert holder.email == "anna@example-shop.zz"
+    assert holder.location("email") == "$.entities[1].vcardArray[1][6]"
+    # one entity with two roles gives both contacts
+    assert rec.contact(Role.TECHNICAL) is not None and rec.contact(Role.ADMINISTRATIVE) is not None
+
+
+def test_rfc9537_redactions_and_empty_values() -> None:
+    doc = json.loads(json.dumps(DOC))
+    doc["rdapConformance"] = ["rdap_level_0", "redacted"]
+    registrant = doc["entities"][1]
+    registrant["vcardArray"] = vcard(["fn", {}, "text", ""], ["adr", {"cc": "DE"}, "text", ["", "", "", "", "", "", ""]])
+    doc["redacted"] = [
+        {"name": {"type": "Registrant Name"}, "postPath": "$.entities[?(@.roles[0]=='registrant')].vcardArray[1][?(@[0]=='fn')][3]",
+         "method": "emptyValue"},
+        {"name": {"type": "Registrant Email"}, "prePath": "$.entities[?(@.roles[0]=='registrant')].vcardArray[1][?(@[0]=='email')]",
+         "method": "removal"},
+        {"name": {"type": "Registrant Phone"}, "method": "removal"},
+        {"name": {"description": "Billing Contact"}, "method": "removal"},
+    ]
+    rec = parse(rdap(doc))
+    assert isinstance(rec, RegistrationRecord)
+    holder = rec.contact(Role.REGISTRANT)
+    assert holder is not None
+    for field in ("name", "email", "phone"):
+        assert holder.state(field) is FieldState.REDACTED, field
+    assert holder.state("organization") is FieldState.MISSING
+    assert holder.location("email") == "$.redacted[1]"
+    billing = rec.contact(Role.BILLING)
+    assert billing is not None and billing.state("email") is FieldState.REDACTED
+
+
+def test_empty_value_without_any_redaction_signal_is_missing() -> None:
+    doc = json.loads(json.dumps(DOC))
+    doc["entities"][1]["vcardArray"] = vcard(["fn", {}, "text", ""], ["email", {}, "text", "a@b.zz"])
+    rec = parse(rdap(doc))
+    assert isinstance(rec, RegistrationRecord)
+    holder = rec.contact(Role.REGISTRANT)
+    assert holder is not None and holder.state("name") is FieldState.MISSING
+
+
+def test_icann_real_world_redaction_sample() -> None:
+    path = PEER_FIXTURES / "icann-rdap-conformance-tool/validators/profile/response_validations/vcard/icann_org_real_world.json"
+    if not path.exists():
+        pytest.skip("../shared/peer-fixtures is not present")
+    doc = json.loads(path.read_text())
+    doc.update(objectClassName="domain", ldhName="icann.org")
+    rec = parse(rdap(doc))
+    assert isinstance(rec, RegistrationRecord)
+    holder = rec.contact(Role.REGISTRANT)
+    assert holder is not None
+    assert {"name", "email", "phone", "street", "city", "postcode"} <= holder.redacted
+    assert holder.organization == "Internet Corporation for Assigned Names and Numbers"
+    admin = rec.contact(Role.ADMINISTRATIVE)
+    assert admin is not None and admin.state("email") is FieldState.REDACTED  # "Administrative Contact" removed
+
+
+@pytest.mark.parametrize(
+    ("body", "status"),
+    [({"errorCode": 404, "title": "Not Found"}, ResponseStatus.AVAILABLE),
+     ({"errorCode": 429, "title": "Too Many Requests"}, ResponseStatus.THROTTLED)],
+)
+def test_error_responses(body: dict[str, Any], status: ResponseStatus) -> None:
+    outcome = parse(rdap(body))
+    assert isinstance(outcome, NoRegistration) and outcome.status is status
+
+
+@pytest.mark.parametrize(
+    ("body", "reason"),
+    [
+        (b'{"objectClassName": "domain", "ldhName": "trunc', "not JSON"),
+        (b"<html>502</html>", "not JSON"),
+        (b"", "empty"),
+        ('{"objectClassName": "domain", "ldhName": "x.zz", "remarks": ["Zürich"]}'.encode("latin-1"), "not UTF-8"),
+        (b"[" * 5000 + b"]" * 5000, "deep"),
+        (b'{"objectClassName": "entity"}', "expected 'domain'"),
+        (b'[1, 2, 3]', "not an RDAP object"),
+        (b" " * 9_000_000, "empty"),
+        (b'{"objectClassName":"domain","ldhName":"x.zz","pad":"' + b"a" * 9_000_000 + b'"}', "too large"),
+    ],
+)
+def test_hostile_json_becomes_a_failure(body: bytes, reason: str) -> None:
+    outcome = parse(rdap(body))
+    assert isinstance(outcome, ParseFailure)
+    assert reason in outcome.reason
+
+
+def test_every_demo_rdap_file_parses() -> None:
+    for path in sorted((FIXTURES / "demo" / "rdap").glob("*.json")):
+        outcome = parse(RawRecord(Source.RDAP, "file", path.stem, path.read_bytes(), NOW))
+        assert isinstance(outcome, RegistrationRecord), (path, outcome)

@@ -1,0 +1,230 @@
+"""The generic WHOIS parser: ICANN style, handle objects, sections, redaction, status, bad input."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from auditor.parse import parse
+from auditor.records import (
+    FieldState,
+    NoRegistration,
+    ParseFailure,
+    RawRecord,
+    RegistrationRecord,
+    ResponseStatus,
+    Role,
+    Source,
+)
+from tests.conftest import FIXTURES, PEER_FIXTURES
+
+NOW = datetime(2026, 11, 23, tzinfo=UTC)
+
+
+def whois(text: str | bytes, query: str = "", server: str = "file") -> RawRecord:
+    body = text if isinstance(text, bytes) else text.encode("utf-8")
+    return RawRecord(Source.WHOIS, server, query, body, NOW)
+
+
+ICANN_STYLE = """\
+Domain Name: SHOP-EXAMPLE.ZZ
+Updated Date: 2024-01-02T03:04:05Z
+Creation Date: 2019-05-06T07:08:09Z
+Registry Expiry Date: 2027-05-06T07:08:09Z
+Registrar: Alpha Registrar GmbH
+Registrar IANA ID: 9001
+Domain Status: clientTransferProhibited https://icann.org/epp#clientTransferProhibited
+Registrant Name: REDACTED FOR PRIVACY
+Registrant Organization: Schmidt GmbH
+Registrant Street: Invalidenstraße 12
+Registrant City: Berlin
+Registrant Postal Code: 10115
+Registrant Country: DE
+Registrant Phone: REDACTED FOR PRIVACY
+Registrant Email: Please query the RDDS service of the Registrar of Record identified in this output.
+Admin Name: Anna Schmidt
+Admin Email: anna@shop-example.zz
+Admin Phone: +49.3012345678
+Name Server: NS1.DNS-ZZ.ZZ
+Name Server: ns2.dns-zz.zz.
+"""
+
+
+def test_icann_style_fields_and_redaction() -> None:
+    rec = parse(whois(ICANN_STYLE))
+    assert isinstance(rec, RegistrationRecord)
+    assert rec.domain == "shop-example.zz"
+    assert rec.registrar == "Alpha Registrar GmbH" and rec.registrar_iana_id == "9001"
+    assert rec.created_at == datetime(2019, 5, 6, 7, 8, 9, tzinfo=UTC)
+    assert rec.expires_at and rec.expires_at.year == 2027
+    assert rec.statuses == ("clientTransferProhibited",)
+    assert rec.nameservers == ("ns1.dns-zz.zz", "ns2.dns-zz.zz")
+    registrant = rec.contact(Role.REGISTRANT)
+    assert registrant is not None
+    assert registrant.state("name") is FieldState.REDACTED
+    assert registrant.state("phone") is FieldState.REDACTED
+    assert registrant.state("email") is FieldState.REDACTED  # a pointer to the RDDS, not an address
+    assert registrant.state("fax") is FieldState.MISSING
+    assert registrant.organization == "Schmidt GmbH" and registrant.country == "DE"
+    assert registrant.location("city") == "line 11"
+    admin = rec.contact(Role.ADMINISTRATIVE)
+    assert admin is not None and admin.email == "anna@shop-example.zz"
+
+
+HANDLES = """\
+%% registry whois
+
+domain:      bakkerij-jansen.zz
+status:      ACTIVE
+holder-c:    H123-ZZ
+admin-c:     A456-ZZ
+created:     2020-02-03
+nserver:     ns1.dns-zz.zz
+
+nic-hdl:     H123-ZZ
+type:        ORGANIZATION
+contact:     Bakkerij Jansen B.V.
+address:     Damrak 70
+address:     1012 AB Amsterdam
+country:     NL
+phone:       +31.201234567
+e-mail:      info@bakkerij-jansen.zz
+
+nic-hdl:     A456-ZZ
+contact:     Sanne Visser
+state:       NH
+e-mail:      sanne@bakkerij-jansen.zz
+"""
+
+
+def test_ripe_style_handle_objects() -> None:
+    rec = parse(whois(HANDLES))
+    assert isinstance(rec, RegistrationRecord)
+    holder = rec.contact(Role.REGISTRANT)
+    assert holder is not None
+    assert holder.handle == "H123-ZZ" and holder.name == "Bakkerij Jansen B.V."
+    assert holder.street == ("Damrak 70",) and holder.postcode == "1012 AB" and holder.city == "Amsterdam"
+    assert holder.email == "info@bakkerij-jansen.zz" and holder.phone == "+31.201234567"
+    admin = rec.contact(Role.ADMINISTRATIVE)
+    assert admin is not None and admin.region == "NH"  # "state" in a contact object is a region
+    assert rec.created_at == datetime(2020, 2, 3, tzinfo=UTC)
+
+
+NOMINET_STYLE = """\
+
+    Domain name:
+        shop-example.co.uk
+
+    Registrant:
+        Example Shop Ltd
+
+    Registrant type:
+        UK Limited Company, (Company number: 01234567)
+
+    Registrar:
+        Beta Domains Ltd [Tag = BETA]
+        URL: https://betadomains.zz
+
+    Relevant dates:
+        Registered on: 01-Feb-2015
+        Expiry date:  01-Feb-2027
+        Last updated:  03-Jan-2026
+
+    Name servers:
+        ns1.dns-zz.zz
+        ns2.dns-zz.zz
+
+"""
+
+
+def test_indented_sections_nominet_style() -> None:
+    rec = parse(whois(NOMINET_STYLE))
+    assert isinstance(rec, RegistrationRecord)
+    assert rec.domain == "shop-example.co.uk"
+    assert rec.registrar == "Beta Domains Ltd [Tag = BETA]"
+    assert rec.created_at == datetime(2015, 2, 1, tzinfo=UTC)
+    assert rec.nameservers == ("ns1.dns-zz.zz", "ns2.dns-zz.zz")
+    holder = rec.contact(Role.REGISTRANT)
+    assert holder is not None and holder.name == "Example Shop Ltd"
+
+
+@pytest.mark.parametrize(
+    ("text", "status"),
+    [
+        ('No match for domain "FREE-NAME.ZZ".\n', ResponseStatus.AVAILABLE),
+        ("Domain: free-name.de\nStatus: free\n", ResponseStatus.AVAILABLE),
+        ("%% Too many queries. Your IP has been blocked for 60 seconds.\n", ResponseStatus.THROTTLED),
+        ("55000000002 Connection refused; access control limit reached\n", ResponseStatus.THROTTLED),
+        ("Domain: reserved-name.zz\nStatus: reserved\n", ResponseStatus.RESERVED),
+    ],
+)
+def test_non_registrations_are_never_parsed_as_registrations(text: str, status: ResponseStatus) -> None:
+    outcome = parse(whois(text, query="free-name.zz"))
+    assert isinstance(outcome, NoRegistration)
+    assert outcome.status is status
+
+
+def test_throttled_text_is_not_available() -> None:
+    outcome = parse(whois("Query rate limit exceeded - no match possible right now\n"))
+    assert isinstance(outcome, NoRegistration) and outcome.status is ResponseStatus.THROTTLED
+
+
+@pytest.mark.parametrize(
+    ("body", "reason"),
+    [
+        (b"", "empty"),
+        (bytes(range(256)) * 8, "binary"),
+        (b"random words without any structure at all\n" * 3, "no registration data"),
+        (b"Domain Name: big.zz\n" + b"x" * 2_000_000, "too large"),
+    ],
+)
+def test_bad_input_becomes_a_failure_with_a_reason(body: bytes, reason: str) -> None:
+    outcome = parse(whois(body, query="big.zz"))
+    assert isinstance(outcome, ParseFailure)
+    assert reason in outcome.reason
+
+
+def test_domain_from_the_query_when_the_response_lacks_it() -> None:
+    rec = parse(whois("Registrant Name: Anna Schmidt\nCreation Date: 2020-01-01\n", query="anna.zz"))
+    assert isinstance(rec, RegistrationRecord) and rec.domain == "anna.zz"
+
+
+def test_crlf_and_latin1_response() -> None:
+    text = "Domain Name: muenchen-baeckerei.zz\r\nCreation Date: 2020-01-01\r\nRegistrant Name: Jürgen Müller\r\n"
+    rec = parse(whois(text.encode("cp1252")))
+    assert isinstance(rec, RegistrationRecord)
+    holder = rec.contact(Role.REGISTRANT)
+    assert holder is not None and holder.name == "Jürgen Müller"
+
+
+def test_demo_shift_jis_file_is_decoded() -> None:
+    files = sorted((FIXTURES / "demo" / "whois").glob("*.txt"))
+    names = []
+    for path in files:
+        rec = parse(whois(path.read_bytes(), query=path.stem))
+        if isinstance(rec, RegistrationRecord) and rec.contact(Role.REGISTRANT):
+            names.append(rec.contact(Role.REGISTRANT).name)  # type: ignore[union-attr]
+    assert "山田 太郎" in names and "김 민준" in names
+
+
+PEER_CASES = [
+    # (peer file, domain, registrant name or None, expected redacted fields)
+    ("likexian-whois-parser/testdata/noterror/fr_google.fr", "google.fr", "Google Ireland Holdings", set()),
+    ("weppos-whois-parser/responses/whois.eu/eu/status_registered.txt", "google.eu", None, {"name", "email", "phone"}),
+]
+
+
+@pytest.mark.parametrize(("relpath", "domain", "name", "redacted"), PEER_CASES)
+def test_peer_recordings(relpath: str, domain: str, name: str | None, redacted: set[str]) -> None:
+    path = PEER_FIXTURES / relpath
+    if not path.exists():
+        pytest.skip("../shared/peer-fixtures is not present")
+    rec = parse(whois(path.read_bytes(), query=domain))
+    assert isinstance(rec, RegistrationRecord)
+    assert rec.domain == domain
+    holder = rec.contact(Role.REGISTRANT)
+    assert holder is not None
+    if name:
+        assert holder.name == name
+    assert redacted <= holder.redacted

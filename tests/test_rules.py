@@ -1,0 +1,104 @@
+"""Every rule's examples run as tests, and every rule passes the registry checklist (ruff + GX style)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from auditor.engine import score
+from auditor.records import RegistrationRecord
+from auditor.verify import MailDomain, MailDomainCheck, Verifier
+from rules import load_rules
+from rules.base import DOC_SECTIONS, RULE_ID_RE, RULE_NAME_RE
+
+NOW = datetime(2026, 11, 23, tzinfo=UTC)
+RULES = load_rules()
+
+
+class StubDns:
+    """Answers mail-domain questions from a case's "dns" table (a plain object, for unit tests)."""
+
+    description = "stub"
+
+    def __init__(self, answers: dict[str, str]) -> None:
+        self.answers = answers
+
+    def check(self, domain: str) -> MailDomainCheck:
+        verdict = MailDomain(self.answers.get(domain, "accepts"))
+        return MailDomainCheck(verdict, f"stub answer for {domain}: {verdict.value}")
+
+    def prefetch(self, domains: Any) -> None:
+        pass
+
+
+def cases() -> list[Any]:
+    out = []
+    for rule in sorted(RULES.values(), key=lambda r: r.id):
+        for i, case in enumerate(rule.examples()):
+            out.append(pytest.param(rule.id, case, id=f"{rule.id}-{i}-{case['title'][:40]}"))
+    return out
+
+
+@pytest.mark.parametrize(("rule_id", "case"), cases())
+def test_rule_example(rule_id: str, case: dict[str, Any]) -> None:
+    rule = RULES[rule_id]
+    record = RegistrationRecord.from_dict(case["in"])
+    verify = Verifier(StubDns(case.get("dns", {})))  # type: ignore[arg-type]
+    result = score([record], [rule], verify, NOW)
+    got = sorted((f.role, f.field) for f in result.findings)
+    want = sorted((o["role"], o["field"]) for o in case["out"])
+    assert got == want, [f.message for f in result.findings]
+    assert not result.errors
+    for f in result.findings:
+        assert f.rule_id == rule_id and f.policy and f.message
+
+
+@pytest.mark.parametrize("rule_id", sorted(RULES))
+def test_rule_checklist(rule_id: str) -> None:
+    rule = RULES[rule_id]
+    assert RULE_ID_RE.match(rule.id)
+    assert RULE_NAME_RE.match(rule.name), "kebab-case name saying the defect"
+    prefix_category = {"INC": "incomplete", "FAL": "false", "UNV": "unverifiable"}
+    if rule.id[:3] in prefix_category:
+        assert rule.category.value == prefix_category[rule.id[:3]]
+    assert rule.doc.summary, "a one-line summary of what it checks"
+    for section in DOC_SECTIONS:
+        assert rule.doc.sections.get(section), f"docstring section '## {section}'"
+    assert rule.policies, "at least one policy reference"
+    examples = rule.examples()
+    assert any(c["out"] for c in examples), "at least one positive example"
+    assert any(not c["out"] for c in examples), "at least one negative example"
+    # the function is named after the rule (snake case of the name)
+    assert rule.func.__name__ == rule.name.replace("-", "_")
+
+
+def test_rule_names_are_unique() -> None:
+    names = [r.name for r in RULES.values()]
+    assert len(names) == len(set(names))
+
+
+def test_registering_the_same_id_twice_is_refused() -> None:
+    from auditor.records import Category, Severity
+    from rules.base import rule
+
+    with pytest.raises(ValueError, match="registered twice"):
+        @rule(id="INC001", name="some-other-rule", category=Category.INCOMPLETE, severity=Severity.LOW, policy=())
+        def other(record, ctx):  # type: ignore[no-untyped-def]
+            return iter(())
+
+
+def test_a_rule_that_raises_is_counted_not_fatal() -> None:
+    from auditor.records import Category, Severity
+    from rules.base import REGISTRY, rule
+
+    @rule(id="TST999", name="always-crashes", category=Category.FALSE, severity=Severity.LOW, policy=())
+    def always_crashes(record, ctx):  # type: ignore[no-untyped-def]
+        raise RuntimeError("boom")
+
+    try:
+        result = score([RegistrationRecord(domain="a.zz")], [REGISTRY["TST999"]], Verifier(None), NOW)
+        assert result.tallies["TST999"].errors == 1 and result.errors[0]["error"] == "RuntimeError: boom"
+    finally:
+        REGISTRY.pop("TST999")

@@ -1,0 +1,83 @@
+"""The store: idempotent writes on SQLite and PostgreSQL, aware datetimes, clear errors."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from auditor.errors import StoreError
+from auditor.pipeline import AuditOptions, run_audit
+from auditor.records import RawRecord, Source
+from auditor.store import Store
+from tests.conftest import FIXTURES
+
+NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
+
+
+def _raw(i: int) -> RawRecord:
+    return RawRecord(Source.WHOIS, "whois.nic.zz", f"d{i}.zz", f"Domain Name: d{i}.zz\n".encode(), NOW)
+
+
+def check_idempotent_raw(url: str) -> None:
+    store = Store(url)
+    try:
+        assert store.add_raw([_raw(i) for i in range(5)]) == 5
+        assert store.add_raw([_raw(i) for i in range(7)]) == 2  # only the two new ones
+        assert store.count("raw_record") == 7
+        got = store.raw_by_sha([_raw(3).sha256])[_raw(3).sha256]
+        assert got.body == _raw(3).body and got.fetched_at == NOW  # bytes exact, time aware UTC
+    finally:
+        store.close()
+
+
+def test_sqlite_raw_writes_are_idempotent(sqlite_url: str) -> None:
+    check_idempotent_raw(sqlite_url)
+
+
+@pytest.mark.postgres
+def test_postgres_raw_writes_are_idempotent(postgres_url: str) -> None:
+    check_idempotent_raw(postgres_url)
+
+
+def audit_twice(url: str, out: Path) -> None:
+    inputs = [FIXTURES / "demo"]
+    options = AuditOptions(dns=False)
+    first = run_audit(inputs, out / "one", url, options)
+    store = Store(url)
+    counts = {t: store.count(t) for t in ("raw_record", "registration", "parse_result")}
+    store.close()
+    second = run_audit(inputs, out / "two", url, options)
+    store = Store(url)
+    try:
+        assert {t: store.count(t) for t in counts} == counts, "importing the same input twice added rows"
+        assert second.summary["inputs"]["raw_records_new"] == 0
+        assert second.summary["inputs"]["raw_records_already_stored"] == first.summary["inputs"]["raw_records"]
+        # both runs found the same defects
+        assert {f.fingerprint for f in first.findings} == {f.fingerprint for f in second.findings}
+        assert store.count("audit_run") == 2
+    finally:
+        store.close()
+
+
+def test_importing_twice_adds_nothing_sqlite(sqlite_url: str, tmp_path: Path) -> None:
+    audit_twice(sqlite_url, tmp_path)
+
+
+@pytest.mark.postgres
+def test_importing_twice_adds_nothing_postgres(postgres_url: str, tmp_path: Path) -> None:
+    audit_twice(postgres_url, tmp_path)
+
+
+def test_unreachable_database_is_a_clear_error() -> None:
+    with pytest.raises(StoreError, match="cannot open database"):
+        Store("postgresql://nobody@127.0.0.1:1/none")
+
+
+def test_bare_path_means_sqlite(tmp_path: Path) -> None:
+    store = Store(str(tmp_path / "x.sqlite"))
+    try:
+        assert store.dialect == "sqlite" and (tmp_path / "x.sqlite").exists()
+    finally:
+        store.close()
