@@ -76,19 +76,21 @@ class AuditOptions:
 
 
 @dataclass
-class ImportTotals:
-    """What the import stage did with the inputs."""
+class CollectTotals:
+    """What the collection stage (import of files, or a crawl) produced for the audit."""
 
     files: int = 0
     raw_records: list[RawRecord] = field(default_factory=list)
     new_raw: int = 0
     errors: list[dict[str, str]] = field(default_factory=list)
+    #: extra facts for summary.json under "collection" (a crawl's per-server counts, ...)
+    details: dict[str, Any] = field(default_factory=dict)
 
 
-def import_inputs(store: Store, inputs: Iterable[str | Path], progress: Progress) -> ImportTotals:
+def import_inputs(store: Store, inputs: Iterable[str | Path], progress: Progress) -> CollectTotals:
     """Read every input into raw records and store them (a duplicate is a no-op)."""
     files, missing = discover(inputs)
-    totals = ImportTotals(files=len(files) + len(missing))
+    totals = CollectTotals(files=len(files) + len(missing))
     totals.errors.extend({"input": m.path, "reason": m.error or ""} for m in missing)
     progress.stage("import", len(files))
     batch: list[RawRecord] = []
@@ -175,51 +177,63 @@ def run_audit(
     options: AuditOptions | None = None,
     progress: Progress | None = None,
 ) -> AuditResult:
-    """Import, parse, score and write findings.jsonl, summary.json and report.html into out_dir."""
+    """Import the inputs, then audit them (see `audit_collected`)."""
+    progress = progress or _Silent()
+    store = Store(db_url)
+    try:
+        totals = import_inputs(store, inputs, progress)
+        return audit_collected(store, totals, out_dir, options, progress)
+    finally:
+        store.close()
+
+
+def audit_collected(
+    store: Store,
+    totals: CollectTotals,
+    out_dir: str | Path,
+    options: AuditOptions | None = None,
+    progress: Progress | None = None,
+) -> AuditResult:
+    """Parse, score and write findings.jsonl, summary.json and report.html for collected raw records."""
     options = options or AuditOptions()
     progress = progress or _Silent()
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     started = utcnow()
     now = options.now or started
-    store = Store(db_url)
-    try:
-        rules = select(*options.select, exclude=options.exclude)
-        config = options.to_config()
-        config["rules"] = {r.id: r.version for r in rules}
-        run_id = uuid.uuid4().hex[:16]
-        store.start_run(run_id, started, __version__, config_hash(config), config,
-                        {r.id: r.describe() for r in rules})
+    rules = select(*options.select, exclude=options.exclude)
+    config = options.to_config()
+    config["rules"] = {r.id: r.version for r in rules}
+    run_id = uuid.uuid4().hex[:16]
+    store.start_run(run_id, started, __version__, config_hash(config), config,
+                    {r.id: r.describe() for r in rules})
 
-        totals = import_inputs(store, inputs, progress)
-        outcomes = parse_raw(store, totals.raw_records, progress)
-        records, superseded = latest_per_domain(outcomes)
+    outcomes = parse_raw(store, totals.raw_records, progress)
+    records, superseded = latest_per_domain(outcomes)
 
-        dns_checker = DnsChecker(options.resolver, timeout=options.dns_timeout) if options.dns else None
-        verify = Verifier(dns_checker)
-        progress.stage("score", len(records))
-        result: EngineResult = score(records, rules, verify, now, options.rule_params,
-                                     on_record=lambda: progress.advance())
-        raws = {raw.sha256: raw for raw, _o in outcomes}
-        findings = attach_excerpts(result.findings, raws)
-        registrar_of = {r.domain: r.registrar for r in records}
-        store.add_findings(run_id, findings, registrar_of)
+    dns_checker = DnsChecker(options.resolver, timeout=options.dns_timeout) if options.dns else None
+    verify = Verifier(dns_checker)
+    progress.stage("score", len(records))
+    result: EngineResult = score(records, rules, verify, now, options.rule_params,
+                                 on_record=lambda: progress.advance())
+    raws = {raw.sha256: raw for raw, _o in outcomes}
+    findings = attach_excerpts(result.findings, raws)
+    registrar_of = {r.domain: r.registrar for r in records}
+    store.add_findings(run_id, findings, registrar_of)
 
-        summary = build_summary(run_id, started, utcnow(), store, totals, outcomes, records, superseded,
-                                findings, result, rules, verify, options)
-        store.finish_run(run_id, utcnow(), {k: v.to_dict() for k, v in result.tallies.items()}, summary)
-        progress.stage("report", 3)
-        from reports.html import write_report  # reports depend on auditor, not the other way round
+    summary = build_summary(run_id, started, utcnow(), store, totals, outcomes, records, superseded,
+                            findings, result, rules, verify, options)
+    store.finish_run(run_id, utcnow(), {k: v.to_dict() for k, v in result.tallies.items()}, summary)
+    progress.stage("report", 3)
+    from reports.html import write_report  # reports depend on auditor, not the other way round
 
-        write_jsonl(out / "findings.jsonl", (f.to_dict() for f in findings))
-        progress.advance()
-        write_json(out / "summary.json", summary)
-        progress.advance()
-        write_report(out / "report.html", summary, findings, records, rules)
-        progress.advance()
-        return AuditResult(run_id, summary, out, findings, records)
-    finally:
-        store.close()
+    write_jsonl(out / "findings.jsonl", (f.to_dict() for f in findings))
+    progress.advance()
+    write_json(out / "summary.json", summary)
+    progress.advance()
+    write_report(out / "report.html", summary, findings, records, rules)
+    progress.advance()
+    return AuditResult(run_id, summary, out, findings, records)
 
 
 def build_summary(
@@ -227,7 +241,7 @@ def build_summary(
     started: datetime,
     finished: datetime,
     store: Store,
-    totals: ImportTotals,
+    totals: CollectTotals,
     outcomes: Sequence[tuple[RawRecord, ParseOutcome]],
     records: Sequence[RegistrationRecord],
     superseded: int,
@@ -292,6 +306,7 @@ def build_summary(
             "failures": failures,
             "not_registered": not_registered,
         },
+        "collection": totals.details,
         "records_parsed": status_counts["registered"],
         "records_audited": len(records),
         "records_superseded": superseded,
