@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import sys
@@ -160,7 +161,7 @@ def cmd_parse(args: argparse.Namespace) -> int:
     results = []
     for raw in report.records:
         if args.server:
-            raw = type(raw)(**{**{f: getattr(raw, f) for f in raw.__dataclass_fields__}, "server": args.server})
+            raw = dataclasses.replace(raw, server=args.server)
         outcome = parse(raw, tld=args.tld)
         if isinstance(outcome, RegistrationRecord):
             results.append(outcome.to_dict())
