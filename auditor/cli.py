@@ -220,11 +220,19 @@ def cmd_rule(args: argparse.Namespace) -> int:
         for case in examples:
             verdict = "flagged" if case.get("out") else "not flagged"
             out.print(f"- {case['title']} -> {verdict}", markup=False)
-            for contact in case["in"].get("contacts", []):
-                shown = {k: v for k, v in contact.items() if v and k not in ("states", "locations")}
-                out.print(f"    {json.dumps(shown, ensure_ascii=False)}", markup=False)
+            records = case["in"] if isinstance(case["in"], list) else [case["in"]]
+            for record in records[:3]:
+                dates = {k: record[k] for k in ("created_at", "updated_at", "expires_at", "registrar") if record.get(k)}
+                if dates:
+                    out.print(f"    {record['domain']}: {json.dumps(dates, ensure_ascii=False)}", markup=False)
+                for contact in record.get("contacts", []):
+                    shown = {k: v for k, v in contact.items() if v and k not in ("states", "locations")}
+                    out.print(f"    {json.dumps(shown, ensure_ascii=False)}", markup=False)
+            if len(records) > 3:
+                out.print(f"    ... and {len(records) - 3} more records like these", markup=False)
             for expected in case.get("out", []):
-                out.print(f"    => {expected.get('role')}.{expected.get('field')}", markup=False)
+                where = f"{expected['domain']} " if "domain" in expected else ""
+                out.print(f"    => {where}{expected.get('role')}.{expected.get('field')}", markup=False)
     return 0
 
 

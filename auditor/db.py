@@ -168,6 +168,7 @@ def make_engine(url: str) -> Engine:
     kwargs: dict[str, Any] = {}
     if url.startswith("sqlite"):
         kwargs["connect_args"] = {"timeout": 30}
+        _make_sqlite_parent(url)
     else:
         kwargs["pool_pre_ping"] = True
     try:
@@ -182,6 +183,17 @@ def make_engine(url: str) -> Engine:
         raise StoreError(f"cannot open database {redact_url(url)}: {type(exc).__name__}: "
                          f"{str(exc).splitlines()[0] if str(exc) else ''}") from exc
     return engine
+
+
+def _make_sqlite_parent(url: str) -> None:
+    """A new SQLite file in a directory that does not exist yet: create the directory."""
+    from pathlib import Path
+
+    from sqlalchemy.engine import make_url
+
+    database = make_url(url).database
+    if database and database != ":memory:" and not database.startswith("file:"):
+        Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

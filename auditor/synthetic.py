@@ -118,13 +118,14 @@ class SynthContact:
     country: str | None = None
     redacted: set[str] = field(default_factory=set)
     handle: str = ""
+    identifier: str | None = None
 
 
 @dataclass
 class SynthRecord:
     domain: str
     registrar: dict[str, str]
-    created: datetime
+    created: datetime | None
     updated: datetime
     expires: datetime
     contacts: list[SynthContact]
@@ -191,69 +192,97 @@ def registrar_tech(rng: random.Random, registrar: dict[str, str]) -> SynthContac
                         country=registrar["country"])
 
 
-#: Planted defects: (kind label, role, field, how to plant it, expected rule). Each is applied to a clean record.
-DEFECTS: tuple[tuple[str, str, str, Any, str], ...] = (
-    ("registrant email missing", "registrant", "email", None, "INC001"),
-    ("registrant phone missing", "registrant", "phone", None, "INC001"),
-    ("registrant name and organisation missing", "registrant", "name", None, "INC001"),
-    ("admin email missing", "administrative", "email", None, "INC001"),
-    ("admin phone missing", "administrative", "phone", None, "INC001"),
-    ("postcode missing where the country requires one", "registrant", "postcode", None, "INC003"),
-    ("city missing where the country requires one", "registrant", "city", None, "INC003"),
-    ("placeholder name N/A", "registrant", "name", "N/A", "FAL001"),
-    ("placeholder name Test Test", "registrant", "name", "Test Test", "FAL001"),
-    ("fictitious name John Doe", "registrant", "name", "John Doe", "FAL001"),
-    ("keyboard-mash name", "registrant", "name", "Asdfgh Qwertz", "FAL001"),
-    ("placeholder organisation xxx", "registrant", "organization", "xxx", "FAL001"),
-    ("placeholder email noemail@", "registrant", "email", "noemail@gmail.com", "FAL002"),
-    ("reserved example email domain", "registrant", "email", "info@example.com", "FAL002"),
-    ("admin email on a .test domain", "administrative", "email", "admin@company.test", "FAL002"),
-    ("all-zero phone", "registrant", "phone", "+49.0000", "FAL003"),
-    ("repeated-digit phone", "registrant", "phone", "+1.9999999999", "FAL003"),
-    ("NANP 555-01XX fiction phone", "registrant", "phone", "+1.2125550143", "FAL003"),
-    ("Ofcom drama phone", "administrative", "phone", "+44.2079460123", "FAL003"),
-    ("sequential phone", "registrant", "phone", "+33.123456789", "FAL003"),
-    ("placeholder street", "registrant", "street", "N/A", "FAL004"),
-    ("placeholder city", "registrant", "city", "xxx", "FAL004"),
-    ("all-zero postcode", "registrant", "postcode", "00000", "FAL004"),
-    ("email without @", "registrant", "email", "kontakt.mueller.web.zz", "UNV001"),
-    ("email with double dot", "registrant", "email", "anna..schmidt@mailhost.zz", "UNV001"),
-    ("email with space", "administrative", "email", "jean dupont@mailhost.zz", "UNV001"),
-    ("mail domain does not exist", "registrant", "email", "info@no-such-mail-domain.zz", "UNV002"),
-    ("mail domain has null MX", "registrant", "email", "contact@nullmx.zz", "UNV002"),
-    ("mail domain has no MX, A or AAAA", "administrative", "email", "office@nomailhost.zz", "UNV002"),
-    ("phone too short for its country", "registrant", "phone", "+49.301", "UNV003"),
-    ("phone too long for its country", "registrant", "phone", "+33.6123498765432", "UNV003"),
-    ("phone not in the numbering plan", "administrative", "phone", "+44.0999123456", "UNV003"),
-    ("postcode in the wrong format", "registrant", "postcode", "ABC-12", "UNV004"),
-    ("postcode of another country", "registrant", "postcode", "SW1A 1AA", "UNV004"),
-    ("country not ISO 3166", "registrant", "country", "XX", "UNV005"),
-    ("country name that names no country", "registrant", "country", "Narnia", "UNV005"),
+@dataclass(frozen=True)
+class Plant:
+    """One kind of planted defect: what to change on a clean record, and the finding it must produce."""
+
+    label: str
+    role: str  # a contact role, or "record" for record-level values
+    field: str  # the finding's field
+    values: dict[str, Any]  # attribute -> value to set (None removes it); a list gives one per repeat
+    rule: str
+    country: str | None = None  # a country the defect needs (a postcode rule needs a postcode country)
+    formats: tuple[str, ...] = ()  # formats able to carry it (identifiers are not in RDAP jCard)
+
+
+def _p(label: str, role: str, field: str, value: Any, rule: str, country: str | None = None,
+       formats: tuple[str, ...] = ()) -> Plant:
+    values = value if isinstance(value, dict) else {field: value}
+    return Plant(label, role, field, values, rule, country, formats)
+
+
+#: Every defect kind the rules cover, planted on otherwise clean records.
+PLANTS: tuple[Plant, ...] = (
+    _p("registrant email missing", "registrant", "email", None, "INC001"),
+    _p("registrant phone missing", "registrant", "phone", None, "INC001"),
+    _p("registrant name and organisation missing", "registrant", "name", {"name": None, "organization": None}, "INC001"),
+    _p("admin email missing", "administrative", "email", None, "INC001"),
+    _p("admin phone missing", "administrative", "phone", None, "INC001"),
+    _p("postcode missing where the country requires one", "registrant", "postcode", None, "INC003", "DE"),
+    _p("city missing where the country requires one", "registrant", "city", None, "INC003", "FR"),
+    _p("state missing where the country requires one", "registrant", "region", None, "INC003", "US"),
+    _p("registration date missing", "record", "record", {"created": None}, "INC004", formats=("rdap", "csv")),
+    _p("placeholder name N/A", "registrant", "name", "N/A", "FAL001"),
+    _p("placeholder name Test Test", "registrant", "name", "Test Test", "FAL001"),
+    _p("fictitious name John Doe", "registrant", "name", "John Doe", "FAL001"),
+    _p("keyboard-run name", "registrant", "name", "Asdfgh Qwertz", "FAL001"),
+    _p("placeholder organisation xxx", "registrant", "organization", "xxx", "FAL001"),
+    _p("placeholder email noemail@", "registrant", "email", ["noemail@gmail.com", "nomail@web.zz", "none@outlook.zz"], "FAL002"),
+    _p("reserved example email domain", "registrant", "email", ["info@example.com", "sales@example.net", "office@example.org"], "FAL002"),
+    _p("admin email on a .test domain", "administrative", "email", ["admin@company.test", "it@firma.test", "webmaster@shop.invalid"], "FAL002"),
+    _p("all-zero phone", "registrant", "phone", "+49.0000", "FAL003", "DE"),
+    _p("repeated-digit phone", "registrant", "phone", "+1.9999999999", "FAL003", "US"),
+    _p("NANP 555-01XX fiction phone", "registrant", "phone", "+1.2125550143", "FAL003", "US"),
+    _p("Ofcom drama phone", "administrative", "phone", "+44.2079460123", "FAL003", "GB"),
+    _p("sequential phone", "registrant", "phone", "+33.123456789", "FAL003", "FR"),
+    _p("placeholder street", "registrant", "street", "N/A", "FAL004"),
+    _p("placeholder city", "registrant", "city", "xxx", "FAL004"),
+    _p("all-zero postcode", "registrant", "postcode", "00000", "FAL004", "NL"),
+    _p("registration date in the future", "record", "record", {"created": datetime(2031, 5, 1, tzinfo=UTC)}, "FAL005"),
+    _p("expiry before registration", "record", "record", {"expires": datetime(2010, 1, 1, tzinfo=UTC)}, "FAL005"),
+    _p("random-typing name", "registrant", "name", "Jfhdksl Xkqzvbw", "FAL006"),
+    _p("random-typing street", "registrant", "street", "Qxzvtrw Plkmnbv 12", "FAL006"),
+    _p("email without @", "registrant", "email", ["kontakt.mueller.web.zz", "info.dupont-mailhost.zz", "sales at mailhost.zz"], "UNV001"),
+    _p("email with double dot", "registrant", "email", ["anna..schmidt@mailhost.zz", ".lea@mailhost.zz", "bob.@mailhost.zz"], "UNV001"),
+    _p("email with space", "administrative", "email", ["jean dupont@mailhost.zz", "li,wei@mailhost.zz", "m@r@mailhost.zz"], "UNV001"),
+    _p("mail domain does not exist", "registrant", "email", ["info@no-such-mail-domain.zz", "office@gone-away.zz", "sales@never-existed.zz"], "UNV002"),
+    _p("mail domain has null MX", "registrant", "email", ["contact@nullmx.zz", "anna@nullmx.zz", "jo@nullmx.zz"], "UNV002"),
+    _p("mail domain has no MX, A or AAAA", "administrative", "email", ["office@nomailhost.zz", "it@nomailhost.zz", "ops@nomailhost.zz"], "UNV002"),
+    _p("phone too short for its country", "registrant", "phone", "+49.301", "UNV003", "DE"),
+    _p("phone too long for its country", "registrant", "phone", "+33.6123498765432", "UNV003", "FR"),
+    _p("phone not in the numbering plan", "administrative", "phone", "+44.0999123456", "UNV003", "GB"),
+    _p("postcode in the wrong format", "registrant", "postcode", "ABC-12", "UNV004", "DE"),
+    _p("postcode of another country", "registrant", "postcode", "SW1A 1AA", "UNV004", "FR"),
+    _p("country not ISO 3166", "registrant", "country", "XX", "UNV005"),
+    _p("country name that names no country", "registrant", "country", "Narnia", "UNV005"),
+    _p("disposable mail provider", "registrant", "email", ["j.berger@mailinator.com", "shop77@guerrillamail.com", "x.y@10minutemail.com"], "UNV006"),
+    _p("phone of another country than the address", "registrant", "phone", ["+44.2071234567", "+44.1612345678", "+44.1312345678"], "UNV007", "DE"),
+    _p("postcode of another state", "registrant", "postcode", {"postcode": "94043", "region": "NY"}, "UNV008", "US"),
+    _p("company number with wrong check digits", "registrant", "record", {"identifier": "DE136695977"}, "UNV009", "DE",
+       formats=("whois", "whois-handles", "csv")),
 )
 
-#: Countries the defects above need (a postcode rule needs a postcode country, etc.).
-DEFECT_COUNTRY = {
-    "postcode missing where the country requires one": "DE", "city missing where the country requires one": "FR",
-    "all-zero phone": "DE", "phone too short for its country": "DE", "phone too long for its country": "FR",
-    "postcode in the wrong format": "DE", "postcode of another country": "FR", "all-zero postcode": "NL",
-    "sequential phone": "FR", "NANP 555-01XX fiction phone": "US", "repeated-digit phone": "US",
-    "Ofcom drama phone": "GB", "phone not in the numbering plan": "GB",
-}
+#: Organisation identifiers with valid check digits, given to clean organisations so UNV009 is tested both ways.
+VALID_IDENTIFIERS = {"DE": "DE136695976", "FR": "552100554"}
 
 
-def _apply(contact: SynthContact, field_name: str, value: Any) -> None:
-    if field_name == "name" and value is None:
-        contact.name = None
-        contact.organization = None
+def _apply(rec: SynthRecord, plant: Plant, repeat: int = 0) -> None:
+    values = {k: (v[repeat % len(v)] if isinstance(v, list) else v) for k, v in plant.values.items()}
+    if plant.role == "record":
+        for attr, value in values.items():
+            setattr(rec, attr, value)
         return
-    if field_name == "street":
-        contact.street = [] if value is None else [value]
-        return
-    setattr(contact, field_name, value)
+    contact = next(c for c in rec.contacts if c.role == plant.role)
+    for attr, value in values.items():
+        if attr == "street":
+            contact.street = [] if value is None else [value]
+        else:
+            setattr(contact, attr, value)
 
 
-def build_zone(seed: int = 2026, clean_count: int = 40) -> list[SynthRecord]:
-    """The demo ccTLD: clean, defective, redacted and proxy registrations, with known answers."""
+def build_zone(seed: int = 2026, clean_count: int = 40, repeats: int = 1) -> list[SynthRecord]:
+    """A synthetic ccTLD: clean, defective (each kind planted `repeats` times, in different countries and
+    formats), redacted, privacy/proxy and cross-record pattern registrations, with their known answers."""
     rng = random.Random(seed)
     records: list[SynthRecord] = []
     countries = sorted(COUNTRIES)
@@ -263,10 +292,12 @@ def build_zone(seed: int = 2026, clean_count: int = 40) -> list[SynthRecord]:
 
     def new_domain(country: str) -> str:
         data = COUNTRIES[country]
-        for _ in range(100):
+        for attempt in range(400):
             name = f"{rng.choice(data['biz'])}-{_slug(rng.choice(data['last']))}"
             if rng.random() < 0.3:
                 name += f"-{_slug(rng.choice(data['places']).city)}"
+            if attempt > 50:
+                name += f"-{rng.randrange(2, 99)}"
             domain = normalise_domain(f"{name}.{TLD}")
             if domain not in used:
                 used.add(domain)
@@ -278,33 +309,37 @@ def build_zone(seed: int = 2026, clean_count: int = 40) -> list[SynthRecord]:
         registrar = rng.choice(REGISTRARS)
         created = base + timedelta(days=rng.randrange(0, 2000), seconds=rng.randrange(86400))
         registrant = clean_contact(rng, "registrant", country, domain, person=rng.random() < 0.5)
+        if registrant.organization and country in VALID_IDENTIFIERS and fmt != "rdap":
+            registrant.identifier = VALID_IDENTIFIERS[country]
         admin = clean_contact(rng, "administrative", country, domain)
         tech = registrar_tech(rng, registrar)
         return SynthRecord(domain, registrar, created, created + timedelta(days=rng.randrange(1, 300)),
                            created + timedelta(days=365 * rng.randrange(2, 9)), [registrant, admin, tech], kind, fmt)
 
     for i in range(clean_count):
-        country = countries[i % len(countries)]
-        records.append(new_record(country, "clean", formats[i % len(formats)]))
+        records.append(new_record(countries[i % len(countries)], "clean", formats[i % len(formats)]))
 
-    for i, (label, role, field_name, value, rule_id) in enumerate(DEFECTS):
-        country = DEFECT_COUNTRY.get(label, countries[(i * 5) % len(countries)])
-        rec = new_record(country, "defect", formats[i % len(formats)])
-        contact = next(c for c in rec.contacts if c.role == role)
-        _apply(contact, field_name, value)
-        rec.expected.append({"rule": rule_id, "role": role, "field": field_name})
-        rec.note = label
+    for r in range(repeats):
+        for i, plant in enumerate(PLANTS):
+            country = plant.country or countries[(i * 5 + r * 3) % len(countries)]
+            fmts = plant.formats or formats
+            rec = new_record(country, "defect", fmts[(i + r) % len(fmts)])
+            _apply(rec, plant, r)
+            rec.expected.append({"rule": plant.rule, "role": plant.role, "field": plant.field})
+            rec.note = plant.label
+            records.append(rec)
+
+        # a registration whose registrant is absent altogether, from the registry's own export
+        rec = new_record(countries[(r * 7) % len(countries)], "defect", "csv")
+        rec.contacts = [c for c in rec.contacts if c.role != "registrant"]
+        rec.expected.append({"rule": "INC002", "role": "registrant", "field": "record"})
+        rec.note = "no registrant contact in the export"
         records.append(rec)
 
-    # a registration whose registrant is absent altogether, from the registry's own export
-    rec = new_record("NL", "defect", "csv")
-    rec.contacts = [c for c in rec.contacts if c.role != "registrant"]
-    rec.expected.append({"rule": "INC002", "role": "registrant", "field": "record"})
-    rec.note = "no registrant contact in the export"
-    records.append(rec)
+    records.extend(_pattern_records(new_record))
 
     # redacted: personal fields withheld in each format; never incomplete or false
-    for i, fmt in enumerate(formats * 2):
+    for i, fmt in enumerate(formats * 2 * repeats):
         rec = new_record(countries[(i * 3) % len(countries)], "redacted", fmt)
         for contact in rec.contacts[:2]:
             contact.redacted = {"name", "email", "phone", "street", "city", "postcode"}
@@ -318,7 +353,7 @@ def build_zone(seed: int = 2026, clean_count: int = 40) -> list[SynthRecord]:
     records.append(rec)
 
     # privacy/proxy service in place of the holder
-    for i, fmt in enumerate(formats):
+    for i, fmt in enumerate(formats * repeats):
         rec = new_record(countries[(i * 7) % len(countries)], "proxy", fmt)
         proxy = SynthContact(role="registrant", email=f"{rec.domain}@domainsbyproxy.com", **{
             k: (list(v) if isinstance(v, list) else v) for k, v in PROXY.items()})
@@ -334,7 +369,7 @@ def build_zone(seed: int = 2026, clean_count: int = 40) -> list[SynthRecord]:
     # an IDN registration (A-label in WHOIS, U-label shown to people)
     rec = new_record("DE", "clean", "rdap")
     used.discard(rec.domain)
-    rec.domain = normalise_domain(f"bücher-müller.{TLD}")
+    rec.domain = normalise_domain(f"bücher-müller-{seed % 100}.{TLD}")
     for c in rec.contacts[:2]:
         c.email = c.email.split("@")[0] + "@" + rec.domain if c.email else c.email
     rec.note = "IDN domain"
@@ -342,10 +377,53 @@ def build_zone(seed: int = 2026, clean_count: int = 40) -> list[SynthRecord]:
     return records
 
 
+#: Mail domains used by the pattern records below (they get MX records in the zone).
+PATTERN_MAIL_DOMAINS = ("webagentur-nord.zz", "bulk-holdings.zz")
+
+
+def _pattern_records(new_record: Any) -> list[SynthRecord]:
+    """Groups of records whose defect shows only across records (PAT rules)."""
+    out: list[SynthRecord] = []
+    # one mailbox for three unrelated holders in three countries
+    for country in ("DE", "BR", "JP"):
+        rec = new_record(country, "defect", "whois")
+        rec.contacts[0].email = "office@webagentur-nord.zz"
+        rec.expected.append({"rule": "PAT001", "role": "registrant", "field": "email"})
+        rec.note = "one registrant email shared by unrelated holders"
+        out.append(rec)
+    # ten registrations in two hours with identical registrant data
+    template = new_record("GB", "defect", "rdap")
+    holder = template.contacts[0]
+    holder.email, holder.name, holder.organization = "sales@bulk-holdings.zz", "Oliver Wilson", "Bulk Holdings Ltd"
+    start = datetime(2025, 3, 14, 9, 0, tzinfo=UTC)
+    for i in range(10):
+        rec = template if i == 0 else new_record("GB", "defect", ("rdap", "whois", "csv")[i % 3])
+        rec.registrar = template.registrar
+        rec.contacts[0] = replace(holder)
+        rec.created = start + timedelta(minutes=12 * i)
+        rec.updated = rec.created
+        rec.expires = rec.created + timedelta(days=365)
+        rec.expected.append({"rule": "PAT002", "role": "registrant", "field": "record"})
+        rec.note = "bulk registration with identical registrant data"
+        out.append(rec)
+    # one registrar lets the same dummy phone through three times
+    group = []
+    for _ in range(3):
+        rec = new_record("US", "defect", "whois-handles")
+        rec.registrar = REGISTRARS[3]
+        rec.contacts[0].phone = "+1.5555555555"
+        rec.expected.append({"rule": "FAL003", "role": "registrant", "field": "phone"})
+        rec.note = "placeholder phone reused across one registrar's domains"
+        group.append(rec)
+    min(group, key=lambda r: r.domain).expected.append({"rule": "PAT003", "role": "registrar", "field": "phone"})
+    out.extend(group)
+    return out
+
+
 # -- renderers ------------------------------------------------------------------------------
 
-def _fmt_date(value: datetime) -> str:
-    return value.strftime("%Y-%m-%dT%H:%M:%SZ")
+def _fmt_date(value: datetime | None) -> str:
+    return value.strftime("%Y-%m-%dT%H:%M:%SZ") if value else ""
 
 
 def _val(contact: SynthContact, field_name: str) -> str:
@@ -372,6 +450,8 @@ def render_whois(rec: SynthRecord) -> str:
                              ("City", "city"), ("State/Province", "region"), ("Postal Code", "postcode"),
                              ("Country", "country"), ("Phone", "phone"), ("Fax", "fax"), ("Email", "email")):
             lines.append(f"{prefix} {label}: {_val(contact, fname)}")
+        if contact.identifier:
+            lines.append(f"{prefix} Registration Number: {contact.identifier}")
     lines += ["Name Server: NS1.DNS-ZZ.ZZ", "Name Server: NS2.DNS-ZZ.ZZ", "DNSSEC: unsigned",
               ">>> Last update of WHOIS database: 2026-11-20T08:00:00Z <<<", "",
               "% The .zz registry WHOIS service is for information purposes only.", ""]
@@ -384,9 +464,11 @@ def render_whois_handles(rec: SynthRecord) -> str:
              f"domain:      {rec.domain}", "status:      ACTIVE", f"registrar:   {rec.registrar['name']}"]
     refs = {"registrant": "holder-c", "administrative": "admin-c", "technical": "tech-c"}
     for i, contact in enumerate(rec.contacts):
-        contact.handle = f"{'HAT'[i]}{stable_number((rec.domain, i), modulo=10**5)}-ZZ"
+        contact.handle = f"{'HAT'[i]}{stable_number((rec.domain, i), modulo=10**9)}-ZZ"
         lines.append(f"{refs[contact.role]}:    {contact.handle}")
-    lines += [f"created:     {rec.created.strftime('%Y-%m-%d')}", f"last-update: {rec.updated.strftime('%Y-%m-%d')}",
+    if rec.created:
+        lines.append(f"created:     {rec.created.strftime('%Y-%m-%d')}")
+    lines += [f"last-update: {rec.updated.strftime('%Y-%m-%d')}",
               f"Expiry Date: {rec.expires.strftime('%Y-%m-%d')}", "nserver:     ns1.dns-zz.zz", "nserver:     ns2.dns-zz.zz", ""]
     for contact in rec.contacts:
         lines.append(f"nic-hdl:     {contact.handle}")
@@ -394,17 +476,18 @@ def render_whois_handles(rec: SynthRecord) -> str:
         for label, fname in (("contact", "name"), ("org", "organization")):
             value = _val(contact, fname)
             if value:
-                lines.append(f"{label + ':':<13}{value}")
+                lines.append(f"{label + ':':<12} {value}")
         if "street" in contact.redacted:
             lines.append("address:     REDACTED FOR PRIVACY")
         else:
             for street in contact.street:
                 lines.append(f"address:     {street}")
         for label, fname in (("city", "city"), ("postal code", "postcode"), ("state", "region"), ("country", "country"),
-                             ("phone", "phone"), ("fax-no", "fax"), ("e-mail", "email")):
+                             ("phone", "phone"), ("fax-no", "fax"), ("e-mail", "email"),
+                             ("registration number", "identifier")):
             value = _val(contact, fname)
             if value:
-                lines.append(f"{label + ':':<13}{value}")
+                lines.append(f"{label + ':':<12} {value}")
         lines.append("")
     return "\n".join(lines)
 
@@ -434,7 +517,7 @@ def render_rdap(rec: SynthRecord) -> dict[str, Any]:
             props.append(["tel", {"type": "voice"}, "uri", f"tel:{contact.phone}"])
         if contact.email and "email" not in contact.redacted:
             props.append(["email", {}, "text", contact.email])
-        entities.append({"objectClassName": "entity", "handle": f"C-{stable_number((rec.domain, role), modulo=10**6)}",
+        entities.append({"objectClassName": "entity", "handle": f"C-{stable_number((rec.domain, role), modulo=10**9)}",
                          "roles": [role], "vcardArray": ["vcard", props]})
         for fname in sorted(contact.redacted):
             label = {"name": "Name", "email": "Email", "phone": "Phone", "fax": "Fax", "street": "Street",
@@ -456,9 +539,9 @@ def render_rdap(rec: SynthRecord) -> dict[str, Any]:
         "objectClassName": "domain", "handle": f"D{stable_number(rec.domain, modulo=10**9)}-ZZ", "ldhName": rec.domain,
         "links": [{"rel": "self", "href": f"https://rdap.nic.zz/domain/{rec.domain}", "type": "application/rdap+json"}],
         "status": ["active"],
-        "events": [{"eventAction": "registration", "eventDate": _fmt_date(rec.created)},
-                   {"eventAction": "last changed", "eventDate": _fmt_date(rec.updated)},
-                   {"eventAction": "expiration", "eventDate": _fmt_date(rec.expires)}],
+        "events": ([{"eventAction": "registration", "eventDate": _fmt_date(rec.created)}] if rec.created else []) + [
+            {"eventAction": "last changed", "eventDate": _fmt_date(rec.updated)},
+            {"eventAction": "expiration", "eventDate": _fmt_date(rec.expires)}],
         "entities": entities,
         "nameservers": [{"objectClassName": "nameserver", "ldhName": "ns1.dns-zz.zz"},
                         {"objectClassName": "nameserver", "ldhName": "ns2.dns-zz.zz"}],
@@ -474,7 +557,8 @@ def render_rdap(rec: SynthRecord) -> dict[str, Any]:
 
 CSV_COLUMNS = ["domain", "registrar", "created", "updated", "expires", "status", "nameservers"] + [
     f"{prefix}_{f}" for prefix in ("registrant", "admin", "tech")
-    for f in ("name", "organization", "email", "phone", "street", "city", "region", "postcode", "country", "redacted")
+    for f in ("name", "organization", "email", "phone", "street", "city", "region", "postcode", "country", "identifier",
+              "redacted")
 ]
 
 
@@ -490,7 +574,7 @@ def render_csv(records: list[SynthRecord]) -> str:
                                "nameservers": "ns1.dns-zz.zz ns2.dns-zz.zz"}
         for contact in rec.contacts:
             p = prefixes[contact.role]
-            for f in ("name", "organization", "email", "phone", "city", "region", "postcode", "country"):
+            for f in ("name", "organization", "email", "phone", "city", "region", "postcode", "country", "identifier"):
                 value = getattr(contact, f)
                 row[f"{p}_{f}"] = "" if f in contact.redacted else (value or "")
             row[f"{p}_street"] = "" if "street" in contact.redacted else " | ".join(contact.street)
@@ -505,7 +589,7 @@ def render_zone(records: list[SynthRecord]) -> str:
              "@ IN NS ns1.dns-zz.zz.", "ns1.dns-zz IN A 192.0.2.53", "ns2.dns-zz IN A 192.0.2.54",
              "mx.dns-zz IN A 192.0.2.25", "mailhost IN MX 10 mx.dns-zz.zz.",
              "nullmx IN MX 0 .", "nomailhost IN TXT \"v=spf1 -all\"", "web IN A 192.0.2.80"]
-    domains = {r["domain"] for r in REGISTRARS}
+    domains = {r["domain"] for r in REGISTRARS} | set(PATTERN_MAIL_DOMAINS)
     for rec in records:
         domains.add(rec.domain)
     for domain in sorted(domains):
@@ -523,62 +607,81 @@ BROKEN_INPUTS = {
 }
 
 
-def write_demo(root: Path, seed: int = 2026) -> dict[str, Any]:
-    """Write the demo inputs, DNS zone and known answers under `root` (fixtures/)."""
-    records = build_zone(seed)
-    demo = root / "demo"
-    for sub in ("whois", "rdap", "export", "broken"):
-        (demo / sub).mkdir(parents=True, exist_ok=True)
-        for old in (demo / sub).iterdir():
+def write_dataset(dest: Path, dns_dir: Path, records: list[SynthRecord], seed: int, extras: bool = True) -> dict[str, Any]:
+    """Render records as WHOIS text, RDAP JSON and a CSV export under `dest`, the zone under `dns_dir`,
+    and the known answers as `dest/expected.json`. `extras` adds legacy encodings, non-registrations
+    and broken files."""
+    subdirs = ("whois", "rdap", "export") + (("broken",) if extras else ())
+    for sub in subdirs:
+        (dest / sub).mkdir(parents=True, exist_ok=True)
+        for old in (dest / sub).iterdir():
             old.unlink()
     csv_records = []
     for rec in records:
         if rec.fmt == "whois":
-            (demo / "whois" / f"{rec.domain}.txt").write_bytes(render_whois(rec).encode("utf-8"))
+            (dest / "whois" / f"{rec.domain}.txt").write_bytes(render_whois(rec).encode("utf-8"))
         elif rec.fmt == "whois-handles":
-            (demo / "whois" / f"{rec.domain}.txt").write_bytes(render_whois_handles(rec).encode("utf-8"))
+            (dest / "whois" / f"{rec.domain}.txt").write_bytes(render_whois_handles(rec).encode("utf-8"))
         elif rec.fmt == "rdap":
-            (demo / "rdap" / f"{rec.domain}.json").write_text(
+            (dest / "rdap" / f"{rec.domain}.json").write_text(
                 json.dumps(render_rdap(rec), ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
         else:
             csv_records.append(rec)
-    (demo / "export" / "registrar-export.csv").write_text(render_csv(csv_records), encoding="utf-8")
-    # legacy encodings of clean records: the parser must decode, not mangle
-    legacy = [r for r in records if r.kind == "clean" and r.fmt == "whois"][:3]
-    for rec, encoding, country in zip(legacy, ("cp1252", "shift_jis", "euc_kr"), ("DE", "JP", "KR"), strict=True):
-        rng = random.Random(f"{seed}-{encoding}")
-        rec.registrar = REGISTRARS[1]  # an ASCII-only registrar address, encodable in every code page
-        rec.contacts = [clean_contact(rng, "registrant", country, rec.domain),
-                        clean_contact(rng, "administrative", country, rec.domain), registrar_tech(rng, rec.registrar)]
-        if encoding == "shift_jis":
-            rec.contacts[0] = replace(rec.contacts[0], name="山田 太郎", city="千代田区")
-        if encoding == "euc_kr":
-            rec.contacts[0] = replace(rec.contacts[0], name="김 민준", city="서울")
-        rec.note = f"clean record served in {encoding}"
-        (demo / "whois" / f"{rec.domain}.txt").write_bytes(render_whois(rec).encode(encoding))
-    # non-registrations: must never be audited as registrations
-    (demo / "whois" / f"available-name.{TLD}.txt").write_bytes(
-        f"% .zz registry\r\n\r\nNo match for domain \"AVAILABLE-NAME.{TLD.upper()}\".\r\n".encode())
-    (demo / "whois" / f"throttled.{TLD}.txt").write_bytes(
-        b"% Query rate limit exceeded. Too many queries from your IP address; try again in 60 seconds.\r\n")
-    for name, body in BROKEN_INPUTS.items():
-        (demo / name).write_bytes(body)
-    zone_dir = root / "dns"
-    zone_dir.mkdir(parents=True, exist_ok=True)
-    (zone_dir / f"{TLD}.zone").write_text(render_zone(records), encoding="utf-8")
-    (zone_dir / "domainsbyproxy.com.zone").write_text(
+    (dest / "export" / "registrar-export.csv").write_text(render_csv(csv_records), encoding="utf-8")
+    if extras:
+        # legacy encodings of clean records: the parser must decode, not mangle
+        legacy = [r for r in records if r.kind == "clean" and r.fmt == "whois"][:3]
+        for rec, encoding, country in zip(legacy, ("cp1252", "shift_jis", "euc_kr"), ("DE", "JP", "KR"), strict=True):
+            rng = random.Random(f"{seed}-{encoding}")
+            rec.registrar = REGISTRARS[1]  # an ASCII-only registrar address, encodable in every code page
+            rec.contacts = [clean_contact(rng, "registrant", country, rec.domain),
+                            clean_contact(rng, "administrative", country, rec.domain), registrar_tech(rng, rec.registrar)]
+            if encoding == "shift_jis":
+                rec.contacts[0] = replace(rec.contacts[0], name="山田 太郎", city="千代田区")
+            if encoding == "euc_kr":
+                rec.contacts[0] = replace(rec.contacts[0], name="김 민준", city="서울")
+            rec.note = f"clean record served in {encoding}"
+            (dest / "whois" / f"{rec.domain}.txt").write_bytes(render_whois(rec).encode(encoding))
+        # non-registrations: must never be audited as registrations
+        (dest / "whois" / f"available-name.{TLD}.txt").write_bytes(
+            f"% .zz registry\r\n\r\nNo match for domain \"AVAILABLE-NAME.{TLD.upper()}\".\r\n".encode())
+        (dest / "whois" / f"throttled.{TLD}.txt").write_bytes(
+            b"% Query rate limit exceeded. Too many queries from your IP address; try again in 60 seconds.\r\n")
+        for name, body in BROKEN_INPUTS.items():
+            (dest / name).write_bytes(body)
+    dns_dir.mkdir(parents=True, exist_ok=True)
+    (dns_dir / f"{TLD}.zone").write_text(render_zone(records), encoding="utf-8")
+    (dns_dir / "domainsbyproxy.com.zone").write_text(
         "$TTL 3600\n@ IN SOA ns1.domainsbyproxy.com. dns.domainsbyproxy.com. 1 3600 600 604800 300\n"
         "@ IN NS ns1.domainsbyproxy.com.\nns1 IN A 192.0.2.60\n@ IN MX 10 mx.domainsbyproxy.com.\nmx IN A 192.0.2.61\n",
         encoding="utf-8")
-    (zone_dir / "faults.json").write_text(json.dumps({"dns-broken.zz": "servfail"}, indent=1) + "\n", encoding="utf-8")
+    (dns_dir / "faults.json").write_text(json.dumps({"dns-broken.zz": "servfail"}, indent=1) + "\n", encoding="utf-8")
     answers = {
         "tld": TLD,
         "seed": seed,
-        "note": "Known answers for the demo zone, written by auditor.synthetic when the defects were planted.",
+        "note": "Known answers, written by auditor.synthetic when the defects were planted (not by running the audit).",
         "domains": {r.domain: {"kind": r.kind, "format": r.fmt, "note": r.note, "expected": r.expected}
                     for r in sorted(records, key=lambda r: r.domain)},
-        "not_registrations": {f"available-name.{TLD}": "available", f"throttled.{TLD}": "throttled"},
-        "parse_failures": sorted(BROKEN_INPUTS),
+        "not_registrations": {f"available-name.{TLD}": "available", f"throttled.{TLD}": "throttled"} if extras else {},
+        "parse_failures": sorted(BROKEN_INPUTS) if extras else [],
     }
-    (demo / "expected.json").write_text(json.dumps(answers, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    (dest / "expected.json").write_text(json.dumps(answers, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     return answers
+
+
+def write_demo(root: Path, seed: int = 2026) -> dict[str, Any]:
+    """fixtures/demo (+ fixtures/dns): the small zone `auditor demo` audits."""
+    return write_dataset(root / "demo", root / "dns", build_zone(seed), seed)
+
+
+def write_labelled(root: Path, seed: int = 4242) -> dict[str, Any]:
+    """fixtures/labelled: the larger labelled set quality is measured on (every defect kind planted three
+    times across countries and formats, 300 clean records)."""
+    return write_dataset(root / "labelled", root / "labelled" / "dns", build_zone(seed, clean_count=300, repeats=3),
+                         seed, extras=False)
+
+
+if __name__ == "__main__":  # regenerate the bundled data sets: python -m auditor.synthetic
+    here = Path(__file__).resolve().parent.parent / "fixtures"
+    write_demo(here)
+    write_labelled(here)

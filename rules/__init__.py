@@ -19,7 +19,7 @@ def load_rules() -> dict[str, Rule]:
     """Import built-in and plug-in rules once; returns the registry."""
     global _loaded
     if not _loaded:
-        from rules import false_data, incomplete, unverifiable  # noqa: F401 - registers the rules
+        from rules import false_data, incomplete, patterns, unverifiable  # noqa: F401 - registers the rules
 
         for ep in entry_points(group="auditor.rules"):
             ep.load()

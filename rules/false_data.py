@@ -6,13 +6,16 @@ Never raised on a redacted field or a privacy/proxy contact: what those show is 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime
 
-from auditor.records import Category, FieldState, Finding, RegistrationRecord, Severity
+from auditor.records import Category, Contact, FieldState, Finding, RegistrationRecord, Severity
 from rules import placeholders, policies
 from rules.base import RuleContext, rule
+from rules.gibberish import is_gibberish
 
 
-def _holder_contacts(record: RegistrationRecord):  # type: ignore[no-untyped-def]
+def _holder_contacts(record: RegistrationRecord) -> Iterator[Contact]:
+    """Contacts whose data is the holder's own (not a privacy/proxy service's)."""
     return (c for c in record.contacts if not c.privacy_service)
 
 
@@ -153,3 +156,85 @@ def placeholder_address(record: RegistrationRecord, ctx: RuleContext) -> Iterato
             if reason:
                 yield ctx.finding(record, f"{contact.role.value} postcode {contact.postcode!r} is a placeholder: {reason}",
                                   contact=contact, field="postcode", value=contact.postcode)
+
+
+#: No domain name was registered before the DNS went into service (the first .com: 15 March 1985).
+EARLIEST_REGISTRATION = datetime(1985, 1, 1, tzinfo=UTC)
+
+
+@rule(
+    id="FAL005",
+    name="impossible-registration-dates",
+    category=Category.FALSE,
+    severity=Severity.MEDIUM,
+    policy=(policies.NIS2_28_1, policies.NIS2_28_2),
+)
+def impossible_registration_dates(record: RegistrationRecord, ctx: RuleContext) -> Iterator[Finding]:
+    """The registration dates cannot be true: created in the future or before 1985, expiring before creation,
+    or updated before creation.
+
+    ## Why it matters
+    The registration date is part of the NIS2 minimum data set; an impossible date shows the record was
+    not maintained with due diligence, and it breaks every age-based analysis of the zone.
+
+    ## Not a finding
+    Dates the parser could not read (they are absent, not impossible), an update a few minutes before
+    creation (clock skew between systems, tolerated up to a day).
+
+    ## Remedy
+    Ask the registry to correct the dates from its own registration history.
+    """
+    created, expires, updated = record.created_at, record.expires_at, record.updated_at
+    day = 86400
+    if created is not None:
+        if created > ctx.now.astimezone(UTC) and (created - ctx.now).total_seconds() > day:
+            yield ctx.finding(record, f"registration date {created.date()} is in the future", field="record",
+                              value=created.isoformat(), location=record.location("created_at"))
+        elif created < EARLIEST_REGISTRATION:
+            yield ctx.finding(record, f"registration date {created.date()} is before domain names existed (1985)",
+                              field="record", value=created.isoformat(), location=record.location("created_at"))
+        if expires is not None and expires < created:
+            yield ctx.finding(record, f"expiry {expires.date()} is before registration {created.date()}", field="record",
+                              value=expires.isoformat(), location=record.location("expires_at"))
+        if updated is not None and (created - updated).total_seconds() > day:
+            yield ctx.finding(record, f"last update {updated.date()} is before registration {created.date()}",
+                              field="record", value=updated.isoformat(), location=record.location("updated_at"))
+
+
+@rule(
+    id="FAL006",
+    name="gibberish-contact-data",
+    category=Category.FALSE,
+    severity=Severity.MEDIUM,
+    policy=(policies.GAO_06_165, policies.RAA_3_7_7_2, policies.NIS2_28_1),
+)
+def gibberish_contact_data(record: RegistrationRecord, ctx: RuleContext) -> Iterator[Finding]:
+    """A name, organisation, street or city is random typing ("Xkqzvbw Jfhdksl", "sdfsdf").
+
+    Every word long enough to judge must be unlike real names under a letter-trigram model of
+    real names in many languages *and* show a second sign of random typing: no vowel, a keyboard
+    row, a repeated keyboard syllable, or (with a much lower score) a run of five consonants.
+    Only Latin-script values are judged.
+
+    ## Why it matters
+    Keyboard mash identifies nobody; DNS Belgium screens new registrations for "meaningless
+    characters" for exactly this reason.
+
+    ## Not a finding
+    Real names with unusual letter sequences ("Szczepański", "Nguyen", "Brzęczyszczykiewicz"),
+    values in other scripts, values that mix one real word with gibberish, placeholders (FAL001/FAL004).
+
+    ## Remedy
+    Ask the registrar to verify the holder's identity.
+    """
+    for contact in _holder_contacts(record):
+        for field in ("name", "organization", "street", "city"):
+            if contact.state(field) is not FieldState.PRESENT:
+                continue
+            value = contact.value(field) or ""
+            lines = contact.street if field == "street" else (value,)
+            if any(placeholders.placeholder_text(line) for line in lines):
+                continue
+            if any(is_gibberish(line) for line in lines):
+                yield ctx.finding(record, f"{contact.role.value} {field} {value!r} looks like random typing",
+                                  contact=contact, field=field, value=value)

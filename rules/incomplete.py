@@ -6,7 +6,8 @@ and a contact run by a privacy/proxy service is the service's, so neither is an 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from typing import Any
 
 from auditor.records import Category, Contact, FieldState, Finding, RegistrationRecord, Role, Severity, Source
 from rules import policies
@@ -29,8 +30,33 @@ REQUIRED_FIELD_PROFILES: dict[str, dict[Role, tuple[str, ...]]] = {
     "contactable": {
         Role.REGISTRANT: ("name", "email"),
     },
+    # ccTLD registries (summarised from their registration terms; check your own policy and override
+    # it in auditor.toml under [profiles] when it differs).
+    # DENIC (.de): holder name and postal address, email; telephone added with NIS2 (2024).
+    "denic": {Role.REGISTRANT: ("name", "street", "postcode", "city", "country", "email", "phone")},
+    # Nominet (.uk): registrant name and address (postcode where the country has one), email.
+    "nominet": {Role.REGISTRANT: ("name", "street", "city", "country", "email")},
+    # EURid (.eu): registrant name, address, email and telephone.
+    "eurid": {Role.REGISTRANT: ("name", "street", "city", "country", "email", "phone")},
+    # SIDN (.nl): holder name, address and email; admin contact email.
+    "sidn": {Role.REGISTRANT: ("name", "street", "postcode", "city", "country", "email"),
+             Role.ADMINISTRATIVE: ("email",)},
 }
 DEFAULT_PROFILE = "nis2"
+#: The profile a TLD's records are held to when the configuration says "auto".
+TLD_PROFILES: dict[str, str] = {"de": "denic", "uk": "nominet", "eu": "eurid", "nl": "sidn"}
+
+
+def profile_for(record: RegistrationRecord, params: Mapping[str, Any]) -> dict[Role, tuple[str, ...]]:
+    """The required fields for a record: the configured profile, or the TLD's under "auto"."""
+    name = str(params.get("profile", DEFAULT_PROFILE))
+    custom = params.get("profiles") or {}
+    if name == "auto":
+        tld_map = {**TLD_PROFILES, **(params.get("tld_profiles") or {})}
+        name = tld_map.get(record.tld, DEFAULT_PROFILE)
+    if name in custom:
+        return {Role(role): tuple(fields) for role, fields in custom[name].items()}
+    return REQUIRED_FIELD_PROFILES.get(name, REQUIRED_FIELD_PROFILES[DEFAULT_PROFILE])
 
 
 def _state(contact: Contact, field: str) -> FieldState:
@@ -55,7 +81,9 @@ def required_contact_field_missing(record: RegistrationRecord, ctx: RuleContext)
 
     The default profile `nis2` requires the registrant's name (a person's or an organisation's),
     email and telephone, and the email and telephone of an administrative contact where one is given.
-    The `raa` profile adds the postal address and the technical contact (2013 RAA 3.3.1).
+    The `raa` profile adds the postal address and the technical contact (2013 RAA 3.3.1); `denic`,
+    `nominet`, `eurid` and `sidn` follow those registries' terms; `auto` picks the TLD's profile.
+    Profiles are parameters: `auditor.toml` can choose one or define new ones.
 
     ## Why it matters
     Without these fields the holder cannot be identified or reached: NIS2 Art. 28(2) names them as
@@ -71,7 +99,7 @@ def required_contact_field_missing(record: RegistrationRecord, ctx: RuleContext)
     ## Remedy
     Ask the registrar to obtain the missing data from the holder and update the registration.
     """
-    profile = REQUIRED_FIELD_PROFILES.get(str(ctx.params.get("profile", DEFAULT_PROFILE)), {})
+    profile = profile_for(record, ctx.params)
     for contact in record.contacts:
         if contact.privacy_service:
             continue
@@ -154,3 +182,34 @@ def postal_address_incomplete(record: RegistrationRecord, ctx: RuleContext) -> I
                     f"{contact.role.value} address has no {field}, which {contact.country} addresses require",
                     contact=contact, field=field, location=contact.location("street") or "not in the response",
                 )
+
+
+@rule(
+    id="INC004",
+    name="registration-date-missing",
+    category=Category.INCOMPLETE,
+    severity=Severity.LOW,
+    policy=(policies.NIS2_28_2,),
+)
+def registration_date_missing(record: RegistrationRecord, ctx: RuleContext) -> Iterator[Finding]:
+    """The record has no date of registration where the source would carry one.
+
+    Checked for CSV exports and RDAP responses (RDAP has a standard "registration" event), and for
+    WHOIS responses that show other dates (expiry, last update) but not the creation date.
+
+    ## Why it matters
+    NIS2 Art. 28(2)(b) lists the date of registration among the minimum data; it also dates every
+    other finding (a registration from before a registry's verification policy is treated differently).
+
+    ## Not a finding
+    WHOIS formats that publish no dates at all (absence there says nothing about the database).
+
+    ## Remedy
+    Ask the registry or registrar to supply the registration date for the record.
+    """
+    if record.created_at is not None:
+        return
+    if record.source is Source.WHOIS and not (record.expires_at or record.updated_at):
+        return
+    yield ctx.finding(record, "no date of registration in the record", field="record",
+                      location="not in the response")

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 
 from auditor.domains import is_reserved_example
 from auditor.records import Category, FieldState, Finding, RegistrationRecord, Severity
-from auditor.verify import MailDomain, PhoneVerdict
+from auditor.verify import IdentifierVerdict, MailDomain, PhoneVerdict
 from rules import policies
 from rules.base import RuleContext, rule
 from rules.placeholders import placeholder_email, placeholder_phone, placeholder_postcode
@@ -193,3 +193,147 @@ def country_not_iso_3166(record: RegistrationRecord, ctx: RuleContext) -> Iterat
         if ctx.verify.country(contact.country) is None:
             yield ctx.finding(record, f"{contact.role.value} country {contact.country!r} is not an ISO 3166-1 country",
                               contact=contact, field="country", value=contact.country)
+
+
+@rule(
+    id="UNV006",
+    name="disposable-email-domain",
+    category=Category.UNVERIFIABLE,
+    severity=Severity.MEDIUM,
+    policy=(policies.NIS2_28_3, policies.RAA_WAPS_1F),
+)
+def disposable_email_domain(record: RegistrationRecord, ctx: RuleContext) -> Iterator[Finding]:
+    """A contact's email is at a disposable (throw-away) mail provider (the disposable-email-domains list).
+
+    ## Why it matters
+    A throw-away mailbox stops working within minutes or days: the holder cannot be reached later, and
+    verification by email (RAA WAPS 1(f), NIS2 recital 111) proves nothing lasting.
+
+    ## Not a finding
+    Ordinary free mail providers (gmail.com, outlook.com), domains on the list's allowlist, redacted emails.
+
+    ## Remedy
+    Ask the registrar to obtain a durable email address and verify it.
+    """
+    for contact in record.contacts:
+        if contact.state("email") is not FieldState.PRESENT or placeholder_email(contact.email):
+            continue
+        syntax = ctx.verify.email_syntax(contact.email or "")
+        if syntax.valid and ctx.verify.disposable(syntax.domain):
+            yield ctx.finding(record, f"{contact.role.value} email {contact.email!r} is at a disposable mail provider",
+                              contact=contact, field="email", value=contact.email, detail=syntax.domain)
+
+
+@rule(
+    id="UNV007",
+    name="phone-country-mismatch",
+    category=Category.UNVERIFIABLE,
+    severity=Severity.LOW,
+    policy=(policies.RAA_WAPS_1E, policies.ITU_E164),
+)
+def phone_country_mismatch(record: RegistrationRecord, ctx: RuleContext) -> Iterator[Finding]:
+    """A valid phone number's country calling code does not serve the contact's address country.
+
+    ## Why it matters
+    The RAA asks that contact fields be consistent with each other; a number from another country
+    than the address is a common sign that one of the two is made up, and it complicates reaching
+    the holder.
+
+    ## Not a finding
+    Calling codes shared by several countries (+1 serves the United States, Canada and the Caribbean,
+    +44 the United Kingdom and the Crown Dependencies, +7 Russia and Kazakhstan), invalid numbers
+    (UNV003), contacts without a valid country. Severity is low: expatriates and multinationals have
+    legitimate foreign numbers.
+
+    ## Remedy
+    Ask the registrar to confirm the number and the address with the holder.
+    """
+    for contact in record.contacts:
+        if contact.privacy_service or not contact.country:
+            continue
+        for field in ("phone", "fax"):
+            if contact.state(field) is not FieldState.PRESENT:
+                continue
+            value = contact.value(field) or ""
+            if placeholder_phone(value, contact.country):
+                continue
+            check = ctx.verify.phone_country(value, contact.country)
+            if check is not None and not check.consistent:
+                yield ctx.finding(
+                    record, f"{contact.role.value} {field} {value!r} is a {check.number_region or '/'.join(check.serves)} "
+                    f"number but the address is in {contact.country}",
+                    contact=contact, field=field, value=value, expected=f"a number of {contact.country}")
+
+
+@rule(
+    id="UNV008",
+    name="postcode-region-mismatch",
+    category=Category.UNVERIFIABLE,
+    severity=Severity.MEDIUM,
+    policy=(policies.RAA_WAPS_1E, policies.UPU_S42),
+)
+def postcode_region_mismatch(record: RegistrationRecord, ctx: RuleContext) -> Iterator[Finding]:
+    """A postcode valid for its country lies outside the given state or province (US ZIP 94043 in NY).
+
+    Uses the area-specific postcode ranges in Google's address data, for countries that have them
+    (United States, Canada, Japan, Italy, Spain, Brazil, Australia, ...).
+
+    ## Why it matters
+    The RAA accuracy specification asks that "city matches postal code" and address fields be
+    consistent; an inconsistent address is not deliverable or not real.
+
+    ## Not a finding
+    Regions the address data does not recognise, countries without area-specific ranges, postcodes
+    already invalid for the country (UNV004), redacted parts.
+
+    ## Remedy
+    Ask the registrar to correct the address with the holder.
+    """
+    for contact in record.contacts:
+        if contact.privacy_service:
+            continue
+        if not (contact.country and contact.region and contact.state("postcode") is FieldState.PRESENT):
+            continue
+        if not ctx.verify.postcode(contact.country, contact.postcode or "").valid:
+            continue
+        check = ctx.verify.postcode_region(contact.country, contact.region, contact.postcode or "")
+        if check.applicable and not check.valid:
+            yield ctx.finding(record, f"{contact.role.value} postcode {contact.postcode!r} is not in {contact.region}, "
+                              f"{contact.country}", contact=contact, field="postcode", value=contact.postcode,
+                              expected=f"a {contact.region} postcode, e.g. {', '.join(check.examples[:2])}")
+
+
+@rule(
+    id="UNV009",
+    name="identifier-checksum-invalid",
+    category=Category.UNVERIFIABLE,
+    severity=Severity.MEDIUM,
+    policy=(policies.NIS2_28_3,),
+)
+def identifier_checksum_invalid(record: RegistrationRecord, ctx: RuleContext) -> Iterator[Finding]:
+    """A published company or VAT number fails its check digits (python-stdnum).
+
+    Checked where a registry publishes an identifier: EU VAT numbers by their country prefix, and the
+    organisation numbers of the contact's country (SIREN, CVR, KvK-BTW, orgnr, ABN, ...).
+
+    ## Why it matters
+    An identifier with wrong check digits matches no registered organisation; registries that verify
+    against business registers (DK, BE, .nl on suspicion) cannot do so.
+
+    ## Not a finding
+    Identifiers in a format no scheme recognises (counted as could not check), schemes without check
+    digits (German Handelsregister numbers, UK company numbers), personal identity numbers.
+
+    ## Remedy
+    Ask the registrar to correct the identifier and verify it against the business register.
+    """
+    for contact in record.contacts:
+        if not contact.identifier:
+            continue
+        check = ctx.verify.identifier(contact.identifier, contact.country)
+        if check.verdict is IdentifierVerdict.UNRECOGNISED:
+            ctx.unchecked("identifier in no known format for the country")
+        elif check.verdict is IdentifierVerdict.CHECKSUM_INVALID:
+            yield ctx.finding(record, f"{contact.role.value} identifier {contact.identifier!r} fails its {check.scheme} "
+                              "check digits", contact=contact, field="record", value=contact.identifier,
+                              detail=f"python-stdnum {check.scheme}", location=contact.location("identifier"))
