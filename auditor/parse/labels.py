@@ -22,11 +22,23 @@ import re
 from functools import lru_cache
 
 _FOLD_RE = re.compile(r"[^0-9a-z\u00c0-\uffff]+")
+_PAREN_RE = re.compile(r"\([^)]*\)")
 
 
+@lru_cache(maxsize=16384)
 def fold_label(label: str) -> str:
-    """Canonical label key: 'Registrant E-Mail......' -> 'registrant e mail'."""
+    """Canonical label key: 'Registrant E-Mail......' -> 'registrant e mail'; '(dd/mm/yyyy)' notes dropped."""
+    if "(" in label:
+        label = _PAREN_RE.sub(" ", label)
     return " ".join(_FOLD_RE.sub(" ", label.lower()).split())
+
+
+def label_variants(label: str) -> tuple[str, ...]:
+    """A bilingual label 'Nome de domínio / Domain Name' is tried as a whole, then part by part (last first)."""
+    if "/" not in label or "://" in label:
+        return (label,)
+    parts = [p for p in _PAREN_RE.sub(" ", label).split("/") if p.strip()]
+    return (label, *reversed(parts)) if len(parts) > 1 else (label,)
 
 
 #: Domain-level labels -> record field.
@@ -154,9 +166,17 @@ _FIELD_SUFFIXES = sorted(FIELD_WORDS, key=len, reverse=True)
 _ROLE_PREFIXES = sorted(ROLE_WORDS, key=len, reverse=True)
 
 
-@lru_cache(maxsize=8192)
+@lru_cache(maxsize=16384)
 def resolve_label(label: str) -> tuple[str, str] | None:
     """Map a label to ("record", field) or (role, field); None when unknown."""
+    for variant in label_variants(label):
+        found = _resolve_one(variant)
+        if found is not None:
+            return found
+    return None
+
+
+def _resolve_one(label: str) -> tuple[str, str] | None:
     key = fold_label(label)
     if not key:
         return None
@@ -176,8 +196,17 @@ def resolve_label(label: str) -> tuple[str, str] | None:
     return None
 
 
+@lru_cache(maxsize=16384)
 def role_of_header(label: str) -> str | None:
     """Role named by a section header such as 'Registrant Contact Information' or '[Holder]'."""
+    for variant in label_variants(label):
+        found = _role_of_one(variant)
+        if found is not None:
+            return found
+    return None
+
+
+def _role_of_one(label: str) -> str | None:
     key = fold_label(label)
     key = key.removesuffix(" information").removesuffix(" details").removesuffix(" data")
     key = key.removesuffix(" info").removesuffix("s")

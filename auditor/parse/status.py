@@ -1,8 +1,17 @@
 """What a WHOIS response says about the domain: registered, available, reserved, throttled, ...
 
-Many peer libraries read a rate-limit answer as "domain available". Here a response is called
-available only on an explicit not-found phrase and in the absence of registration data, and a
-throttling phrase always wins over not-found phrasing.
+Peer libraries read a rate-limit answer as "domain available", and a disclaimer that mentions
+"rate limits" or "not found" as the answer itself. Here the verdict is read only from the *answer
+lines*: legal-notice paragraphs (long wrapped prose, one-line terms of use) are set aside first.
+Then, in order:
+
+1. registration data was parsed: REGISTERED, unless the registry's own status word says the name
+   is free or reserved and nothing shows it was ever registered;
+2. a refusal (rate limit exceeded, blocked, try again later) is THROTTLED - it wins over any
+   not-found wording, since a refused query was never looked up;
+3. reserved, invalid-query and not-found phrases, in that order.
+
+The phrase tables are data; a registry's unusual wording belongs here, not in the parser.
 
 >>> detect_status("% Too many queries. Try again later.", has_registration_data=False)
 <ResponseStatus.THROTTLED: 'throttled'>
@@ -10,83 +19,157 @@ throttling phrase always wins over not-found phrasing.
 <ResponseStatus.AVAILABLE: 'available'>
 >>> detect_status("Domain: foo.de\\nStatus: free", has_registration_data=False)
 <ResponseStatus.AVAILABLE: 'available'>
+>>> detect_status("% Access to the whois service is rate limited.\\nDomain not found.", has_registration_data=False)
+<ResponseStatus.AVAILABLE: 'available'>
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 from auditor.records import ResponseStatus
 
-#: Phrases registries use when they refuse to answer because of rate limits or blocks.
+#: Refusals: the server did not look the name up (rate limits, blocks, overload).
 THROTTLED_PATTERNS: tuple[str, ...] = (
-    r"rate limit", r"limit(?:s)? (?:has been |have been )?exceeded", r"exceeded (?:the |your )?(?:maximum|allowed|query|request|quota|limit)",
-    r"too many (?:queries|requests|connections|lookups)", r"quota (?:exceeded|reached)",
-    r"query rate", r"access control limit", r"number of (?:allowed )?queries", r"excessive (?:querying|queries|use)",
-    r"temporarily (?:blocked|denied|unavailable|suspended)", r"you have been (?:blocked|banned)",
-    r"connection refused", r"maximum (?:number of )?(?:queries|requests|daily)", r"try again (?:later|in)",
-    r"query limit", r"request limit", r"whois limit", r"lookups? (?:limit|quota)", r"too fast",
-    r"your (?:ip|access) (?:address )?(?:has been |is )(?:blocked|banned|restricted|limited)",
-    r"service (?:is )?(?:temporarily )?unavailable", r"slow down", r"exceeded this limit", r"flood",
+    r"limit(?:s)? (?:has been |have been |was )?(?:exceeded|reached)", r"exceeded (?:the |your )?(?:maximum|allowed|query|request|quota|limit|number)",
+    r"too many (?:queries|requests|connections|lookups|sessions)", r"quota (?:exceeded|reached)",
+    r"access control limit", r"excessive (?:querying|queries|use|access)", r"maximum (?:query )?rate reached",
+    r"temporarily (?:blocked|denied|unavailable|suspended|disabled)", r"you have been (?:blocked|banned)",
+    r"connection refused", r"try again (?:later|in \d)", r"please (?:wait|retry) ", r"grace period",
+    r"(?:ip|address|access|client|host) (?:address )?(?:has been |is |was )?(?:blocked|banned|denied|restricted|blacklisted)",
+    r"request denied", r"query denied", r"access denied", r"(?:server|service) (?:is )?(?:too busy|overloaded)",
+    r"(?:service|server) (?:is )?(?:temporarily )?(?:unavailable|down)", r"database is (?:currently )?(?:down|unavailable)",
+    r"only \d+ (?:request|quer)", r"wait \d+ (?:second|minute)", r"lookup(?:s)? (?:limit|quota)", r"looup quota",
+    r"rate limit(?:ed)? (?:exceeded|reached|hit)", r"(?:daily|hourly) (?:whois-)?limit",
 )
 
-#: Phrases for "no such registration" (the domain may be registrable).
+#: Notices that mention a limit but still come with an answer ("Reduced information").
+THROTTLE_NOTICE_PATTERNS: tuple[str, ...] = (r"reduced information", r"limited information", r"partial (?:information|answer)")
+
+#: "No such registration" (the name may be registrable).
 AVAILABLE_PATTERNS: tuple[str, ...] = (
-    r"no match", r"not found", r"no entries found", r"no data found", r"no object found",
-    r"nothing found", r"no matching record", r"not registered", r"no such domain", r"domain (?:name )?not known",
-    r"object does not exist", r"does not exist", r"is available for (?:registration|purchase)",
-    r"has not been registered", r"no entries? for", r"is free", r"^\s*status:\s*(?:free|available|not registered)\s*$",
-    r"^\s*available\s*$", r"no information available", r"we do not have an entry", r"not (?:been )?assigned",
-    r"no records? (?:found|matching)", r"domain (?:is )?available", r"unassignable", r"not exists?",
-    r"was not found", r"no existe", r"non existent", r"nicht registriert", r"no se encontr",
-    r"the queried object does not exist", r"no domain", r"^%+ ?no entries", r"not in (?:the )?(?:database|registry)",
+    r"no match", r"not found", r"no entries found", r"no data found", r"no object found", r"nothing found",
+    r"no matching record", r"not registered", r"no such domain", r"domain (?:name )?not known", r"object does not exist",
+    r"does not exist", r"is available for (?:registration|purchase)", r"has not been registered", r"no entries? for",
+    r"is free", r"^(?:domain )?status\s*:?\s*(?:free|available|not registered|no object found|220 available)\s*$",
+    r"^available\s*$", r"no information available", r"we do not have an entry", r"not (?:been )?assigned",
+    r"no records? (?:found|matching)", r"domain (?:name )?(?:is )?available", r"not exists?", r"was not found",
+    r"no existe", r"non existent", r"nonexistent", r"nicht registriert", r"no se encontr", r"no domain",
+    r"^no entries", r"not in (?:the )?(?:database|registry)", r"no results?\b", r"0 objects?", r"^free\b",
+    r"no hay registros", r"no object", r"object not found", r"domain unknown", r"unknown domain", r"^not found",
+    r"no registrations? found", r"can be registered", r"is not taken", r"no se encuentra", r"n'existe pas",
+    r"no records", r"^%+\s*no entries", r"status:\s*available", r"query_status:\s*220",
+    r"domain name is available", r"no data was found", r"is not a registered", r"record not found",
+    r"not have any registration", r"no match for", r"has no match", r"is not in use",
 )
 
 RESERVED_PATTERNS: tuple[str, ...] = (
-    r"^\s*(?:domain )?status:\s*(?:reserved|restricted|prohibited|blocked|not available for registration)",
-    r"is reserved", r"reserved (?:by|for) (?:the )?(?:registry|government|policy)", r"reserved name",
+    r"^(?:domain )?status\s*:?\s*(?:reserved|restricted|prohibited|blocked|not available for registration)\b",
+    r"is reserved", r"reserved (?:by|for) (?:the )?(?:registry|government|policy|nic)", r"^reserved name",
     r"reserved domain", r"prohibited string", r"cannot be registered", r"not available for registration",
+    r"can ?not be registered", r"is not available for registration", r"has been reserved",
+    r"\breserved\b.{0,40}\b(?:list|word|name)\b", r"^reserved\b",
 )
 
 INVALID_PATTERNS: tuple[str, ...] = (
-    r"invalid (?:query|request|input|domain|characters|name)", r"malformed (?:request|query)",
+    r"invalid (?:query|request|input|domain|characters|name|pattern|syntax|argument)", r"malformed (?:request|query)",
     r"not a valid domain", r"incorrect domain name", r"syntax error", r"wrong (?:query|domain)",
     r"bad request", r"unsupported (?:query|tld)", r"not (?:a )?(?:supported|managed) (?:tld|domain|zone)",
-    r"this tld has no whois server", r"no whois server is known",
+    r"this tld has no whois server", r"no whois server is known", r"not allowed", r"invalid\b.{0,30}\bquery",
+    r"unable to (?:parse|process) (?:the )?query", r"illegal (?:character|domain|query)", r"is not valid",
+    r"^-2:", r"^error:?\s*5500000001[0-9]", r"invalid domain name", r"not a domain name",
 )
 
+#: Registry status words that say "free" / "reserved" even beside other data (folded: lower case, letters only).
+FREE_STATUS_WORDS = frozenset({"free", "available", "notregistered", "noobjectfound", "220available"})
+RESERVED_STATUS_WORDS = frozenset({
+    "reserved", "notopen", "unassignable", "blocked", "prohibited", "restricted", "forbidden", "notallowed",
+    "registryreserved", "reservedname", "notavailableforregistration",
+})
 
-def _compile(patterns: tuple[str, ...]) -> re.Pattern[str]:
+
+def _compile(patterns: Iterable[str]) -> re.Pattern[str]:
     return re.compile("|".join(f"(?:{p})" for p in patterns), re.IGNORECASE | re.MULTILINE)
 
 
 _THROTTLED = _compile(THROTTLED_PATTERNS)
+_THROTTLE_NOTICE = _compile(THROTTLE_NOTICE_PATTERNS)
 _AVAILABLE = _compile(AVAILABLE_PATTERNS)
 _RESERVED = _compile(RESERVED_PATTERNS)
 _INVALID = _compile(INVALID_PATTERNS)
-_FREE_STATUS = re.compile(r"^\s*(?:domain )?status\s*:\s*(free|available|not registered|no object found)\s*$",
-                          re.IGNORECASE | re.MULTILINE)
+_MARKERS = " \t%#>*;[]-:=!"
+_WORD = re.compile(r"\w+")
+_LABEL_LINE = re.compile(r"^[^:]{1,40}:\s*\S")
+
+#: A line longer than this is terms of use, never a verdict.
+_MAX_ANSWER_LINE = 240
+
+
+def _is_prose(line: str) -> bool:
+    return len(_WORD.findall(line)) >= 8 and not _LABEL_LINE.match(line)
+
+
+def answer_text(text: str) -> str:
+    """The response without its legal-notice paragraphs: the lines that can carry a verdict.
+
+    A paragraph (lines between blank or marker-only lines) is a notice when it has three or more
+    lines and most of them are prose sentences; a single line is a notice when it is very long.
+    """
+    kept: list[str] = []
+    block: list[str] = []
+
+    def flush() -> None:
+        if len(block) >= 3 and sum(map(_is_prose, block)) * 2 > len(block):
+            block.clear()
+            return
+        kept.extend(line for line in block if len(line) <= _MAX_ANSWER_LINE)
+        block.clear()
+
+    for raw in text[:20000].splitlines():
+        line = raw.strip().strip(_MARKERS).strip()
+        if not line:
+            flush()
+            continue
+        block.append(line)
+    flush()
+    return "\n".join(kept)
+
+
+def _fold_status(word: str) -> str:
+    return "".join(ch for ch in word.lower() if ch.isalnum())
 
 
 def is_throttled_text(text: str) -> bool:
-    """True when a (short) response is a rate-limit or block answer."""
-    return bool(_THROTTLED.search(text[:4000]))
+    """True when the answer lines of a response are a rate-limit or block refusal."""
+    answer = answer_text(text)
+    return bool(_THROTTLED.search(answer)) and not _THROTTLE_NOTICE.search(answer)
 
 
-def detect_status(text: str, has_registration_data: bool) -> ResponseStatus:
-    """Classify a decoded WHOIS response, given whether the parser found registration data."""
-    if _FREE_STATUS.search(text):
+def detect_status(text: str, has_registration_data: bool, statuses: Iterable[str] = (),
+                  ever_registered: bool = True) -> ResponseStatus:
+    """Classify a decoded WHOIS response.
+
+    `has_registration_data`: the parser found dates, a registrar, name servers or a holder;
+    `statuses`: the registry's status words it found; `ever_registered`: it found a creation date
+    or a registrar (a reserved name has neither).
+    """
+    words = {_fold_status(w) for s in statuses for w in (s, s.split()[0] if s.split() else s)}
+    if words & FREE_STATUS_WORDS and not ever_registered:
         return ResponseStatus.AVAILABLE
-    if has_registration_data:
-        if _RESERVED.search(text) and not re.search(r"creat|registered on|registration date", text, re.I):
-            return ResponseStatus.RESERVED
-        return ResponseStatus.REGISTERED
-    if is_throttled_text(text):
-        return ResponseStatus.THROTTLED
-    if _RESERVED.search(text):
+    if words & RESERVED_STATUS_WORDS and not ever_registered:
         return ResponseStatus.RESERVED
-    if _INVALID.search(text):
+    if has_registration_data:
+        return ResponseStatus.REGISTERED
+    answer = answer_text(text)
+    if _THROTTLED.search(answer) and not _THROTTLE_NOTICE.search(answer):
+        return ResponseStatus.THROTTLED
+    if words & FREE_STATUS_WORDS:
+        return ResponseStatus.AVAILABLE
+    if words & RESERVED_STATUS_WORDS or _RESERVED.search(answer):
+        return ResponseStatus.RESERVED
+    if _INVALID.search(answer):
         return ResponseStatus.INVALID_QUERY
-    if _AVAILABLE.search(text):
+    if _AVAILABLE.search(answer):
         return ResponseStatus.AVAILABLE
     return ResponseStatus.UNKNOWN

@@ -52,12 +52,14 @@ PARSER_VERSION = "whois-text@1"
 #: Responses larger than this are not WHOIS answers; they fail with a clear reason.
 MAX_WHOIS_BYTES = 1_000_000
 
-_COMMENT = re.compile(r"^\s*(?:%|#|;|>>>|--|\*\*\*|NOTICE:|TERMS OF USE:|Terms of Use:)")
-_LABELLED = re.compile(r"^(?P<indent>\s*)(?P<label>[^:\[\]\s][^:\[\]]{0,58}?)\s*\.*\s*:(?:\s+|$)(?P<value>.*)$")
-_BRACKETED = re.compile(r"^(?P<indent>\s*)(?:[a-z]\.\s*)?\[(?P<label>[^\]]{1,60})\]\s*(?P<value>.*)$")
+_COMMENT = re.compile(r"^(?:>>>|--|\*\*\*|NOTICE:|TERMS OF USE:|Terms of Use:)")
+_BRACKETED = re.compile(r"^(?:[a-z]\.\s*)?\[(?P<label>[^\]]{1,60})\]\s*(?P<value>.*)$")
 _HANDLE_VALUE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:+-]{1,40}$")
 _POSTCODE_CITY = re.compile(r"^(?P<postcode>(?=[A-Z0-9 -]*\d)[A-Z0-9][A-Z0-9 -]{2,9}?)\s+(?P<city>[^\d,][^,]{1,60})$", re.I)
 _CITY_POSTCODE = re.compile(r"^(?P<city>[^\d,][^,]{1,60}?),?\s+(?P<postcode>\d{4,6}(?:-\d{3,4})?)$")
+_DOMAIN_LINE = re.compile(r"^(?:domain|domain name)\s+([^\s:]+\.[^\s:]+)\.?$", re.IGNORECASE)
+_EMAIL_LIKE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_PHONE_LIKE = re.compile(r"^(?:tel[.:]?\s*)?\+?[\d() .-]{7,}$", re.IGNORECASE)
 _IANA_ROLE = {"registrant": Role.REGISTRANT, "administrative": Role.ADMINISTRATIVE,
               "technical": Role.TECHNICAL, "billing": Role.BILLING}
 _REGISTRAR_HEADERS = frozenset({"registrar", "sponsoring registrar", "registrar information", "registrar details"})
@@ -128,35 +130,55 @@ class _ContactDraft:
         self.handle = self.handle or other.handle
 
 
+_CLIENT_PREAMBLE = re.compile(r"^\[(?:Querying |Redirected to )?(?P<host>[A-Za-z0-9.-]+\.[A-Za-z]{2,})(?::\d+)?\]$")
+
+
 def tokenise(text: str) -> list[_Line]:
     """Split a response into lines with label/value where a label is recognisable."""
     lines: list[_Line] = []
+    append = lines.append
     for no, raw in enumerate(text.splitlines(), start=1):
         line = raw.rstrip()
-        if not line.strip() or _COMMENT.match(line):
-            lines.append(_Line(no, 0, None, "", line if line.strip() else ""))
+        stripped = line.lstrip()
+        if not stripped or stripped[0] in "%#;" or _COMMENT.match(stripped) or _CLIENT_PREAMBLE.match(stripped):
+            append(_Line(no, 0, None, "", line if stripped else ""))
             continue
-        indent = len(line) - len(line.lstrip())
-        m = _BRACKETED.match(line)
-        if m:
-            lines.append(_Line(no, indent, m.group("label").strip(), m.group("value").strip(), line))
+        indent = len(line) - len(stripped)
+        if stripped[0] == "[" or (len(stripped) > 3 and stripped[1] == "." and "[" in stripped[:4]):
+            m = _BRACKETED.match(stripped)
+            if m:
+                append(_Line(no, indent, m.group("label").strip(), m.group("value").strip(), line))
+                continue
+        split = split_label(stripped)
+        if split is not None:
+            append(_Line(no, indent, split[0], split[1], line))
             continue
-        m = _LABELLED.match(line)
-        if m and not _is_not_a_label(m.group("label"), m.group("value")):
-            lines.append(_Line(no, indent, m.group("label").strip(), m.group("value").strip(), line))
-            continue
-        lines.append(_Line(no, indent, None, line.strip(), line))
+        append(_Line(no, indent, None, stripped, line))
     return lines
 
 
-def _is_not_a_label(label: str, value: str) -> bool:
-    """Reject 'labels' that are really URLs, times or prose containing a colon."""
+_LABEL_SEP = re.compile(r"(?P<label>[^:#\[\]]{1,60}?)\s*(?:\.{2,}\s*)?(?P<sep>:|#(?=[\s.]))(?P<rest>.*)$")
+_LEADER = re.compile(r"^(?:\s*\.(?=[\s.]))+\s*|^\.{2,}\s*|^\s+")
+_TIME_LABEL = re.compile(r"\d{1,2}")
+
+
+def split_label(line: str) -> tuple[str, str] | None:
+    """'Label: value', 'Label:value' (known labels), 'Label......: value', 'Label#. . . value' -> (label, value)."""
+    m = _LABEL_SEP.match(line)
+    if m is None:
+        return None
+    label, rest = m.group("label").strip(), m.group("rest")
+    if not label or label[-1] in "/" or _TIME_LABEL.fullmatch(label) or len(label.split()) > 8:
+        return None
     low = label.lower()
-    if low.endswith(("http", "https", "ftp")) or value.startswith("//"):
-        return True
-    if re.fullmatch(r"\d{1,2}", label.strip()):  # a time such as 12:30
-        return True
-    return len(label.split()) > 8
+    if low.endswith(("http", "https", "ftp", "rwhois", "whois")) or rest.startswith("//"):
+        return None
+    if rest and not rest[0].isspace() and rest[0] != ".":
+        # "Label:value" without a space: only for labels we know, never for URLs or times
+        if resolve_label(label) is None and role_of_header(label) is None:
+            return None
+    value = _LEADER.sub("", rest).strip()
+    return label, value
 
 
 def _first_token(value: str) -> str:
@@ -232,13 +254,18 @@ class _Parser:
             if section_indented and line.indent <= section_indent:
                 section, section_indent, section_indented, opener = None, -1, False, None
             if line.label is None:
-                if line.text.lstrip().startswith(("%", "#")):
-                    continue
+                if not line.value:
+                    continue  # a comment line: neither data nor a block boundary
                 if cont is not None and line.indent > cont_indent:
                     self._assign(cont, line.value, line)
                     continue
-                if opener is not None and line.indent > opener_indent:
+                if opener is not None and line.indent >= opener_indent:
+                    # values below a label-only line, indented or not, up to the next blank line
                     self._assign(opener, line.value, line)
+                    continue
+                m = _DOMAIN_LINE.match(line.value)
+                if m and "domain" not in self.record:
+                    self._record("domain", m.group(1), line)
                     continue
                 header = self._header_of(line.value)
                 if header is not None:
@@ -367,8 +394,16 @@ class _Parser:
                             draft.redacted.add(f)
                             draft.locations.setdefault(f, where)
                 return
-            if "name" not in draft.values:
+            # a block of bare lines: the name first, then the address (country and "postcode city" are
+            # peeled off its end later); an email or phone number is recognised by its shape
+            if "name" not in draft.values and "organization" not in draft.values:
                 draft.add("name", value, where)
+            elif _EMAIL_LIKE.match(value):
+                draft.add("email", value, where)
+            elif _PHONE_LIKE.match(value):
+                draft.add("phone", value, where)
+            else:
+                draft.add("street", value, where)
         elif role in _IANA_ROLE:
             self._contact(role).add(fname, value, where)
 
@@ -582,7 +617,8 @@ def parse_whois_text(
         any(dates.values()) or nameservers or registrar
         or any(c.state(f).value == "present" for c in contacts for f in ("name", "organization", "email"))
     )
-    status = detect_status(text, has_registration_data=has_data)
+    status = detect_status(text, has_registration_data=has_data, statuses=statuses,
+                           ever_registered=bool(dates.get("created_at") or registrar))
     if status is not ResponseStatus.REGISTERED:
         if status is ResponseStatus.UNKNOWN:
             excerpt = " ".join(text.split())[:200]
