@@ -27,7 +27,8 @@ ZONE_OFFSETS: dict[str, float] = {
     "MEST": 2, "EET": 2, "EEST": 3, "MSK": 3, "IST": 5.5, "ICT": 7, "WIB": 7, "CST": -6, "CDT": -5,
     "EST": -5, "EDT": -4, "MST": -7, "MDT": -6, "PST": -8, "PDT": -7, "JST": 9, "KST": 9,
     "HKT": 8, "SGT": 8, "AWST": 8, "AEST": 10, "AEDT": 11, "NZST": 12, "NZDT": 13, "BRT": -3,
-    "ART": -3, "CLT": -4, "TRT": 3,
+    "ART": -3, "CLT": -4, "TRT": 3, "WAT": 1, "CAT": 2, "EAT": 3, "SAST": 2, "BRST": -2, "AST": -4,
+    "HST": -10, "AKST": -9, "MSD": 4, "CST6CDT": -6, "NZ": 12, "PHT": 8, "MYT": 8, "IRST": 3.5,
 }
 
 _FORMATS = (
@@ -52,7 +53,20 @@ _FORMATS = (
     "%d-%m-%Y %H:%M:%S",
     "%d-%m-%Y",
     "%d %b %Y %H:%M:%S",
+    "%d %b %Y %H:%M",
+    "%d %B %Y %H:%M:%S",
+    "%d %B %Y %H:%M",
     "%d %b %Y",
+    "%a %d %b %Y %H:%M:%S",
+    "%a %d %b %Y",
+    "%b %d %Y %H:%M:%S",
+    "%d-%b-%Y %H:%M",
+    "%Y/%m/%d %H:%M:%S %Z",
+    "%Y.%m.%d %H:%M",
+    "%Y%m%d %H:%M:%S",
+    "%d-%B-%Y %H:%M:%S",
+    "%Y-%m-%dT%H:%M:%S",
+    "%B %d %Y %H:%M:%S",
     "%d %B %Y",
     "%b %d %Y",
     "%B %d %Y",
@@ -76,14 +90,33 @@ def _aware(value: datetime, default_offset: float) -> datetime:
     return value.astimezone(UTC)
 
 
+_SLASHED = re.compile(r"^(\d{1,2})([/.-])(\d{1,2})\2(\d{4})\b")
+_FRACTION = re.compile(r"(\d{2}:\d{2}:\d{2})[.,]\d+")
+_NOISE = re.compile(r"\s+(?:at|um|a las|à)\s+|\s*\((?:dd|mm|yyyy|yy)[^)]*\)\s*|^(?:on|le|am)\s+", re.IGNORECASE)
+
+
 @lru_cache(maxsize=65536)
-def parse_date(text: str | None, default_offset: float = 0.0) -> datetime | None:
-    """Parse a registry date; None when the text is not a date we recognise."""
+def parse_date(text: str | None, default_offset: float = 0.0, day_first: bool = True) -> datetime | None:
+    """Parse a registry date; None when the text is not a date we recognise.
+
+    `day_first` settles 03/02/2020 (3 February, the international order) against registries that write
+    month first; when one number is above 12 the order is not in doubt either way.
+    """
     if not text:
         return None
     value = text.strip().rstrip(".").strip()
     if not value or len(value) > 64:
         return None
+    if not any(ch.isdigit() for ch in value):
+        return None
+    value = _NOISE.sub(" ", value).strip()
+    value = _FRACTION.sub(r"\1", value)
+    m = _SLASHED.match(value)
+    if m:
+        first, second = int(m.group(1)), int(m.group(3))
+        month_first = second > 12 if (first <= 12 < second or first > 12) else not day_first
+        day, month = (second, first) if month_first else (first, second)
+        value = f"{day:02d}.{month:02d}.{m.group(4)}{value[m.end():]}"
     # ISO 8601 first: the common case in ICANN-style and RDAP output.
     iso = value.replace("Z", "+00:00") if value.endswith("Z") else value
     try:

@@ -19,6 +19,7 @@ resolved in three steps, first hit wins:
 from __future__ import annotations
 
 import re
+import unicodedata
 from functools import lru_cache
 
 _FOLD_RE = re.compile(r"[^0-9a-z\u00c0-\uffff]+")
@@ -30,6 +31,8 @@ def fold_label(label: str) -> str:
     """Canonical label key: 'Registrant E-Mail......' -> 'registrant e mail'; '(dd/mm/yyyy)' notes dropped."""
     if "(" in label:
         label = _PAREN_RE.sub(" ", label)
+    if not label.isascii():  # 'Data de expiração' = 'data de expiracao'
+        label = "".join(ch for ch in unicodedata.normalize("NFKD", label) if not unicodedata.combining(ch))
     return " ".join(_FOLD_RE.sub(" ", label.lower()).split())
 
 
@@ -83,7 +86,19 @@ RECORD_LABELS: dict[str, str] = {
     "fecha de vencimiento": "expires_at", "expired": "expires_at", "validity": "expires_at",
     "domain expiry date": "expires_at", "expires at": "expires_at", "registry expiration date": "expires_at",
     "exp date": "expires_at", "date of expiry": "expires_at", "expiration": "expires_at",
-    "free date": "free_at",
+    "free date": "free_at", "datecreated": "created_at",
+    "datelastmodified": "updated_at", "datebilleduntil": "expires_at",
+    "record will expire on": "expires_at", "will expire on": "expires_at", "activation": "created_at",
+    "renewal": "expires_at", "expiration date time": "expires_at", "paid until": "expires_at",
+    "date of registration": "created_at", "date of creation": "created_at", "date of last change": "updated_at",
+    "last modified date": "updated_at", "registration expiration date": "expires_at", "record expires": "expires_at",
+    "data de registo": "created_at", "data de expiracao": "expires_at", "data de criacao": "created_at",
+    "fecha de expiracion": "expires_at", "fecha de actualizacion": "updated_at",
+    "ultima actualizacion": "updated_at", "created date time": "created_at", "changed date": "updated_at",
+    "date d expiration": "expires_at", "date de creation": "created_at", "derniere modification": "updated_at",
+    "record created on": "created_at", "registrar registration date": "created_at",
+    "last update of whois database": "ignore", "query datetime": "ignore", "whois lookup made on": "ignore",
+    "name server handle": "ignore", "nsstat": "ignore", "nslastaa": "ignore",
     # status
     "status": "statuses", "domain status": "statuses", "state": "statuses", "registration status": "statuses",
     "domain state": "statuses", "stato": "statuses", "estado": "statuses", "registry status": "statuses",
@@ -97,7 +112,9 @@ RECORD_LABELS: dict[str, str] = {
     "domain nameservers": "nameservers", "host name": "nameservers", "dns server": "nameservers",
     "dns1": "nameservers", "dns2": "nameservers", "ns1": "nameservers", "ns2": "nameservers",
     "name server 1": "nameservers", "name server 2": "nameservers", "nameserver 1": "nameservers",
-    "nameserver 2": "nameservers",
+    "nameserver 2": "nameservers", "ns name": "nameservers", "name server information": "nameservers",
+    "name servers in listed order": "nameservers", "servidores de nombre": "nameservers", "domain servers": "nameservers",
+    "nameservers information": "nameservers", "server name": "nameservers", "nserver name": "nameservers",
 }
 
 #: Words that name a role (including RIPE-style handle references such as "admin-c").
@@ -182,6 +199,14 @@ def _resolve_one(label: str) -> tuple[str, str] | None:
         return None
     if key in RECORD_LABELS:
         return ("record", RECORD_LABELS[key])
+    # "Domain Name Commencement Date", "Domain Nameservers", "ns_name_01", "NS 1": the record word after
+    # a "domain"/"record" prefix or before a counter
+    for prefix in ("domain name ", "domain ", "record ", "registry "):
+        if key.startswith(prefix) and key[len(prefix) :] in RECORD_LABELS:
+            return ("record", RECORD_LABELS[key[len(prefix) :]])
+    stem = key.rstrip("0123456789 ")
+    if stem != key and stem in RECORD_LABELS:
+        return ("record", RECORD_LABELS[stem])
     for prefix in _ROLE_PREFIXES:
         if key.startswith(prefix + " "):
             rest = key[len(prefix) + 1 :]

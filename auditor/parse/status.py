@@ -42,6 +42,8 @@ THROTTLED_PATTERNS: tuple[str, ...] = (
     r"(?:service|server) (?:is )?(?:temporarily )?(?:unavailable|down)", r"database is (?:currently )?(?:down|unavailable)",
     r"only \d+ (?:request|quer)", r"wait \d+ (?:second|minute)", r"lookup(?:s)? (?:limit|quota)", r"looup quota",
     r"rate limit(?:ed)? (?:exceeded|reached|hit)", r"(?:daily|hourly) (?:whois-)?limit",
+    r"temporarily not", r"maximum (?:number of )?(?:queries|requests|lookups)\b.{0,30}\breached", r"query.status:\s*440",
+    r"at least \d+[- ]?seconds?\b.{0,30}\b(?:before|between)", r"before (?:starting|making|sending) another",
 )
 
 #: Notices that mention a limit but still come with an answer ("Reduced information").
@@ -59,9 +61,9 @@ AVAILABLE_PATTERNS: tuple[str, ...] = (
     r"^no entries", r"not in (?:the )?(?:database|registry)", r"no results?\b", r"0 objects?", r"^free\b",
     r"no hay registros", r"no object", r"object not found", r"domain unknown", r"unknown domain", r"^not found",
     r"no registrations? found", r"can be registered", r"is not taken", r"no se encuentra", r"n'existe pas",
-    r"no records", r"^%+\s*no entries", r"status:\s*available", r"query_status:\s*220",
+    r"no records", r"^%+\s*no entries", r"status:\s*available", r"query.status:\s*220", r"not registred", r"not available in (?:our|the) (?:whois )?database",
     r"domain name is available", r"no data was found", r"is not a registered", r"record not found",
-    r"not have any registration", r"no match for", r"has no match", r"is not in use",
+    r"not have any registration", r"no match for", r"has no match", r"is not in use", r"^no found\b",
 )
 
 RESERVED_PATTERNS: tuple[str, ...] = (
@@ -69,7 +71,7 @@ RESERVED_PATTERNS: tuple[str, ...] = (
     r"is reserved", r"reserved (?:by|for) (?:the )?(?:registry|government|policy|nic)", r"^reserved name",
     r"reserved domain", r"prohibited string", r"cannot be registered", r"not available for registration",
     r"can ?not be registered", r"is not available for registration", r"has been reserved",
-    r"\breserved\b.{0,40}\b(?:list|word|name)\b", r"^reserved\b",
+    r"^reserved\b", r"domain\b.{0,40}\bis prohibited", r"^restricted\s*(?:-|domain|name)", r"^reserved by\b",
 )
 
 INVALID_PATTERNS: tuple[str, ...] = (
@@ -79,14 +81,16 @@ INVALID_PATTERNS: tuple[str, ...] = (
     r"this tld has no whois server", r"no whois server is known", r"not allowed", r"invalid\b.{0,30}\bquery",
     r"unable to (?:parse|process) (?:the )?query", r"illegal (?:character|domain|query)", r"is not valid",
     r"^-2:", r"^error:?\s*5500000001[0-9]", r"invalid domain name", r"not a domain name",
+    r"only accepts? (?:queries|requests)", r"records for (?:that|this) zone", r"^status:\s*(?:invalid|not allowed)\b", r"solo acepta consultas", r"wrong top level domain",
 )
 
 #: Registry status words that say "free" / "reserved" even beside other data (folded: lower case, letters only).
 FREE_STATUS_WORDS = frozenset({"free", "available", "notregistered", "noobjectfound", "220available"})
 RESERVED_STATUS_WORDS = frozenset({
-    "reserved", "notopen", "unassignable", "blocked", "prohibited", "restricted", "forbidden", "notallowed",
+    "reserved", "notopen", "unassignable", "blocked", "prohibited", "restricted", "forbidden",
     "registryreserved", "reservedname", "notavailableforregistration",
 })
+INVALID_STATUS_WORDS = frozenset({"invalid", "notallowed", "invalidquery"})
 
 
 def _compile(patterns: Iterable[str]) -> re.Pattern[str]:
@@ -99,7 +103,6 @@ _AVAILABLE = _compile(AVAILABLE_PATTERNS)
 _RESERVED = _compile(RESERVED_PATTERNS)
 _INVALID = _compile(INVALID_PATTERNS)
 _MARKERS = " \t%#>*;[]-:=!"
-_WORD = re.compile(r"\w+")
 _LABEL_LINE = re.compile(r"^[^:]{1,40}:\s*\S")
 
 #: A line longer than this is terms of use, never a verdict.
@@ -107,7 +110,7 @@ _MAX_ANSWER_LINE = 240
 
 
 def _is_prose(line: str) -> bool:
-    return len(_WORD.findall(line)) >= 8 and not _LABEL_LINE.match(line)
+    return len(line.split()) >= 8 and not _LABEL_LINE.match(line)
 
 
 def answer_text(text: str) -> str:
@@ -121,13 +124,15 @@ def answer_text(text: str) -> str:
 
     def flush() -> None:
         if len(block) >= 3 and sum(map(_is_prose, block)) * 2 > len(block):
+            # a notice paragraph; a short line in it ("No Data Found" above the footer) still counts
+            kept.extend(line for line in block if len(line.split()) <= 6)
             block.clear()
             return
         kept.extend(line for line in block if len(line) <= _MAX_ANSWER_LINE)
         block.clear()
 
     for raw in text[:20000].splitlines():
-        line = raw.strip().strip(_MARKERS).strip()
+        line = raw.strip().strip(_MARKERS).replace("_", " ").strip()
         if not line:
             flush()
             continue
@@ -140,10 +145,21 @@ def _fold_status(word: str) -> str:
     return "".join(ch for ch in word.lower() if ch.isalnum())
 
 
+def _line_verdict(line: str) -> ResponseStatus | None:
+    if _THROTTLED.search(line) and not _THROTTLE_NOTICE.search(line):
+        return ResponseStatus.THROTTLED
+    if _RESERVED.search(line):
+        return ResponseStatus.RESERVED
+    if _INVALID.search(line):
+        return ResponseStatus.INVALID_QUERY
+    if _AVAILABLE.search(line):
+        return ResponseStatus.AVAILABLE
+    return None
+
+
 def is_throttled_text(text: str) -> bool:
     """True when the answer lines of a response are a rate-limit or block refusal."""
-    answer = answer_text(text)
-    return bool(_THROTTLED.search(answer)) and not _THROTTLE_NOTICE.search(answer)
+    return any(_line_verdict(line) is ResponseStatus.THROTTLED for line in answer_text(text).splitlines())
 
 
 def detect_status(text: str, has_registration_data: bool, statuses: Iterable[str] = (),
@@ -152,24 +168,25 @@ def detect_status(text: str, has_registration_data: bool, statuses: Iterable[str
 
     `has_registration_data`: the parser found dates, a registrar, name servers or a holder;
     `statuses`: the registry's status words it found; `ever_registered`: it found a creation date
-    or a registrar (a reserved name has neither).
+    or a registrar (a reserved name has neither). Without registration data the first answer line
+    that says something decides, except that a refusal anywhere wins: a refused query was never
+    looked up, whatever else the server printed.
     """
     words = {_fold_status(w) for s in statuses for w in (s, s.split()[0] if s.split() else s)}
-    if words & FREE_STATUS_WORDS and not ever_registered:
-        return ResponseStatus.AVAILABLE
-    if words & RESERVED_STATUS_WORDS and not ever_registered:
-        return ResponseStatus.RESERVED
+    if not ever_registered:
+        for table, verdict in ((FREE_STATUS_WORDS, ResponseStatus.AVAILABLE),
+                               (RESERVED_STATUS_WORDS, ResponseStatus.RESERVED),
+                               (INVALID_STATUS_WORDS, ResponseStatus.INVALID_QUERY)):
+            if words & table:
+                return verdict
     if has_registration_data:
         return ResponseStatus.REGISTERED
-    answer = answer_text(text)
-    if _THROTTLED.search(answer) and not _THROTTLE_NOTICE.search(answer):
+    verdicts = [v for v in map(_line_verdict, answer_text(text).splitlines()) if v is not None]
+    if ResponseStatus.THROTTLED in verdicts:
         return ResponseStatus.THROTTLED
-    if words & FREE_STATUS_WORDS:
-        return ResponseStatus.AVAILABLE
-    if words & RESERVED_STATUS_WORDS or _RESERVED.search(answer):
-        return ResponseStatus.RESERVED
-    if _INVALID.search(answer):
-        return ResponseStatus.INVALID_QUERY
-    if _AVAILABLE.search(answer):
-        return ResponseStatus.AVAILABLE
-    return ResponseStatus.UNKNOWN
+    for table, verdict in ((FREE_STATUS_WORDS, ResponseStatus.AVAILABLE),
+                           (RESERVED_STATUS_WORDS, ResponseStatus.RESERVED),
+                           (INVALID_STATUS_WORDS, ResponseStatus.INVALID_QUERY)):
+        if words & table:
+            return verdict
+    return verdicts[0] if verdicts else ResponseStatus.UNKNOWN

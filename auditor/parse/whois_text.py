@@ -57,6 +57,8 @@ _BRACKETED = re.compile(r"^(?:[a-z]\.\s*)?\[(?P<label>[^\]]{1,60})\]\s*(?P<value
 _HANDLE_VALUE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:+-]{1,40}$")
 _POSTCODE_CITY = re.compile(r"^(?P<postcode>(?=[A-Z0-9 -]*\d)[A-Z0-9][A-Z0-9 -]{2,9}?)\s+(?P<city>[^\d,][^,]{1,60})$", re.I)
 _CITY_POSTCODE = re.compile(r"^(?P<city>[^\d,][^,]{1,60}?),?\s+(?P<postcode>\d{4,6}(?:-\d{3,4})?)$")
+#: "Registered on 02nd August 2000", "Record created on 2018-02-05" (a date phrase without a colon)
+_PHRASE_DATE = re.compile(r"^(?P<label>(?:[A-Za-z]+ ){0,3}(?:on|at|date|since))\s+(?P<value>\S.*\d{2}.*)$", re.IGNORECASE)
 _DOMAIN_LINE = re.compile(r"^(?:domain|domain name)\s+([^\s:]+\.[^\s:]+)\.?$", re.IGNORECASE)
 _EMAIL_LIKE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _PHONE_LIKE = re.compile(r"^(?:tel[.:]?\s*)?\+?[\d() .-]{7,}$", re.IGNORECASE)
@@ -239,15 +241,20 @@ class _Parser:
 
         def open_section(header: str, line: _Line, idx: int) -> None:
             nonlocal section, section_indent, section_indented, opener, opener_indent
+            nonlocal opener_used
+            opener_used = False
             nxt = self._next_content(idx)
             section, section_indent = header, line.indent
             section_indented = nxt is not None and nxt.indent > line.indent
             opener, opener_indent = self._opener_for_header(header), line.indent
 
+        opener_used = False
         for idx, line in enumerate(self.lines):
             if not line.text:
                 handle_obj, block_start, cont = None, True, None
                 nxt = self._next_content(idx)
+                if opener is not None and not opener_used and nxt is not None and nxt.label is None:
+                    continue  # "Name Servers:", a blank line, then the values
                 if not (section_indented and nxt is not None and nxt.indent > section_indent):
                     section, section_indent, section_indented, opener = None, -1, False, None
                 continue
@@ -262,7 +269,14 @@ class _Parser:
                 if opener is not None and line.indent >= opener_indent:
                     # values below a label-only line, indented or not, up to the next blank line
                     self._assign(opener, line.value, line)
+                    opener_used = True
                     continue
+                m = _PHRASE_DATE.match(line.value)
+                if m:
+                    target = self._resolve(m.group("label"))
+                    if target and target[0] == "record" and target[1] in ("created_at", "updated_at", "expires_at"):
+                        self._record(target[1], m.group("value"), line)
+                        continue
                 m = _DOMAIN_LINE.match(line.value)
                 if m and "domain" not in self.record:
                     self._record("domain", m.group(1), line)
@@ -303,7 +317,7 @@ class _Parser:
                     open_section(header, line, idx)
                 else:
                     target = self._target(line.label, section)
-                    opener, opener_indent = (target or ("ignore", "")), line.indent
+                    opener, opener_indent, opener_used = (target or ("ignore", "")), line.indent, False
                 continue
             opener = None
             target = self._labelled(line, label_key, section)
@@ -335,7 +349,7 @@ class _Parser:
             return role
         if key in _REGISTRAR_HEADERS:
             return "registrar"
-        if key in _NAMESERVER_HEADERS:
+        if key in _NAMESERVER_HEADERS or resolve_label(text) == ("record", "nameservers"):
             return "nameservers"
         if key in _DATE_HEADERS:
             return "dates"
@@ -590,8 +604,14 @@ def parse_whois_text(
     domain = None
     if domain_item and looks_like_domain(_first_token(domain_item[0])):
         domain = normalise_domain(_first_token(domain_item[0]))
+    if domain is None and domain_item and tld and "." not in domain_item[0].strip(".") and looks_like_domain(
+            f"{_first_token(domain_item[0])}.{tld}"):
+        domain = normalise_domain(f"{_first_token(domain_item[0])}.{tld}")  # .be once printed "Domain: 9i"
     if domain is None and raw.query and looks_like_domain(raw.query):
         domain = normalise_domain(raw.query)
+    if domain is None and raw.query and "." not in raw.query and domain_item and (
+            normalise_domain(_first_token(domain_item[0])) == normalise_domain(raw.query)):
+        domain = normalise_domain(raw.query)  # IANA's record of a TLD: "domain: COM"
     locations: dict[str, str] = {}
     dates = {}
     for key in ("created_at", "updated_at", "expires_at"):
@@ -613,12 +633,13 @@ def parse_whois_text(
     registrar = first("registrar")
     if registrar:
         locations["registrar"] = registrar[1]
+    # "Last updated on ..." also closes not-found answers (the database's own date): not registration data
     has_data = bool(
-        any(dates.values()) or nameservers or registrar
+        dates.get("created_at") or dates.get("expires_at") or nameservers or registrar
         or any(c.state(f).value == "present" for c in contacts for f in ("name", "organization", "email"))
     )
     status = detect_status(text, has_registration_data=has_data, statuses=statuses,
-                           ever_registered=bool(dates.get("created_at") or registrar))
+                           ever_registered=bool(dates.get("created_at") or registrar or nameservers))
     if status is not ResponseStatus.REGISTERED:
         if status is ResponseStatus.UNKNOWN:
             excerpt = " ".join(text.split())[:200]
