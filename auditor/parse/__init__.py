@@ -5,7 +5,7 @@ from __future__ import annotations
 from auditor.parse.csv_export import parse_csv_row
 from auditor.parse.rdap import parse_rdap
 from auditor.parse.registry import profile_for
-from auditor.parse.whois_text import parse_whois_text
+from auditor.parse.whois_text import client_server_hint, parse_whois_text
 from auditor.records import ParseFailure, ParseOutcome, RawRecord, Source
 
 __all__ = ["parse"]
@@ -23,6 +23,7 @@ def parse(raw: RawRecord, tld: str | None = None) -> ParseOutcome:
         if raw.source is Source.CSV:
             return parse_csv_row(raw)
         tld = tld or _tld_of(raw.query)
-        return parse_whois_text(raw, profile_for(raw.server, tld), tld)
+        server = raw.server if raw.server and "." in raw.server else client_server_hint(raw.body) or raw.server
+        return parse_whois_text(raw, profile_for(server, tld), tld)
     except Exception as exc:  # noqa: BLE001 - the run must go on; the failure is recorded with its cause
         return ParseFailure(raw.sha256, f"{raw.source.value}-parser", f"parser error: {type(exc).__name__}: {exc}")

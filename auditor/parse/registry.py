@@ -1,43 +1,104 @@
-"""Which WHOIS profile reads which server's answers: a dict keyed by server host, then by TLD.
+"""The parser registry: which WHOIS profile reads which server's answers, keyed by server, then by TLD.
 
-Profiles are data. A registry whose format the generic parser already reads needs no entry;
-entries exist for what differs: extra labels, roles withheld by policy, date zones, address layout.
+Both tables are data under `registries/`: `servers.toml` (every ccTLD's port-43 hosts, or why it
+has none) and `profiles.toml` (what a registry does differently). They are read once. A registry
+whose format the generic parser reads needs no profile; a TLD without one gets the generic parser.
+
+>>> profile_for("whois.denic.de", None).name, profile_for(None, "jp").name, profile_for(None, "zz").name
+('denic', 'jprs', 'generic')
+>>> server_for("dk"), server_for("co.za"), server_for("ao")
+('whois.punktum.dk', 'coza-whois.registry.net.za', None)
 """
 
 from __future__ import annotations
 
+import tomllib
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from auditor.parse.labels import fold_label
 from auditor.parse.whois_text import GENERIC_PROFILE, WhoisProfile
 
-_ALL_ROLES = ("registrant", "administrative", "technical", "billing")
+_DATA = Path(__file__).with_name("registries")
+_ROLES = frozenset({"registrant", "administrative", "technical", "billing"})
 
-PROFILES_BY_SERVER: dict[str, WhoisProfile] = {
-    "whois.jprs.jp": WhoisProfile(
-        name="jprs",
-        date_offset_hours=9,
-        headers={"contact information": "registrant"},
-        query_format="{domain}/e",
-    ),
-    "whois.nic.it": WhoisProfile(name="nic.it", address_tail=("city", "postcode", "region", "country")),
-    "whois.denic.de": WhoisProfile(name="denic", withheld_roles=_ALL_ROLES, query_format="-T dn,ace {domain}"),
-    "whois.eu": WhoisProfile(name="eurid", withheld_roles=("registrant",)),
-    "whois.dk-hostmaster.dk": WhoisProfile(name="dk-hostmaster", query_format="--show-handles {domain}"),
-    "whois.punktum.dk": WhoisProfile(name="punktum", query_format="--show-handles {domain}"),
-}
 
-#: Registry WHOIS server per TLD, for files whose server is unknown (imports) and for crawling.
-SERVER_BY_TLD: dict[str, str] = {
-    "jp": "whois.jprs.jp",
-    "it": "whois.nic.it",
-    "de": "whois.denic.de",
-    "eu": "whois.eu",
-    "dk": "whois.punktum.dk",
-}
+@dataclass(frozen=True, slots=True)
+class TldEntry:
+    """One TLD's WHOIS service: its hosts (current first), or a note saying why there is none."""
+
+    tld: str
+    servers: tuple[str, ...]
+    note: str = ""
+    zones: tuple[tuple[str, str], ...] = ()
+
+
+def _target(spec: str) -> tuple[str, str]:
+    scope, _, fname = spec.partition(".")
+    if scope != "record" and scope not in _ROLES or not fname:
+        raise ValueError(f"profiles.toml: label target {spec!r} is not 'record.<field>' or '<role>.<field>'")
+    return scope, fname
+
+
+def _profile(name: str, spec: dict) -> WhoisProfile:
+    return WhoisProfile(
+        name=name,
+        labels={fold_label(k): _target(v) for k, v in spec.get("labels", {}).items()},
+        withheld_roles=tuple(spec.get("withheld_roles", ())),
+        date_offset_hours=float(spec.get("date_offset_hours", 0.0)),
+        day_first=bool(spec.get("day_first", True)),
+        query_format=spec.get("query_format", "{domain}"),
+        address_tail=tuple(spec.get("address_tail", ())),
+        headers={fold_label(k): v for k, v in spec.get("headers", {}).items()},
+    )
+
+
+@lru_cache(maxsize=1)
+def profiles_by_server() -> dict[str, WhoisProfile]:
+    """Server host -> profile, from profiles.toml."""
+    data = tomllib.loads((_DATA / "profiles.toml").read_text("utf-8"))
+    out: dict[str, WhoisProfile] = {}
+    for name, spec in data.items():
+        profile = _profile(name, spec)
+        for host in spec.get("servers", ()):
+            out[host.lower()] = profile
+    return out
+
+
+@lru_cache(maxsize=1)
+def tld_table() -> dict[str, TldEntry]:
+    """TLD -> its WHOIS service, from servers.toml."""
+    data = tomllib.loads((_DATA / "servers.toml").read_text("utf-8"))
+    return {
+        tld: TldEntry(tld, tuple(spec.get("servers", ())), spec.get("note", ""),
+                      tuple(sorted(spec.get("zones", {}).items())))
+        for tld, spec in data.items()
+    }
+
+
+def server_for(zone: str | None) -> str | None:
+    """The current port-43 host of a TLD or second-level zone ('co.za'), None when it has none."""
+    if not zone:
+        return None
+    zone = zone.lower().strip(".")
+    entry = tld_table().get(zone.rsplit(".", 1)[-1])
+    if entry is None:
+        return None
+    zones = dict(entry.zones)
+    if zone in zones:
+        return zones[zone]
+    return entry.servers[0] if entry.servers else None
 
 
 def profile_for(server: str | None, tld: str | None) -> WhoisProfile:
-    """The profile for a server, else for the TLD's registry server, else the generic one."""
-    if server and server.lower() in PROFILES_BY_SERVER:
-        return PROFILES_BY_SERVER[server.lower()]
-    if tld and tld.lower() in SERVER_BY_TLD:
-        return PROFILES_BY_SERVER.get(SERVER_BY_TLD[tld.lower()], GENERIC_PROFILE)
+    """The profile for a server, else for any of the TLD's servers, else the generic one."""
+    by_server = profiles_by_server()
+    if server and server.lower() in by_server:
+        return by_server[server.lower()]
+    entry = tld_table().get((tld or "").lower().strip("."))
+    if entry is not None:
+        for host in entry.servers:
+            if host in by_server:
+                return by_server[host]
     return GENERIC_PROFILE

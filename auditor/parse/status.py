@@ -150,10 +150,10 @@ def _line_verdict(line: str) -> ResponseStatus | None:
         return ResponseStatus.THROTTLED
     if _RESERVED.search(line):
         return ResponseStatus.RESERVED
+    if _AVAILABLE.search(line):  # "Invalid query or domain name not known": the name is not registered
+        return ResponseStatus.AVAILABLE
     if _INVALID.search(line):
         return ResponseStatus.INVALID_QUERY
-    if _AVAILABLE.search(line):
-        return ResponseStatus.AVAILABLE
     return None
 
 

@@ -81,6 +81,7 @@ class WhoisProfile:
     labels: dict[str, tuple[str, str]] = field(default_factory=dict)  # folded label -> (role|"record", field)
     withheld_roles: tuple[str, ...] = ()  # roles the registry never publishes on port 43 (by policy)
     date_offset_hours: float = 0.0
+    day_first: bool = True  # False where 03/02/2020 means 2 March
     query_format: str = "{domain}"
     #: what the last lines of a multi-line address hold, when the registry fixes the layout
     #: (e.g. .it: street..., city, postcode, province, country)
@@ -566,6 +567,17 @@ def _one(values: Iterable[str] | None) -> str | None:
     return None
 
 
+_PREAMBLE_BYTES = re.compile(rb"^\s*\[(?:Querying )?([A-Za-z0-9.-]+\.[A-Za-z]{2,})\]", re.MULTILINE)
+
+
+def client_server_hint(body: bytes) -> str | None:
+    """The server named by a whois client's preamble ('[Querying whois.nic.fr]' / '[whois.nic.fr]')."""
+    if not body.lstrip()[:1] == b"[":
+        return None
+    hosts = _PREAMBLE_BYTES.findall(body[:400])
+    return hosts[-1].decode("ascii").lower() if hosts else None
+
+
 def extract_referral(text: str) -> str | None:
     """The registrar WHOIS server a thin registry refers to, if the response names one."""
     m = re.search(r"^\s*(?:Registrar WHOIS Server|Whois Server|ReferralServer)\s*:\s*(\S+)\s*$", text, re.I | re.M)
@@ -617,7 +629,7 @@ def parse_whois_text(
     for key in ("created_at", "updated_at", "expires_at"):
         item = first(key)
         if item:
-            dates[key] = parse_date(item[0], profile.date_offset_hours)
+            dates[key] = parse_date(item[0], profile.date_offset_hours, profile.day_first)
             locations[key] = item[1]
     nameservers: list[str] = []
     for value, _where in rec.get("nameservers", []):

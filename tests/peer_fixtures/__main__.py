@@ -29,6 +29,9 @@ def main(argv: list[str] | None = None) -> int:
     elapsed = time.perf_counter() - start
     print(f"{report.cases} recordings from {len(peers)} peers parsed in {elapsed:.2f} s; parser crashes: {len(report.crashes)}")
     print(table(report, peers))
+    print(f"disputed peer expectations (left out above, see docs/parser-conformance.md): {len(report.disputed)}")
+    for name, fname, verdict, reason in report.disputed:
+        print(f"  {fname:8} {name}: {reason} [ours {'agrees' if verdict == 'agree' else 'differs'}]")
     for name, reason in report.crashes:
         print(f"CRASH {name}: {reason}")
     for _peer, fname, case, expected, ours in report.notes:

@@ -37,7 +37,7 @@ from auditor.records import (
     Role,
     Source,
 )
-from tests.peer_fixtures.cases import Case, PeerTime
+from tests.peer_fixtures.cases import DISPUTED, Case, PeerTime
 
 FIELDS = ("status", "domain", "registrar", "created", "updated", "expires", "nameservers", "statuses",
           "registrant", "contacts")
@@ -98,6 +98,7 @@ class Report:
     tallies: dict[tuple[str, str], Tally] = field(default_factory=lambda: defaultdict(Tally))
     notes: list[tuple[str, str, str, str, str]] = field(default_factory=list)  # (peer, field, case, expected, ours)
     crashes: list[tuple[str, str]] = field(default_factory=list)
+    disputed: list[tuple[str, str, str, str]] = field(default_factory=list)  # (case, field, verdict, reason)
     cases: int = 0
 
     def overall(self, fname: str) -> Tally:
@@ -216,6 +217,10 @@ def evaluate(cases: list[Case], keep_notes: bool = False) -> Report:
         if isinstance(outcome, ParseFailure) and outcome.reason.startswith("parser error"):
             report.crashes.append((case.name, outcome.reason))
         for fname, items in compare(case, outcome).items():
+            reason = DISPUTED.get((case.name, fname))
+            if reason is not None:
+                report.disputed.extend((case.name, fname, verdict, reason) for verdict, _e, _o in items)
+                continue
             for verdict, expected, ours in items:
                 report.tallies[(case.peer, fname)].add(verdict)
                 if keep_notes and verdict != "agree":
