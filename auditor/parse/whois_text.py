@@ -62,6 +62,8 @@ _PHRASE_DATE = re.compile(r"^(?P<label>(?:[A-Za-z]+ ){0,3}(?:on|at|date|since))\
 _DOMAIN_LINE = re.compile(r"^(?:domain|domain name)\s+([^\s:]+\.[^\s:]+)\.?$", re.IGNORECASE)
 _EMAIL_LIKE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _PHONE_LIKE = re.compile(r"^(?:tel[.:]?\s*)?\+?[\d() .-]{7,}$", re.IGNORECASE)
+#: Labels that open a handle-keyed object at the start of a block ("Registrar: MARK-0292" + "Name: ...")
+_OBJECT_OPENERS = HANDLE_OBJECT_LABELS | {"registrar"}
 _IANA_ROLE = {"registrant": Role.REGISTRANT, "administrative": Role.ADMINISTRATIVE,
               "technical": Role.TECHNICAL, "billing": Role.BILLING}
 _REGISTRAR_HEADERS = frozenset({"registrar", "sponsoring registrar", "registrar information", "registrar details"})
@@ -169,6 +171,10 @@ def split_label(line: str) -> tuple[str, str] | None:
     """'Label: value', 'Label:value' (known labels), 'Label......: value', 'Label#. . . value' -> (label, value)."""
     m = _LABEL_SEP.match(line)
     if m is None:
+        if "\t" in line:  # SWITCH's "Registrar<TAB>MarkMonitor"
+            label, _, value = line.partition("\t")
+            if resolve_label(label) is not None or role_of_header(label) is not None:
+                return label.strip(), value.strip()
         return None
     label, rest = m.group("label").strip(), m.group("rest")
     if not label or label[-1] in "/" or _TIME_LABEL.fullmatch(label) or len(label.split()) > 8:
@@ -294,9 +300,11 @@ class _Parser:
             label_key = fold_label(line.label)
             cont = None
             # the first line of a RIPE-style handle object
-            if block_start and label_key in HANDLE_OBJECT_LABELS and _HANDLE_VALUE.match(line.value or ""):
-                if label_key != "contact" or self._block_has_contact_fields(idx):
+            if block_start and label_key in _OBJECT_OPENERS and _HANDLE_VALUE.match(line.value or ""):
+                if label_key not in ("contact", "registrar") or self._block_has_contact_fields(idx):
                     handle_obj = self.handles.setdefault(line.value, _ContactDraft("", handle=line.value))
+                    if label_key == "registrar" and "registrar" not in self.record:
+                        self._record("registrar", line.value, line)
                     block_start = False
                     continue
             block_start = False
@@ -559,6 +567,21 @@ def split_postcode_city(line: str, country: str | None) -> tuple[str, str] | Non
     return None
 
 
+_REGISTRAR_SUFFIX = re.compile(
+    r"\s*(?:\((?:R\d+-[A-Z0-9]+|\d+|https?://[^)]*|IANA ID:? ?\d+)\)|\bR\d+-[A-Z0-9]+)\s*$")
+
+
+def registrar_name(value: str, handles: dict[str, _ContactDraft]) -> str:
+    """The registrar's name: a registry handle resolved through its object, the registry's own id dropped."""
+    obj = handles.get(value.strip())
+    if obj is not None:
+        named = _one(obj.values.get("organization")) or _one(obj.values.get("name"))
+        if named:
+            return named
+    cleaned = _REGISTRAR_SUFFIX.sub("", value).strip()
+    return cleaned or value
+
+
 def _one(values: Iterable[str] | None) -> str | None:
     for v in values or ():
         v = v.strip()
@@ -616,7 +639,8 @@ def parse_whois_text(
     domain = None
     if domain_item and looks_like_domain(_first_token(domain_item[0])):
         domain = normalise_domain(_first_token(domain_item[0]))
-    if domain is None and domain_item and tld and "." not in domain_item[0].strip(".") and looks_like_domain(
+    if domain is None and domain_item and tld and "." not in domain_item[0].strip(".") and (
+            _first_token(domain_item[0]).lower() != tld.lower()) and looks_like_domain(
             f"{_first_token(domain_item[0])}.{tld}"):
         domain = normalise_domain(f"{_first_token(domain_item[0])}.{tld}")  # .be once printed "Domain: 9i"
     if domain is None and raw.query and looks_like_domain(raw.query):
@@ -645,6 +669,7 @@ def parse_whois_text(
     registrar = first("registrar")
     if registrar:
         locations["registrar"] = registrar[1]
+        registrar = (registrar_name(registrar[0], parser.handles), registrar[1])
     # "Last updated on ..." also closes not-found answers (the database's own date): not registration data
     has_data = bool(
         dates.get("created_at") or dates.get("expires_at") or nameservers or registrar

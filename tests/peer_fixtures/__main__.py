@@ -32,6 +32,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"disputed peer expectations (left out above, see docs/parser-conformance.md): {len(report.disputed)}")
     for name, fname, verdict, reason in report.disputed:
         print(f"  {fname:8} {name}: {reason} [ours {'agrees' if verdict == 'agree' else 'differs'}]")
+    print(f"peer 'registrar' values that are a contact's name, in responses naming no registrar (left out): {len(report.inferred)}")
     for name, reason in report.crashes:
         print(f"CRASH {name}: {reason}")
     for _peer, fname, case, expected, ours in report.notes:

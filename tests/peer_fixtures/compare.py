@@ -56,6 +56,14 @@ def fold(text: str | None) -> str:
     return " ".join(re.sub(r"[\W_]+", " ", text).split())
 
 
+_REGISTRY_ID = re.compile(r"\s*(?:\([^)]*\)|\bR\d+-[A-Z0-9]+|\[Tag = [^\]]*\])\s*$")
+
+
+def fold_registrar(text: str | None) -> str:
+    """Registrar names without the registry's id or URL some print after them: 'MarkMonitor Inc. (R84-AFIN)'."""
+    return fold(_REGISTRY_ID.sub("", text or "")) or fold(text)
+
+
 def fold_status(text: str) -> str:
     """'clientTransferProhibited https://icann.org/epp#...' -> 'clienttransferprohibited'."""
     text = re.sub(r"\(?https?://\S+\)?", "", text)
@@ -99,6 +107,7 @@ class Report:
     notes: list[tuple[str, str, str, str, str]] = field(default_factory=list)  # (peer, field, case, expected, ours)
     crashes: list[tuple[str, str]] = field(default_factory=list)
     disputed: list[tuple[str, str, str, str]] = field(default_factory=list)  # (case, field, verdict, reason)
+    inferred: list[tuple[str, str, str, str]] = field(default_factory=list)  # peer values taken from elsewhere
     cases: int = 0
 
     def overall(self, fname: str) -> Tally:
@@ -149,6 +158,12 @@ def _name_agrees(expected: str, ours: str | None, state: FieldState, attr: str) 
     return "agree" if same else "differ"
 
 
+def _from_a_contact(rec: RegistrationRecord, names: tuple[str, ...]) -> bool:
+    """The peer's 'registrar' is a contact's name or organisation (a response that names no registrar)."""
+    wanted = {fold_registrar(n) for n in names}
+    return any(fold(c.name) in wanted or fold(c.organization) in wanted for c in rec.contacts)
+
+
 def compare(case: Case, outcome: ParseOutcome) -> dict[str, list[tuple[str, str, str]]]:
     """{field: [(verdict, expected, ours), ...]} for every comparable field of one case."""
     out: dict[str, list[tuple[str, str, str]]] = {}
@@ -165,12 +180,16 @@ def compare(case: Case, outcome: ParseOutcome) -> dict[str, list[tuple[str, str,
         out.setdefault(name, []).append((verdict, str(expected), str(ours)))
 
     if "domain" in exp:
-        ours = rec.domain if rec else None
+        ours = getattr(outcome, "domain", None) if not isinstance(outcome, ParseFailure) else None
         simple("domain", "missing" if ours is None else ("agree" if ours == exp["domain"] else "differ"), exp["domain"], ours)
     if "registrar" in exp:
         ours = rec.registrar if rec else None
-        verdict = "missing" if not ours else ("agree" if fold(ours) in {fold(x) for x in exp["registrar"]} else "differ")
-        simple("registrar", verdict, exp["registrar"], ours)
+        wanted = {fold_registrar(x) for x in exp["registrar"]}
+        verdict = "missing" if not ours else ("agree" if fold_registrar(ours) in wanted else "differ")
+        if verdict == "missing" and rec is not None and _from_a_contact(rec, exp["registrar"]):
+            out.setdefault("peer-inferred", []).append(("registrar", str(exp["registrar"]), "contact, not registrar"))
+        else:
+            simple("registrar", verdict, exp["registrar"], ours)
     for key, attr in (("created", "created_at"), ("updated", "updated_at"), ("expires", "expires_at")):
         if key in exp:
             ours = getattr(rec, attr) if rec else None
@@ -217,6 +236,9 @@ def evaluate(cases: list[Case], keep_notes: bool = False) -> Report:
         if isinstance(outcome, ParseFailure) and outcome.reason.startswith("parser error"):
             report.crashes.append((case.name, outcome.reason))
         for fname, items in compare(case, outcome).items():
+            if fname == "peer-inferred":
+                report.inferred.extend((case.name, *item) for item in items)
+                continue
             reason = DISPUTED.get((case.name, fname))
             if reason is not None:
                 report.disputed.extend((case.name, fname, verdict, reason) for verdict, _e, _o in items)
