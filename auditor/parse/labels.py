@@ -24,6 +24,7 @@ from functools import lru_cache
 
 _FOLD_RE = re.compile(r"[^0-9a-z\u00c0-\uffff]+")
 _PAREN_RE = re.compile(r"\([^)]*\)")
+_COUNTER_RE = re.compile(r"\s?\d{1,2}$")
 
 
 @lru_cache(maxsize=16384)
@@ -204,7 +205,7 @@ def _resolve_one(label: str) -> tuple[str, str] | None:
     for prefix in ("domain name ", "domain ", "record ", "registry "):
         if key.startswith(prefix) and key[len(prefix) :] in RECORD_LABELS:
             return ("record", RECORD_LABELS[key[len(prefix) :]])
-    stem = key.rstrip("0123456789 ")
+    stem = _COUNTER_RE.sub("", key)
     if stem != key and stem in RECORD_LABELS:
         return ("record", RECORD_LABELS[stem])
     for prefix in _ROLE_PREFIXES:

@@ -163,8 +163,9 @@ def tokenise(text: str) -> list[_Line]:
 
 
 _LABEL_SEP = re.compile(r"(?P<label>[^:#\[\]]{1,60}?)\s*(?:\.{2,}\s*)?(?P<sep>:|#(?=[\s.]))(?P<rest>.*)$")
-_LEADER = re.compile(r"^(?:\s*\.(?=[\s.]))+\s*|^\.{2,}\s*|^\s+")
+_LEADER = re.compile(r"^[\s.]+")  # dot leaders: "Registrar:..........NAME", "Nom#. . . .google.dz"
 _TIME_LABEL = re.compile(r"\d{1,2}")
+_YEAR = re.compile(r"\d{4}")  # "Record created on 2018-02-05 22:59" is a sentence with a time, not a label
 
 
 def split_label(line: str) -> tuple[str, str] | None:
@@ -177,7 +178,7 @@ def split_label(line: str) -> tuple[str, str] | None:
                 return label.strip(), value.strip()
         return None
     label, rest = m.group("label").strip(), m.group("rest")
-    if not label or label[-1] in "/" or _TIME_LABEL.fullmatch(label) or len(label.split()) > 8:
+    if not label or label[-1] in "/" or _TIME_LABEL.fullmatch(label) or len(label.split()) > 8 or _YEAR.search(label):
         return None
     low = label.lower()
     if low.endswith(("http", "https", "ftp", "rwhois", "whois")) or rest.startswith("//"):

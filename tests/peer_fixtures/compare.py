@@ -130,7 +130,10 @@ def time_agrees(ours: datetime | None, peers: tuple[PeerTime, ...], offset_hours
         return "missing"
     for p in peers:
         if p.day_only or p.value.tzinfo is None:
-            if p.value.date() in _days(ours, offset_hours):
+            days = _days(ours, offset_hours)
+            if p.value.tzinfo is not None:  # a calendar date the peer stamped in the registry's zone
+                days.add(ours.astimezone(p.value.tzinfo).date())
+            if p.value.date() in days:
                 return "agree"
         elif abs((ours - p.value).total_seconds()) < 1.0:
             return "agree"

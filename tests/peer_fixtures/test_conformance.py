@@ -14,7 +14,7 @@ import pytest
 from auditor.records import ResponseStatus
 from tests.peer_fixtures import BASELINE
 from tests.peer_fixtures.cases import ENV_VAR, all_cases, peer_root
-from tests.peer_fixtures.compare import Report, evaluate, outcome_status, run_parser
+from tests.peer_fixtures.compare import TARGETS, Report, evaluate, outcome_status, run_parser
 
 #: Rounding slack only: one case in a thousand.
 TOLERANCE = 0.001
@@ -43,6 +43,11 @@ def test_agreement_does_not_drop_below_the_baseline(report: Report) -> None:
             if rate < level - TOLERANCE:
                 drops.append(f"{peer}/{fname}: {100 * rate:.1f}% < baseline {100 * level:.1f}%")
     assert not drops, "agreement dropped:\n" + "\n".join(drops)
+
+
+def test_issue_targets_over_all_peers(report: Report) -> None:
+    below = {f: report.overall(f).rate for f, target in TARGETS.items() if report.overall(f).rate < target}
+    assert not below, f"below the issue's targets: {below}"
 
 
 def test_throttled_and_error_answers_are_never_available_or_registered() -> None:
