@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from functools import lru_cache
 
 #: Whole-value or leading phrases registries and registrars put in place of withheld data.
 REDACTION_PATTERNS: tuple[str, ...] = (
@@ -71,7 +72,9 @@ PRIVACY_SERVICES: dict[str, tuple[str, ...]] = {
     "Data Protected Limited": (r"data protected limited",),
     "Redacted for Privacy (proxy)": (r"redacted for privacy purposes",),
 }
-_SERVICE_RES = {name: re.compile("|".join(pats), re.IGNORECASE) for name, pats in PRIVACY_SERVICES.items()}
+_SERVICE_NAMES = list(PRIVACY_SERVICES)
+_SERVICES_RE = re.compile(
+    "|".join(f"(?P<s{i}>{'|'.join(pats)})" for i, pats in enumerate(PRIVACY_SERVICES.values())), re.IGNORECASE)
 
 #: Generic wording of unnamed privacy/proxy services (organisation or name field).
 _GENERIC_PROXY_RE = re.compile(
@@ -81,6 +84,7 @@ _GENERIC_PROXY_RE = re.compile(
 )
 
 
+@lru_cache(maxsize=65536)
 def is_redaction_marker(value: str | None) -> bool:
     """True when the value says the real data is withheld."""
     if not value:
@@ -92,11 +96,16 @@ def is_redaction_marker(value: str | None) -> bool:
 
 def privacy_service_of(values: Iterable[str | None]) -> str | None:
     """The privacy/proxy service named in a contact's name, organisation or email, if any."""
-    present = [v for v in values if v]
-    for name, pattern in _SERVICE_RES.items():
-        if any(pattern.search(v) for v in present):
-            return name
-    for v in present:
-        if _GENERIC_PROXY_RE.search(v):
-            return "unnamed privacy/proxy service"
+    return _privacy_service("\n".join(v for v in values if v))
+
+
+@lru_cache(maxsize=16384)
+def _privacy_service(joined: str) -> str | None:
+    if not joined:
+        return None
+    found = [int(k[1:]) for m in _SERVICES_RE.finditer(joined) for k, v in m.groupdict().items() if v]
+    if found:
+        return _SERVICE_NAMES[min(found)]  # the table's order decides between two names
+    if _GENERIC_PROXY_RE.search(joined):
+        return "unnamed privacy/proxy service"
     return None

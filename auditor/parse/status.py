@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from functools import lru_cache
 
 from auditor.records import ResponseStatus
 
@@ -141,10 +142,12 @@ def answer_text(text: str) -> str:
     return "\n".join(kept)
 
 
+@lru_cache(maxsize=16384)
 def _fold_status(word: str) -> str:
     return "".join(ch for ch in word.lower() if ch.isalnum())
 
 
+@lru_cache(maxsize=65536)
 def _line_verdict(line: str) -> ResponseStatus | None:
     if _THROTTLED.search(line) and not _THROTTLE_NOTICE.search(line):
         return ResponseStatus.THROTTLED

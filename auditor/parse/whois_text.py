@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from auditor.countries import to_iso_country
 from auditor.decode import decode
@@ -168,6 +169,7 @@ _TIME_LABEL = re.compile(r"\d{1,2}")
 _YEAR = re.compile(r"\d{4}")  # "Record created on 2018-02-05 22:59" is a sentence with a time, not a label
 
 
+@lru_cache(maxsize=65536)
 def split_label(line: str) -> tuple[str, str] | None:
     """'Label: value', 'Label:value' (known labels), 'Label......: value', 'Label#. . . value' -> (label, value)."""
     m = _LABEL_SEP.match(line)
