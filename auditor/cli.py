@@ -74,7 +74,7 @@ def _add_dns_options(p: argparse.ArgumentParser) -> None:
     group = p.add_mutually_exclusive_group()
     group.add_argument("--no-dns", action="store_true", help="skip DNS checks (mail domains)")
     group.add_argument("--resolver", metavar="HOST[:PORT]", help="resolver for DNS checks (default: the system's)")
-    p.add_argument("--dns-timeout", type=float, default=3.0, metavar="SECONDS",
+    p.add_argument("--dns-timeout", type=float, default=None, metavar="SECONDS",
                    help="per-lookup DNS time limit; a timeout is 'could not check', never a finding")
 
 
@@ -94,7 +94,11 @@ def build_parser() -> argparse.ArgumentParser:
     _add_dns_options(p)
     p.add_argument("--select", nargs="*", default=(), metavar="ID", help="only rules whose id starts with these (e.g. INC UNV002)")
     p.add_argument("--exclude", nargs="*", default=(), metavar="ID", help="skip rules whose id starts with these")
-    p.add_argument("--profile", default=None, help="required-field profile for INC001: nis2 (default), raa, contactable")
+    p.add_argument("--profile", default=None,
+                   help="required-field profile for INC001: nis2 (default), raa, contactable, denic, nominet, eurid, "
+                        "sidn, or auto (the TLD's registry profile)")
+    p.add_argument("--config", default=None, metavar="FILE",
+                   help="auditor.toml (default: ./auditor.toml, else [tool.auditor] in ./pyproject.toml)")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
 
     p = sub.add_parser("parse", help="print the normalised record of one response as JSON")
@@ -112,18 +116,35 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def cmd_audit(args: argparse.Namespace) -> int:
-    from auditor.pipeline import AuditOptions, run_audit
+def audit_options(args: argparse.Namespace) -> Any:
+    """AuditOptions from the configuration file, overridden by the command line."""
+    from auditor.config import load_config
+    from auditor.pipeline import AuditOptions
 
-    params: dict[str, dict[str, Any]] = {}
+    config = load_config(getattr(args, "config", None))
+    params = config.rule_params()
     if args.profile:
         from rules.incomplete import REQUIRED_FIELD_PROFILES
 
-        if args.profile not in REQUIRED_FIELD_PROFILES:
-            raise AuditorError(f"unknown profile {args.profile!r}; known: {', '.join(REQUIRED_FIELD_PROFILES)}")
-        params["INC001"] = {"profile": args.profile}
-    options = AuditOptions(dns=not args.no_dns, resolver=args.resolver, dns_timeout=args.dns_timeout,
-                           select=tuple(args.select), exclude=tuple(args.exclude), rule_params=params)
+        known = set(REQUIRED_FIELD_PROFILES) | set(config.profiles) | {"auto"}
+        if args.profile not in known:
+            raise AuditorError(f"unknown profile {args.profile!r}; known: {', '.join(sorted(known))}")
+        params.setdefault("INC001", {})["profile"] = args.profile
+    dns = not args.no_dns and (config.dns is not False or bool(args.resolver))
+    return AuditOptions(
+        dns=dns,
+        resolver=args.resolver or config.resolver,
+        dns_timeout=args.dns_timeout if args.dns_timeout is not None else (config.dns_timeout or 3.0),
+        select=tuple(args.select) or config.select,
+        exclude=tuple(args.exclude) or config.ignore,
+        rule_params=params,
+    )
+
+
+def cmd_audit(args: argparse.Namespace) -> int:
+    from auditor.pipeline import run_audit
+
+    options = audit_options(args)
     with RichProgress(enabled=not args.quiet) as progress:
         result = run_audit(args.inputs, args.out, args.db or default_db(), options, progress)
     print_summary(result.summary, result.out_dir)

@@ -143,6 +143,21 @@ class FindingRow(SQLModel, table=True):
     related_domains: Any = _json()
 
 
+class RecordGradeRow(SQLModel, table=True):
+    """The ARS/NORC-style grade of one registration in one run (auditor/grades.py); no personal data."""
+
+    __tablename__ = "record_grade"
+    __table_args__ = (UniqueConstraint("run_id", "domain", name="uq_record_grade"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    run_id: str = Field(max_length=32, index=True, foreign_key="audit_run.id")
+    domain: str = Field(max_length=255)
+    registrar: str | None = None
+    norc: str = Field(max_length=24)
+    registrant_identified: str = Field(max_length=16)
+    modes: Any = _json()
+
+
 def redact_url(url: str) -> str:
     """A database URL safe to print (password hidden)."""
     from sqlalchemy.engine import make_url

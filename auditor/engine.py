@@ -12,10 +12,64 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from auditor.records import FieldState, Finding, RegistrationRecord
+from auditor.records import CONTACT_FIELDS, FieldState, Finding, RegistrationRecord
 from auditor.verify import Verifier
 from rules.base import Rule, RuleContext, Tally
 from rules.placeholders import placeholder_email
+
+#: Records of one source needed before its publication habits are trusted.
+MIN_PUBLICATION_SAMPLE = 5
+
+
+class PublicationProfile:
+    """What each source publishes, learnt from the audited records themselves.
+
+    A WHOIS or RDAP response shows what a registry chooses to publish; a field it never shows for a
+    role (registrant emails on .nl, phones on .it) is not published, and its absence proves nothing.
+    Records are grouped by source, TLD and parser; a field counts as published for a role when most
+    (at least half) of that group's contacts in that role show it — a value, a redaction, or an
+    empty label. Below `MIN_PUBLICATION_SAMPLE` contacts the answer is "unknown".
+    """
+
+    def __init__(self, records: Sequence[RegistrationRecord]) -> None:
+        self.shown: dict[tuple[str, str, str, str, str], int] = {}
+        self.contacts: dict[tuple[str, str, str, str], int] = {}
+        self.registrants: dict[tuple[str, str, str], list[int]] = {}
+        for record in records:
+            key = self._key(record)
+            seen = self.registrants.setdefault(key, [0, 0])
+            seen[1] += 1
+            roles = set()
+            for contact in record.contacts:
+                if contact.role.value in roles:
+                    continue
+                roles.add(contact.role.value)
+                self.contacts[(*key, contact.role.value)] = self.contacts.get((*key, contact.role.value), 0) + 1
+                for name in CONTACT_FIELDS:
+                    if contact.state(name) is not FieldState.MISSING or contact.location(name):
+                        k = (*key, contact.role.value, name)
+                        self.shown[k] = self.shown.get(k, 0) + 1
+            if "registrant" in roles:
+                seen[0] += 1
+
+    @staticmethod
+    def _key(record: RegistrationRecord) -> tuple[str, str, str]:
+        return (record.source.value, record.tld, record.parser)
+
+    def publishes(self, record: RegistrationRecord, role: str, field_name: str) -> bool | None:
+        """True / False when the group is large enough to tell, None otherwise."""
+        key = self._key(record)
+        total = self.contacts.get((*key, role), 0)
+        if total < MIN_PUBLICATION_SAMPLE:
+            return None
+        return self.shown.get((*key, role, field_name), 0) * 2 >= total
+
+    def publishes_registrant(self, record: RegistrationRecord) -> bool | None:
+        """Do this source's records usually carry a registrant contact?"""
+        with_registrant, total = self.registrants.get(self._key(record), [0, 0])
+        if total < MIN_PUBLICATION_SAMPLE:
+            return None
+        return with_registrant * 2 >= total
 
 
 @dataclass
@@ -52,10 +106,12 @@ def score(
     params = params or {}
     result = EngineResult()
     contexts: dict[str, RuleContext] = {}
+    publication = PublicationProfile(records)
     for r in rules:
         tally = Tally()
         result.tallies[r.id] = tally
-        contexts[r.id] = RuleContext(r, verify, now, {**r.params, **params.get(r.id, {})}, tally)
+        contexts[r.id] = RuleContext(r, verify, now, {**r.params, **params.get(r.id, {})}, tally,
+                                     publication=publication)
     if verify.dns is not None and any(r.id == "UNV002" or r.params.get("needs_dns") for r in rules):
         verify.dns.prefetch(mail_domains(records, verify))
     record_rules = [r for r in rules if r.scope == "record"]

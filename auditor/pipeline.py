@@ -21,6 +21,8 @@ from typing import Any, Protocol
 from auditor import __version__
 from auditor.engine import EngineResult, score
 from auditor.evidence import excerpt
+from auditor.grades import grade_record
+from auditor.grades import summarise as summarise_grades
 from auditor.importers import discover, import_file
 from auditor.parse import parse
 from auditor.records import (
@@ -220,14 +222,23 @@ def audit_collected(
     findings = attach_excerpts(result.findings, raws)
     registrar_of = {r.domain: r.registrar for r in records}
     store.add_findings(run_id, findings, registrar_of)
+    by_domain: dict[str, list[Finding]] = {}
+    for f in findings:
+        by_domain.setdefault(f.domain, []).append(f)
+    grades = [grade_record(rec, by_domain.get(rec.domain, []), verify) for rec in records]
+    grade_rows = [g.to_dict() for g in grades]
+    store.add_grades(run_id, grade_rows, registrar_of)
 
     summary = build_summary(run_id, started, utcnow(), store, totals, outcomes, records, superseded,
                             findings, result, rules, verify, options)
+    summary["grades"] = summarise_grades(grades)
     store.finish_run(run_id, utcnow(), {k: v.to_dict() for k, v in result.tallies.items()}, summary)
-    progress.stage("report", 3)
+    progress.stage("report", 4)
     from reports.html import write_report  # reports depend on auditor, not the other way round
 
     write_jsonl(out / "findings.jsonl", (f.to_dict() for f in findings))
+    progress.advance()
+    write_jsonl(out / "grades.jsonl", grade_rows)
     progress.advance()
     write_json(out / "summary.json", summary)
     progress.advance()

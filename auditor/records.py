@@ -152,6 +152,8 @@ class Contact:
     redacted: frozenset[str] = frozenset()
     privacy_service: str | None = None
     locations: tuple[tuple[str, str], ...] = ()
+    #: memo of `state()`; rules ask for the same states many times per record
+    _states: dict[str, FieldState] = field(default_factory=dict, init=False, compare=False, hash=False, repr=False)
 
     def value(self, name: str) -> str | None:
         """The field as one string (street lines joined), or None."""
@@ -161,9 +163,15 @@ class Contact:
 
     def state(self, name: str) -> FieldState:
         """Present, redacted or missing; redaction wins over a placeholder value."""
+        cached = self._states.get(name)
+        if cached is not None:
+            return cached
         if name in self.redacted:
-            return FieldState.REDACTED
-        return FieldState.PRESENT if self.value(name) else FieldState.MISSING
+            result = FieldState.REDACTED
+        else:
+            result = FieldState.PRESENT if self.value(name) else FieldState.MISSING
+        self._states[name] = result
+        return result
 
     def location(self, name: str) -> str | None:
         """Where in the raw response the field was read, if known."""
@@ -181,7 +189,7 @@ class Contact:
         """JSON-ready form, with each field's state spelled out for readers."""
         out: dict[str, Any] = {"role": self.role.value}
         for f in fields(self):
-            if f.name in ("role", "locations", "redacted"):
+            if f.name in ("role", "locations", "redacted", "_states"):
                 continue
             value = getattr(self, f.name)
             out[f.name] = list(value) if isinstance(value, tuple) else value
@@ -193,7 +201,7 @@ class Contact:
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Contact:
         """Inverse of `to_dict` (unknown keys such as `states` are ignored)."""
-        known = {f.name for f in fields(cls)}
+        known = {f.name for f in fields(cls)} - {"_states"}
         kwargs: dict[str, Any] = {k: v for k, v in data.items() if k in known}
         kwargs["role"] = Role(kwargs["role"])
         kwargs["street"] = tuple(kwargs.get("street") or ())

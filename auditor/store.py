@@ -21,6 +21,7 @@ from auditor.db import (
     FindingRow,
     ParseResultRow,
     RawRecordRow,
+    RecordGradeRow,
     RegistrationRow,
     make_engine,
     normalise_db_url,
@@ -45,6 +46,7 @@ _PARSE = ParseResultRow.__table__  # type: ignore[attr-defined]
 _REG = RegistrationRow.__table__  # type: ignore[attr-defined]
 _RUN = AuditRunRow.__table__  # type: ignore[attr-defined]
 _FINDING = FindingRow.__table__  # type: ignore[attr-defined]
+_GRADE = RecordGradeRow.__table__  # type: ignore[attr-defined]
 
 
 def _chunks(items: Sequence[Any], size: int = CHUNK) -> Iterator[Sequence[Any]]:
@@ -108,7 +110,7 @@ class Store:
     def count(self, table: str) -> int:
         """Rows in a table, by table name (for tests and summaries)."""
         tables = {"raw_record": _RAW, "parse_result": _PARSE, "registration": _REG,
-                  "audit_run": _RUN, "finding": _FINDING}
+                  "audit_run": _RUN, "finding": _FINDING, "record_grade": _GRADE}
         with self.engine.connect() as conn:
             return int(conn.execute(select(func.count()).select_from(tables[table])).scalar_one())
 
@@ -173,6 +175,18 @@ class Store:
             for f in findings
         ]
         return self._insert_ignore(_FINDING, rows)
+
+    def add_grades(self, run_id: str, grades: Sequence[dict[str, Any]], registrar_of: dict[str, str | None]) -> int:
+        """Store each record's grade for the run (once per domain)."""
+        rows = [{"run_id": run_id, "domain": g["domain"], "registrar": registrar_of.get(g["domain"]), "norc": g["norc"],
+                 "registrant_identified": g["registrant_identified"], "modes": g["modes"]} for g in grades]
+        return self._insert_ignore(_GRADE, rows)
+
+    def grades(self, run_id: str) -> list[dict[str, Any]]:
+        """A run's record grades."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(_GRADE).where(_GRADE.c.run_id == run_id).order_by(_GRADE.c.domain))
+            return [dict(r._mapping) for r in rows]
 
     def findings(self, run_id: str) -> list[dict[str, Any]]:
         """A run's findings as plain dicts, in a stable order."""

@@ -221,7 +221,7 @@ PLANTS: tuple[Plant, ...] = (
     _p("postcode missing where the country requires one", "registrant", "postcode", None, "INC003", "DE"),
     _p("city missing where the country requires one", "registrant", "city", None, "INC003", "FR"),
     _p("state missing where the country requires one", "registrant", "region", None, "INC003", "US"),
-    _p("registration date missing", "record", "record", {"created": None}, "INC004", formats=("rdap", "csv")),
+    _p("registration date missing", "record", "record", {"created": None}, "INC004", formats=("csv",)),
     _p("placeholder name N/A", "registrant", "name", "N/A", "FAL001"),
     _p("placeholder name Test Test", "registrant", "name", "Test Test", "FAL001"),
     _p("fictitious name John Doe", "registrant", "name", "John Doe", "FAL001"),

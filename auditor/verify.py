@@ -11,6 +11,7 @@ A DNS lookup that times out or fails (SERVFAIL, refused, no reachable resolver) 
 from __future__ import annotations
 
 import concurrent.futures
+import re
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -81,9 +82,14 @@ _POSSIBLE_REASONS = {
 }
 
 
+_NOTE = re.compile(r"\([^)]*[A-Za-z]{3,}[^)]*\)")  # "(Please include country prefix)"
+
+
 def _clean_phone(value: str) -> str:
-    """EPP writes +CC.NNNN; strip extensions and the EPP dot so phonenumbers reads the number."""
-    value = value.strip()
+    """EPP writes +CC.NNNN; strip extensions, notes and the EPP dot so phonenumbers reads the number."""
+    value = _NOTE.sub(" ", value).strip()
+    if value.startswith("+"):
+        value = value.replace("(0)", " ")  # "+44 (0)20 ...": the trunk prefix written for national callers
     for marker in (" ext.", " ext", " x", "x", ";ext="):
         idx = value.lower().find(marker)
         if idx > 4:
@@ -142,6 +148,8 @@ def check_postcode(country: str, postcode: str) -> PostcodeCheck:
     prefix = (rules.postal_code_prefix or "").upper()
     if prefix and value.startswith(prefix):
         value = value[len(prefix) :].strip(" -")
+    elif value[:3] in (f"{country}-", f"{country} "):
+        value = value[3:]  # "CH-8001", "LT-09300": the country written before the postcode
     valid = all(m.match(value) for m in rules.postal_code_matchers[:1]) and any(
         m.match(value) for m in rules.postal_code_matchers)
     return PostcodeCheck(True, valid, tuple(rules.postal_code_examples or ()))

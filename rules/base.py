@@ -143,13 +143,14 @@ class RuleContext:
     """What a rule may use: verification, a fixed clock, its parameters, and a finding factory."""
 
     def __init__(self, rule: Rule, verify: Verifier, now: datetime, params: Mapping[str, Any],
-                 tally: Tally, settings: Mapping[str, Any] | None = None) -> None:
+                 tally: Tally, publication: Any = None) -> None:
         self.rule = rule
         self.verify = verify
         self.now = now
         self.params = params
         self.tally = tally
-        self.settings = settings or {}
+        #: what each source publishes, learnt from the audited set (auditor.engine.PublicationProfile)
+        self.publication = publication
         self.unchecked_reasons: dict[str, int] = {}
 
     def unchecked(self, reason: str) -> None:

@@ -121,6 +121,13 @@ def placeholder_phone(record: RegistrationRecord, ctx: RuleContext) -> Iterator[
                                   contact=contact, field=field, value=value)
 
 
+def _uses_postcodes(contact: Contact, ctx: RuleContext) -> bool:
+    """Only a country with a postcode system can have a placeholder postcode."""
+    if not contact.country or len(contact.country) != 2:
+        return False
+    return ctx.verify.address_rules(contact.country)[1]
+
+
 @rule(
     id="FAL004",
     name="placeholder-address",
@@ -136,7 +143,9 @@ def placeholder_address(record: RegistrationRecord, ctx: RuleContext) -> Iterato
     false.
 
     ## Not a finding
-    Redacted address parts, privacy/proxy addresses, and real addresses that are merely short.
+    Redacted address parts, privacy/proxy addresses, real addresses that are merely short, a placeholder
+    in an optional extra street line ("#4 Colony House / Not Provided"), and "N/A" as the postcode of a
+    country without a postcode system (or whose country is unknown).
 
     ## Remedy
     Ask the registrar to obtain the holder's real postal address.
@@ -147,11 +156,12 @@ def placeholder_address(record: RegistrationRecord, ctx: RuleContext) -> Iterato
                 continue
             value = contact.value(field)
             lines = contact.street if field == "street" else (value or "",)
-            reason = next((r for r in (placeholders.placeholder_text(line) for line in lines) if r), None)
-            if reason:
-                yield ctx.finding(record, f"{contact.role.value} {field} {value!r} is {reason}",
+            reasons = [placeholders.placeholder_text(line) for line in lines]
+            # a street is a placeholder only when no line of it is real (line 2 "N/A" is an empty optional line)
+            if all(reasons):
+                yield ctx.finding(record, f"{contact.role.value} {field} {value!r} is {reasons[0]}",
                                   contact=contact, field=field, value=value)
-        if contact.state("postcode") is FieldState.PRESENT:
+        if contact.state("postcode") is FieldState.PRESENT and _uses_postcodes(contact, ctx):
             reason = placeholders.placeholder_postcode(contact.postcode)
             if reason:
                 yield ctx.finding(record, f"{contact.role.value} postcode {contact.postcode!r} is a placeholder: {reason}",

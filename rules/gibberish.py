@@ -6,8 +6,8 @@ called gibberish only when every word long enough to judge scores far below real
 a second sign (no vowel, a run of five consonants, or a keyboard row) — a finding on a real name
 would be worse than a missed mash.
 
->>> is_gibberish("Xkqzvbw Jfhdksl"), is_gibberish("Szczepański"), is_gibberish("Nguyen Thi Minh")
-(True, False, False)
+>>> is_gibberish("Xkqzvbw Jfhdksl"), is_gibberish("Szczepański"), is_gibberish("Nguyen Thi Minh"), is_gibberish("FRDDH")
+(True, False, False, False)
 """
 
 from __future__ import annotations
@@ -82,6 +82,8 @@ def is_gibberish(value: str | None) -> bool:
     folded = _fold(value)
     if not folded.isascii():
         return False  # other scripts: no model, no verdict
+    if any(w.isupper() and len(w) <= 8 for w in re.split(r"[^A-Za-z]+", value) if len(w) >= MIN_WORD):
+        return False  # acronyms ("FRDDH", "CNRS") are names, not typing
     words = [w for w in re.split(r"[^a-z]+", folded) if w]
     judged = [w for w in words if len(w) >= MIN_WORD]
     if not judged or len(judged) < len(words) / 2:

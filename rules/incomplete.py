@@ -59,6 +59,26 @@ def profile_for(record: RegistrationRecord, params: Mapping[str, Any]) -> dict[R
     return REQUIRED_FIELD_PROFILES.get(name, REQUIRED_FIELD_PROFILES[DEFAULT_PROFILE])
 
 
+def is_missing(record: RegistrationRecord, contact: Contact, field: str, ctx: RuleContext) -> bool | None:
+    """True: missing. False: present or redacted. None: absent, but the source may not publish it.
+
+    A CSV export is the registry's or registrar's own data: an empty column is missing. In a WHOIS or
+    RDAP response, an absent field is missing when its label is there with no value, or when the same
+    source publishes it for this role in most of its records (see auditor.engine.PublicationProfile).
+    """
+    if _state(contact, field) is not FieldState.MISSING:
+        return False
+    if record.source is Source.CSV:
+        return True
+    labels = ("name", "organization") if field == "name" else (field,)
+    if any(contact.location(label) for label in labels):
+        return True
+    if ctx.publication is None:
+        return None
+    published = [ctx.publication.publishes(record, contact.role.value, label) for label in labels]
+    return True if any(published) else None
+
+
 def _state(contact: Contact, field: str) -> FieldState:
     if field == "name":
         states = {contact.state("name"), contact.state("organization")}
@@ -92,9 +112,13 @@ def required_contact_field_missing(record: RegistrationRecord, ctx: RuleContext)
 
     ## Not a finding
     A field that is redacted (RFC 9537 `redacted`, a marker such as "REDACTED FOR PRIVACY", or withheld
-    by the registry's publication policy) is hidden, not missing. A contact run by a privacy/proxy
-    service is not checked. A role that is absent altogether is INC002's concern for the registrant,
-    and not a finding for the other roles.
+    by the registry's publication policy) is hidden, not missing. In a WHOIS or RDAP response an absent
+    field is missing only when its label is shown empty, or when the same source publishes that field
+    for that role in most of the audited records; otherwise the registry may simply not publish it
+    (registrant emails on .nl, phones on .it) and it is counted as "could not check". In a CSV export
+    (the registry's own data) every documented column counts. A contact run by a privacy/proxy
+    service is not checked. A role that is absent altogether is INC002's concern
+    for the registrant, and not a finding for the other roles.
 
     ## Remedy
     Ask the registrar to obtain the missing data from the holder and update the registration.
@@ -104,7 +128,10 @@ def required_contact_field_missing(record: RegistrationRecord, ctx: RuleContext)
         if contact.privacy_service:
             continue
         for field in profile.get(contact.role, ()):
-            if _state(contact, field) is FieldState.MISSING:
+            missing = is_missing(record, contact, field, ctx)
+            if missing is None:
+                ctx.unchecked(f"{contact.role.value} {field} absent where the source may not publish it")
+            elif missing:
                 label = "name or organisation" if field == "name" else field
                 yield ctx.finding(record, f"{contact.role.value} {label} is missing", contact=contact, field=field,
                                   location=contact.location(field) or "not in the response")
@@ -120,8 +147,8 @@ def required_contact_field_missing(record: RegistrationRecord, ctx: RuleContext)
 def registrant_contact_missing(record: RegistrationRecord, ctx: RuleContext) -> Iterator[Finding]:
     """The record has no registrant contact at all, where the source would show one.
 
-    Checked for CSV exports (a registry's or registrar's own data), for RDAP responses, and for WHOIS
-    responses that show other contacts but not the registrant.
+    Checked for CSV exports (a registry's or registrar's own data), and for WHOIS and RDAP responses
+    from a source whose other records (at least half of them, and at least five) carry a registrant.
 
     ## Why it matters
     A registration without a holder cannot be attributed to anyone; NIS2 Art. 28(2)(c) requires the
@@ -129,18 +156,33 @@ def registrant_contact_missing(record: RegistrationRecord, ctx: RuleContext) -> 
 
     ## Not a finding
     A registrant redacted as a whole (RFC 9537 "Registrant" removal, or withheld by registry policy).
-    A WHOIS response that shows no contacts at all: many ccTLDs publish none on port 43, so absence
-    there says nothing about the registry's database.
+    A WHOIS or RDAP response from a source that does not usually publish a registrant: many ccTLDs
+    publish none, so absence there says nothing about the registry's database.
 
     ## Remedy
     Ask the registrar for the holder's identity and contact data.
     """
     if record.contact(Role.REGISTRANT) is not None:
         return
-    if record.source is Source.WHOIS and not record.contacts:
-        return
+    if record.source is not Source.CSV:
+        publishes = ctx.publication.publishes_registrant(record) if ctx.publication is not None else None
+        if not publishes or not record.contacts:  # a thin response shows no contact at all
+            ctx.unchecked("no registrant where the source may not publish one")
+            return
     yield ctx.finding(record, "no registrant contact in the record", role=Role.REGISTRANT.value,
                       field="record", location="not in the response")
+
+
+def _postcode_in_street(contact: Contact) -> bool:
+    """Is a valid postcode of the contact's country written inside a street line?"""
+    from auditor.verify import check_postcode
+
+    for line in contact.street:
+        for token in line.replace(",", " ").split():
+            check = check_postcode(contact.country or "", token)
+            if check.applicable and check.valid and any(ch.isdigit() for ch in token):
+                return True
+    return False
 
 
 @rule(
@@ -163,8 +205,10 @@ def postal_address_incomplete(record: RegistrationRecord, ctx: RuleContext) -> I
 
     ## Not a finding
     A contact with no address at all (whether an address is required is INC001's profile question),
-    redacted address parts, privacy/proxy contacts, countries without a postcode system, and contacts
-    whose country is not identifiable (UNV005 reports those).
+    redacted address parts, privacy/proxy contacts, countries without a postcode system, contacts
+    whose country is not identifiable (UNV005 reports those), and addresses published as unstructured
+    lines without separate city and postcode fields, or with the postcode inside a street line (the
+    parts may all be there; counted as "could not check").
 
     ## Remedy
     Ask the registrar to complete the address in the country's format.
@@ -175,7 +219,13 @@ def postal_address_incomplete(record: RegistrationRecord, ctx: RuleContext) -> I
         if not any(contact.state(f) is FieldState.PRESENT for f in ("street", "city", "postcode")):
             continue
         required, _uses_postcode = ctx.verify.address_rules(contact.country)
+        if contact.state("city") is FieldState.MISSING and contact.state("postcode") is FieldState.MISSING \
+                and len(contact.street) > 1:
+            ctx.unchecked("address published as unstructured lines")
+            continue
         for field in ("street", "city", "postcode", "region"):
+            if field == "postcode" and _postcode_in_street(contact):
+                continue
             if field in required and contact.state(field) is FieldState.MISSING:
                 yield ctx.finding(
                     record,
@@ -192,24 +242,22 @@ def postal_address_incomplete(record: RegistrationRecord, ctx: RuleContext) -> I
     policy=(policies.NIS2_28_2,),
 )
 def registration_date_missing(record: RegistrationRecord, ctx: RuleContext) -> Iterator[Finding]:
-    """The record has no date of registration where the source would carry one.
+    """A registry's or registrar's own export has no date of registration for the record.
 
-    Checked for CSV exports and RDAP responses (RDAP has a standard "registration" event), and for
-    WHOIS responses that show other dates (expiry, last update) but not the creation date.
+    Checked for CSV exports only: those are the registry's or registrar's own data.
 
     ## Why it matters
     NIS2 Art. 28(2)(b) lists the date of registration among the minimum data; it also dates every
     other finding (a registration from before a registry's verification policy is treated differently).
 
     ## Not a finding
-    WHOIS formats that publish no dates at all (absence there says nothing about the database).
+    WHOIS and RDAP responses without a creation date: many registries do not publish it (.at, .de),
+    and a date written as prose ("before Aug-1996") is present, not missing.
 
     ## Remedy
     Ask the registry or registrar to supply the registration date for the record.
     """
-    if record.created_at is not None:
-        return
-    if record.source is Source.WHOIS and not (record.expires_at or record.updated_at):
+    if record.created_at is not None or record.source is not Source.CSV:
         return
     yield ctx.finding(record, "no date of registration in the record", field="record",
                       location="not in the response")

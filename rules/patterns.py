@@ -10,6 +10,8 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import timedelta
 
+from auditor.domains import registrable_domain
+from auditor.parse.markers import is_redaction_marker
 from auditor.records import Category, Contact, FieldState, Finding, RegistrationRecord, Role, Severity
 from rules import placeholders, policies
 from rules.base import RuleContext, rule
@@ -38,8 +40,10 @@ def _registrants(records: Iterable[RegistrationRecord]) -> Iterator[tuple[Regist
 
 def _identity_keys(record: RegistrationRecord, contact: Contact, ctx: RuleContext) -> Iterator[tuple[str, str, str]]:
     """(field, key, shown value) for the identifiers one holder should not share with another."""
-    if contact.state("email") is FieldState.PRESENT and not placeholders.placeholder_email(contact.email):
-        yield "email", (contact.email or "").lower(), contact.email or ""
+    email = contact.email or ""
+    if contact.state("email") is FieldState.PRESENT and "@" in email and not placeholders.placeholder_email(email) \
+            and not is_redaction_marker(email):
+        yield "email", email.lower(), email
     if contact.state("phone") is FieldState.PRESENT and not placeholders.placeholder_phone(contact.phone, contact.country):
         check = ctx.verify.phone(contact.phone or "", contact.country)
         if check.e164 and check.verdict.value == "valid":
@@ -48,17 +52,33 @@ def _identity_keys(record: RegistrationRecord, contact: Contact, ctx: RuleContex
         yield "record", f"{record.tld}:{contact.handle}", contact.handle  # handles are registry-scoped
 
 
-def _contradiction(group: Sequence[tuple[RegistrationRecord, Contact]]) -> str | None:
-    countries = {c.country for _r, c in group if c.country and c.state("country") is FieldState.PRESENT}
-    if len(countries) > 1:
-        return "countries " + ", ".join(sorted(countries))
-    token_sets = [identity_tokens(c) for _r, c in group]
-    token_sets = [t for t in token_sets if t]
+def _owner_label(field: str, key: str) -> str | None:
+    """The organisation a mailbox belongs to: 'google' for dns-admin@google.com."""
+    if field != "email" or "@" not in key:
+        return None
+    domain = registrable_domain(key.rsplit("@", 1)[1])
+    label = domain.split(".")[0]
+    return label if len(label) >= 3 else None
+
+
+def _contradiction(field: str, key: str, group: Sequence[tuple[RegistrationRecord, Contact]]) -> str | None:
+    """Why the holders sharing one identifier cannot all be right, or None when they can."""
+    owner = _owner_label(field, key)
+    if owner is not None:
+        # a corporate mailbox shared by the group's own companies ("dns-admin@google.com" for Google LLC and
+        # Google Ireland Holdings) is the holder's, whatever the country; so are the holders' own domains
+        names = " ".join(placeholders.fold(f"{c.name or ''} {c.organization or ''}") for _r, c in group).replace(" ", "")
+        domains = {r.domain.split(".")[0] for r, _c in group}
+        if owner in names or owner in domains:
+            return None
+    token_sets = [t for t in (identity_tokens(c) for _r, c in group) if t]
     for i, a in enumerate(token_sets):
         for b in token_sets[i + 1 :]:
             if not (a & b):
                 names = sorted({(c.name or c.organization or "") for _r, c in group if c.name or c.organization})
-                return "names " + "; ".join(repr(n) for n in names[:4])
+                countries = sorted({c.country for _r, c in group if c.country})
+                where = f" in {', '.join(countries)}" if len(countries) > 1 else ""
+                return "names " + "; ".join(repr(n) for n in names[:4]) + where
     return None
 
 
@@ -71,12 +91,12 @@ def _contradiction(group: Sequence[tuple[RegistrationRecord, Contact]]) -> str |
     policy=(policies.NIS2_28_1, policies.RAA_WAPS_1E),
 )
 def identity_reused_with_conflicting_details(records: Sequence[RegistrationRecord], ctx: RuleContext) -> Iterator[Finding]:
-    """One registrant email, phone number or contact handle appears with contradictory names or countries.
+    """One registrant email, phone number or contact handle appears with contradictory holder names.
 
     Registrants are grouped by email address, by valid phone number (E.164) and by registry contact
     handle. A group is contradictory when two of its holders share no distinctive word of their
-    names ("Anna Schmidt" and "Schmidt GmbH" agree; "Anna Schmidt" and "Li Wei" do not) or give
-    different countries.
+    names ("Anna Schmidt" and "Schmidt GmbH" agree; "Anna Schmidt" and "Li Wei" do not); the
+    countries they give are listed as supporting evidence.
 
     ## Why it matters
     One mailbox or number cannot belong to unrelated holders in several countries: at least one of
@@ -85,7 +105,10 @@ def identity_reused_with_conflicting_details(records: Sequence[RegistrationRecor
 
     ## Not a finding
     Privacy/proxy contacts, the same holder spelled differently or with and without a legal form,
-    administrative and technical contacts (registrars share these on purpose), redacted values.
+    a corporate mailbox shared by the group's own companies in several countries (the mailbox's
+    domain names the holders: dns-admin@google.com for Google LLC and Google Ireland), different
+    countries alone (subsidiaries), administrative and technical contacts (registrars share these on
+    purpose), redacted values.
 
     ## Remedy
     Ask the registrar which holder each domain belongs to and to correct the others.
@@ -99,7 +122,7 @@ def identity_reused_with_conflicting_details(records: Sequence[RegistrationRecor
         domains = sorted({r.domain for r, _c, _s in members})
         if len(domains) < 2:
             continue
-        reason = _contradiction([(r, c) for r, c, _s in members])
+        reason = _contradiction(field, _key, [(r, c) for r, c, _s in members])
         if reason is None:
             continue
         for record, contact, shown in members:

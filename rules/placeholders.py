@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 from auditor.domains import is_reserved_example
 from auditor.verify import PhoneVerdict, check_phone
@@ -28,7 +29,10 @@ PLACEHOLDER_WORDS: dict[str, str] = {
     **dict.fromkeys(("none", "null", "nil", "nothing", "no", "nobody", "noone", "no one", "empty", "void",
                      "unknown", "unk", "not known", "not provided", "notprovided", "not available", "tbd",
                      "to be defined", "tba", "later", "pending", "undefined", "blank", "no name", "noname",
-                     "no address", "no street", "nowhere", "somewhere", "anywhere", "whatever"),
+                     "no address", "no street", "nowhere", "somewhere", "anywhere", "whatever",
+                     "definir direccion", "sin direccion", "no aplica", "no disponible", "ninguno", "ninguna",
+                     "nao informado", "non renseigne", "aucun", "aucune", "keine", "nicht vorhanden", "brak",
+                     "nessuno", "nessuna", "geen"),
                     "a placeholder for no data"),
     **dict.fromkeys(("test", "tester", "testing", "test test", "testname", "test name", "test user", "testuser",
                      "test company", "test street", "teststreet", "teststrasse", "test strasse", "test city",
@@ -54,6 +58,7 @@ _REPEATED_CHAR = re.compile(r"^(.)\1{2,}$")
 _ONLY_PUNCT_OR_DIGITS = re.compile(r"^[\W\d_]+$")
 
 
+@lru_cache(maxsize=200_000)
 def fold(value: str) -> str:
     """Lower-case, accents and punctuation removed, single spaces."""
     text = unicodedata.normalize("NFKD", value)
@@ -68,6 +73,7 @@ def _is_keyboard_run(letters: str) -> bool:
     return any(letters in row or letters in row[::-1] for row in _KEYBOARD_ROWS)
 
 
+@lru_cache(maxsize=200_000)
 def placeholder_text(value: str | None) -> str | None:
     """Why a name, organisation, street or city value is a placeholder (None when it is not)."""
     if not value:
@@ -106,6 +112,7 @@ PLACEHOLDER_MAIL_DOMAINS = frozenset({
 })
 
 
+@lru_cache(maxsize=200_000)
 def placeholder_email(email: str | None) -> str | None:
     """Why an email value is a placeholder (None when it is not)."""
     if not email:
@@ -149,6 +156,7 @@ def _is_sequential(digits: str) -> bool:
     return digits in asc or digits in desc
 
 
+@lru_cache(maxsize=200_000)
 def placeholder_phone_digits(country_code: str, national: str) -> str | None:
     """Why a number (country code, national significant number) is a placeholder."""
     if not national:
@@ -166,6 +174,7 @@ def placeholder_phone_digits(country_code: str, national: str) -> str | None:
 _DIGITS = re.compile(r"\d")
 
 
+@lru_cache(maxsize=200_000)
 def placeholder_phone(phone: str | None, country: str | None = None) -> str | None:
     """Why a phone or fax value is a placeholder: read from the value, then as a number of its country."""
     if not phone:
@@ -191,6 +200,7 @@ def placeholder_phone(phone: str | None, country: str | None = None) -> str | No
     return None
 
 
+@lru_cache(maxsize=200_000)
 def placeholder_postcode(postcode: str | None) -> str | None:
     """Why a postcode is a placeholder: all zeros, all X, or a no-data word."""
     if not postcode:

@@ -7,6 +7,7 @@ anything the libraries or DNS could not decide is counted as "could not check", 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from auditor.domains import is_reserved_example
@@ -15,6 +16,17 @@ from auditor.verify import IdentifierVerdict, MailDomain, PhoneVerdict
 from rules import policies
 from rules.base import RuleContext, rule
 from rules.placeholders import placeholder_email, placeholder_phone, placeholder_postcode
+
+_NOTICE_WORDS = re.compile(r"\b(?:whois|rdds|visit|query|please|registrar|contact\s+(?:via|form|the)|web\s*form|"
+                           r"link|see|refer|use\s+the|webbased|web-based)\b", re.IGNORECASE)
+
+
+def _is_notice(value: str) -> bool:
+    """A registry's notice where an address should be: no "@", and a link or notice wording."""
+    if "@" in value:
+        return False
+    low = value.lower()
+    return "http" in low or "www." in low or bool(_NOTICE_WORDS.search(value))
 
 
 @rule(
@@ -33,13 +45,17 @@ def email_syntax_invalid(record: RegistrationRecord, ctx: RuleContext) -> Iterat
 
     ## Not a finding
     Redacted emails, placeholder values (FAL002 reports those), internationalised addresses that are
-    valid under RFC 6531.
+    valid under RFC 6531, and notices in place of an address ("Visit whois.example for web-based
+    whois", a web-form link): those are the registry's way of withholding it, counted as could not check.
 
     ## Remedy
     Ask the registrar to correct the address and verify it.
     """
     for contact in record.contacts:
         if contact.state("email") is not FieldState.PRESENT or placeholder_email(contact.email):
+            continue
+        if _is_notice(contact.email or ""):
+            ctx.unchecked("a notice in place of the email")
             continue
         result = ctx.verify.email_syntax(contact.email or "")
         if not result.valid:
@@ -224,6 +240,13 @@ def disposable_email_domain(record: RegistrationRecord, ctx: RuleContext) -> Ite
                               contact=contact, field="email", value=contact.email, detail=syntax.domain)
 
 
+#: Countries whose residents commonly use a neighbour's numbers (shared postal and telephone areas).
+SHARED_AREAS: dict[str, tuple[str, ...]] = {
+    "LI": ("CH",), "SM": ("IT",), "VA": ("IT",), "MC": ("FR",), "AD": ("ES", "FR"), "GI": ("ES", "GB"),
+    "GG": ("GB",), "JE": ("GB",), "IM": ("GB",), "AX": ("FI",), "FO": ("DK",), "GL": ("DK",), "SJ": ("NO",),
+}
+
+
 @rule(
     id="UNV007",
     name="phone-country-mismatch",
@@ -241,7 +264,8 @@ def phone_country_mismatch(record: RegistrationRecord, ctx: RuleContext) -> Iter
 
     ## Not a finding
     Calling codes shared by several countries (+1 serves the United States, Canada and the Caribbean,
-    +44 the United Kingdom and the Crown Dependencies, +7 Russia and Kazakhstan), invalid numbers
+    +44 the United Kingdom and the Crown Dependencies, +7 Russia and Kazakhstan), neighbours that share
+    telephone habits (a Swiss number in Liechtenstein, an Italian one in San Marino), invalid numbers
     (UNV003), contacts without a valid country. Severity is low: expatriates and multinationals have
     legitimate foreign numbers.
 
@@ -258,7 +282,7 @@ def phone_country_mismatch(record: RegistrationRecord, ctx: RuleContext) -> Iter
             if placeholder_phone(value, contact.country):
                 continue
             check = ctx.verify.phone_country(value, contact.country)
-            if check is not None and not check.consistent:
+            if check is not None and not check.consistent and check.number_region not in SHARED_AREAS.get(contact.country, ()):
                 yield ctx.finding(
                     record, f"{contact.role.value} {field} {value!r} is a {check.number_region or '/'.join(check.serves)} "
                     f"number but the address is in {contact.country}",

@@ -65,3 +65,22 @@ def test_each_distinct_domain_is_asked_once(server: LoopbackDnsServer) -> None:
 def test_unreachable_resolver_is_could_not_check() -> None:
     checker = DnsChecker("127.0.0.1:9", timeout=0.3)  # discard port: nothing answers
     assert checker.check("good.zz").verdict is MailDomain.UNCHECKED
+
+
+def test_rule_through_real_dns_never_turns_failure_into_a_finding(server: LoopbackDnsServer) -> None:
+    """UNV002 over the loopback server: NXDOMAIN and null MX are findings; SERVFAIL and timeout are not."""
+    from datetime import UTC, datetime
+
+    from auditor.engine import score
+    from auditor.records import RegistrationRecord
+    from auditor.verify import Verifier
+    from rules import select
+
+    emails = {"a.zz": "x@missing.zz", "b.zz": "x@nullmx.zz", "c.zz": "x@broken.zz", "d.zz": "x@slow.zz",
+              "e.zz": "x@good.zz", "f.zz": "x@txtonly.zz"}
+    records = [RegistrationRecord.from_dict({"domain": d, "contacts": [{"role": "registrant", "name": "A B", "email": e}]})
+               for d, e in emails.items()]
+    result = score(records, select("UNV002"), Verifier(DnsChecker(server.address, timeout=0.5)), datetime.now(UTC))
+    assert sorted(f.domain for f in result.findings) == ["a.zz", "b.zz", "f.zz"]
+    assert result.tallies["UNV002"].unchecked == 2
+    assert all(f.evidence.detail for f in result.findings)  # the DNS answer is part of the evidence

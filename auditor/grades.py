@@ -1,0 +1,206 @@
+"""Grades the way ICANN's accuracy studies report them.
+
+**ARS-style, per contact and mode** (email, phone, postal address; ICANN WHOIS ARS phases 1 and 2):
+
+* *syntax* passes when the value is present and well formed for its standard (RFC 5322; E.164 and
+  the country's numbering plan; the country's address format with an ISO 3166 country) and is not a
+  placeholder. It fails when it is missing, malformed or a placeholder.
+* *operability* for email is tested: the mail domain accepts mail (MX, or A/AAAA as implicit MX;
+  no null MX; not a disposable provider). The tool neither calls nor posts, so for phone and postal
+  operability it reports a stated proxy: the number is valid *and* in its address country's
+  numbering plan; the address is consistent (postcode within its region, no placeholder part).
+* A mode whose data is redacted, or run by a privacy/proxy service, is *not assessable*; a DNS
+  answer that could not be had is *unknown*. Neither counts in a pass rate's denominator.
+
+**NORC-style, per record** (NORC 2010 for ICANN; the five failure groups), from the registrant:
+
+| label | here |
+|---|---|
+| no failure | no finding on the record |
+| minimal failure | only low-severity findings, or findings only on other contacts than the registrant |
+| limited failure | registrant identified and reachable by at least one fully operable mode, but a medium or high finding |
+| substantial failure | registrant identified but reachable by no operable mode, or reachable but not identified |
+| full failure | registrant neither identified (name missing, placeholder or contradictory) nor reachable |
+| unassessable | registrant data redacted or held by a privacy/proxy service, and no finding |
+
+NORC also interviewed registrants; that criterion has no automated counterpart, so "identified"
+here means a name is present and not false.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from auditor.records import Contact, FieldState, Finding, RegistrationRecord, Role, Severity
+from auditor.verify import MailDomain, Verifier
+
+PASS, FAIL, UNKNOWN, NA = "pass", "fail", "unknown", "not_assessable"
+MODES = ("email", "phone", "postal")
+GRADED_ROLES = (Role.REGISTRANT, Role.ADMINISTRATIVE, Role.TECHNICAL)
+NORC_LABELS = ("no_failure", "minimal_failure", "limited_failure", "substantial_failure", "full_failure", "unassessable")
+
+#: Which rules speak to which mode and test (syntax or operability).
+SYNTAX_RULES = {
+    "email": {"INC001", "FAL002", "UNV001"},
+    "phone": {"INC001", "FAL003", "UNV003"},
+    "postal": {"INC001", "INC003", "FAL004", "UNV004", "UNV005"},
+}
+OPERABILITY_RULES = {"email": {"UNV002", "UNV006"}, "phone": {"UNV007"}, "postal": {"UNV008", "FAL006"}}
+MODE_FIELDS = {"email": ("email",), "phone": ("phone",), "postal": ("street", "city", "postcode", "region", "country")}
+IDENTITY_RULES = {"INC001", "FAL001", "FAL006", "PAT001"}
+
+
+@dataclass
+class ModeGrade:
+    """Syntax and operability of one contact mode."""
+
+    syntax: str
+    operability: str
+
+    def to_dict(self) -> dict[str, str]:
+        return {"syntax": self.syntax, "operability": self.operability}
+
+
+@dataclass
+class RecordGrade:
+    """Per-contact mode grades and the record's NORC-style label."""
+
+    domain: str
+    modes: dict[str, dict[str, ModeGrade]] = field(default_factory=dict)  # role -> mode -> grade
+    identified: str = NA
+    norc: str = "unassessable"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"domain": self.domain, "norc": self.norc, "registrant_identified": self.identified,
+                "modes": {role: {m: g.to_dict() for m, g in modes.items()} for role, modes in self.modes.items()}}
+
+
+def _mode_state(contact: Contact, mode: str) -> FieldState:
+    states = [contact.state(f) for f in MODE_FIELDS[mode]]
+    if mode == "postal":
+        states = states[:3]  # street, city, postcode: a country alone is not an address
+        if any(s is FieldState.PRESENT for s in states):
+            return FieldState.PRESENT
+        return FieldState.REDACTED if any(s is FieldState.REDACTED for s in states) else FieldState.MISSING
+    return states[0]
+
+
+def _fields_of(finding: Finding, mode: str) -> bool:
+    return finding.field in MODE_FIELDS[mode]
+
+
+def _questions_identity(finding: Finding) -> bool:
+    """Does this registrant finding mean the holder is not identified?"""
+    if finding.rule_id == "PAT001":
+        return True  # the same mailbox or number names contradictory holders
+    return finding.rule_id in IDENTITY_RULES and finding.field in ("name", "organization")
+
+
+def grade_mode(contact: Contact, mode: str, findings: Sequence[Finding], verify: Verifier) -> ModeGrade:
+    """ARS-style syntax and operability for one mode of one contact."""
+    if contact.privacy_service:
+        return ModeGrade(NA, NA)
+    state = _mode_state(contact, mode)
+    if state is FieldState.REDACTED:
+        return ModeGrade(NA, NA)
+    mine = [f for f in findings if f.role == contact.role.value and _fields_of(f, mode)]
+    if state is FieldState.MISSING or any(f.rule_id in SYNTAX_RULES[mode] for f in mine):
+        return ModeGrade(FAIL, FAIL)
+    if any(f.rule_id in OPERABILITY_RULES[mode] for f in mine):
+        return ModeGrade(PASS, FAIL)
+    if mode == "email":
+        syntax = verify.email_syntax(contact.email or "")
+        check = verify.mail_domain(syntax.domain) if syntax.valid else None
+        if check is None or check.verdict is MailDomain.UNCHECKED:
+            return ModeGrade(PASS, UNKNOWN)
+    return ModeGrade(PASS, PASS)
+
+
+def grade_record(record: RegistrationRecord, findings: Sequence[Finding], verify: Verifier) -> RecordGrade:
+    """All contact modes of a record, and its NORC-style label."""
+    grade = RecordGrade(record.domain)
+    for contact in record.contacts:
+        if contact.role in GRADED_ROLES and contact.role.value not in grade.modes:
+            grade.modes[contact.role.value] = {m: grade_mode(contact, m, findings, verify) for m in MODES}
+    registrant = record.contact(Role.REGISTRANT)
+    own = [f for f in findings if f.role == Role.REGISTRANT.value]
+    if registrant is None:
+        identified = FAIL if any(f.rule_id == "INC002" for f in findings) else NA
+    elif registrant.privacy_service or registrant.state("name") is FieldState.REDACTED:
+        identified = NA
+    elif any(_questions_identity(f) for f in own):
+        identified = FAIL
+    else:
+        identified = PASS if (registrant.name or registrant.organization) else FAIL
+    grade.identified = identified
+    modes = grade.modes.get(Role.REGISTRANT.value, {})
+    operable = [m for m, g in modes.items() if g.syntax == PASS and g.operability in (PASS, UNKNOWN)]
+    assessable = [m for m, g in modes.items() if g.syntax != NA]
+    serious = [f for f in findings if f.severity is not Severity.LOW]
+    if not findings:
+        grade.norc = "no_failure" if (assessable or identified == PASS) else "unassessable"
+    elif not serious or not own and all(f.role != "record" for f in findings):
+        grade.norc = "minimal_failure"
+    elif identified != FAIL and operable:
+        grade.norc = "limited_failure"
+    elif identified != FAIL or operable:
+        grade.norc = "substantial_failure"
+    else:
+        grade.norc = "full_failure"
+    return grade
+
+
+def wilson_interval(passes: int, total: int, z: float = 1.959964) -> tuple[float, float] | None:
+    """95 % Wilson score interval for a proportion (None when there is no denominator)."""
+    if total <= 0:
+        return None
+    p = passes / total
+    denom = 1 + z * z / total
+    centre = (p + z * z / (2 * total)) / denom
+    half = z * math.sqrt(p * (1 - p) / total + z * z / (4 * total * total)) / denom
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
+def _rate(counter: Counter[str]) -> dict[str, Any]:
+    assessed = counter[PASS] + counter[FAIL]
+    ci = wilson_interval(counter[PASS], assessed)
+    return {"pass": counter[PASS], "fail": counter[FAIL], "unknown": counter[UNKNOWN], "not_assessable": counter[NA],
+            "pass_rate": round(counter[PASS] / assessed, 4) if assessed else None,
+            "ci95": [round(ci[0], 4), round(ci[1], 4)] if ci else None}
+
+
+def summarise(grades: Iterable[RecordGrade]) -> dict[str, Any]:
+    """ARS-comparable pass rates per role and mode, all-three syntax accuracy, and the NORC distribution."""
+    per: dict[tuple[str, str, str], Counter[str]] = {}
+    all_three: Counter[str] = Counter()
+    norc: Counter[str] = Counter()
+    count = 0
+    for g in grades:
+        count += 1
+        norc[g.norc] += 1
+        for role, modes in g.modes.items():
+            for mode, mg in modes.items():
+                per.setdefault((role, mode, "syntax"), Counter())[mg.syntax] += 1
+                per.setdefault((role, mode, "operability"), Counter())[mg.operability] += 1
+        reg = g.modes.get(Role.REGISTRANT.value)
+        if reg:
+            syntaxes = [reg[m].syntax for m in MODES]
+            if NA in syntaxes:
+                all_three[NA] += 1
+            else:
+                all_three[PASS if all(s == PASS for s in syntaxes) else FAIL] += 1
+    ars: dict[str, Any] = {}
+    for (role, mode, test), counter in sorted(per.items()):
+        ars.setdefault(role, {}).setdefault(mode, {})[test] = _rate(counter)
+    return {
+        "records": count,
+        "method": "ICANN ARS syntax/operability per contact mode; NORC-style record labels (see auditor/grades.py). "
+                  "Email operability is a DNS test; phone and postal operability are stated proxies (no calls, no post).",
+        "ars": ars,
+        "registrant_all_three_syntax": _rate(all_three),
+        "norc": {label: norc.get(label, 0) for label in NORC_LABELS},
+    }
