@@ -109,6 +109,11 @@ def _walk_entities(entities: Any, path: str) -> Iterator[tuple[dict[str, Any], s
         yield from _walk_entities(ent.get("entities"), here + ".entities")
 
 
+def _list(value: Any) -> list[Any]:
+    """A member that should be an array; anything else (a server's bug or a hostile document) reads as empty."""
+    return value if isinstance(value, list) else []
+
+
 def _text(value: Any) -> str:
     if isinstance(value, str):
         return value.strip()
@@ -252,7 +257,7 @@ def redaction_signalled(data: dict[str, Any]) -> bool:
     if isinstance(data.get("redacted"), list) and data["redacted"]:
         return True
     for key in ("notices", "remarks"):
-        for item in data.get(key) or []:
+        for item in _list(data.get(key)):
             if isinstance(item, dict):
                 text = _text(item.get("title")) + " " + _text(item.get("description")) + " " + _text(item.get("type"))
                 if _REDACTION_NOTICE.search(text):
@@ -343,7 +348,7 @@ def parse_rdap(raw: RawRecord) -> ParseOutcome:
             names = [_text(v) for _p, v, _w in vc.get("fn")] or [_text(entity.get("handle"))]
             registrar = names[0] or None
             locations["registrar"] = path
-            for pid in entity.get("publicIds") or []:
+            for pid in _list(entity.get("publicIds")):
                 if isinstance(pid, dict) and "iana" in _text(pid.get("type")).lower():
                     registrar_id = _text(pid.get("identifier")) or None
         for r in roles:
@@ -360,7 +365,7 @@ def parse_rdap(raw: RawRecord) -> ParseOutcome:
             contacts.append(Contact(role=role, redacted=fields_for_role,
                                     locations=tuple(sorted((f, redactions[(r, f)]) for f in fields_for_role))))
     dates: dict[str, Any] = {}
-    for i, ev in enumerate(data.get("events") or []):
+    for i, ev in enumerate(_list(data.get("events"))):
         if not isinstance(ev, dict):
             continue
         key = _EVENTS.get(_text(ev.get("eventAction")).lower())
@@ -368,12 +373,12 @@ def parse_rdap(raw: RawRecord) -> ParseOutcome:
             dates[key] = parse_date(_text(ev.get("eventDate")))
             locations[key] = f"$.events[{i}]"
     nameservers = []
-    for ns in data.get("nameservers") or []:
+    for ns in _list(data.get("nameservers")):
         if isinstance(ns, dict):
             name = _text(ns.get("ldhName")) or _text(ns.get("unicodeName"))
             if name:
                 nameservers.append(normalise_domain(name))
-    statuses = tuple(_text(s) for s in data.get("status") or [] if _text(s))
+    statuses = tuple(_text(s) for s in _list(data.get("status")) if _text(s))
     return RegistrationRecord(
         domain=domain,
         status=ResponseStatus.REGISTERED,

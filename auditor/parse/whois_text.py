@@ -384,6 +384,9 @@ class _Parser:
         }.get(header, (header, "section") if header in _IANA_ROLE else None)
 
     def _target(self, label: str, section: str | None) -> tuple[str, str] | None:
+        if section in _IANA_ROLE and fold_label(label) in FIELD_WORDS and fold_label(label) not in self.profile.labels:
+            # inside a contact section a bare field word is that contact's ("Organization Name" is not a role)
+            return (section, FIELD_WORDS[fold_label(label)])
         target = self._resolve(label)
         if target is None:
             return None
