@@ -228,3 +228,100 @@ def test_peer_recordings(relpath: str, domain: str, name: str | None, redacted: 
     if name:
         assert holder.name == name
     assert redacted <= holder.redacted
+
+
+def _peer(relpath: str, query: str = "", server: str = "file") -> RegistrationRecord | NoRegistration | ParseFailure:
+    path = PEER_FIXTURES / relpath
+    if not path.exists():
+        pytest.skip("../shared/peer-fixtures is not present")
+    return parse(whois(path.read_bytes(), query=query, server=server))
+
+
+def test_registry_marker_makes_fields_redacted_not_missing() -> None:
+    rec = _peer("richardpenman-whois/unmerged-pr119/samples/whois/google.ke", "google.ke")  # "Redacted | Registry Policy"
+    assert isinstance(rec, RegistrationRecord)
+    holder = rec.contact(Role.REGISTRANT)
+    assert holder is not None and holder.organization == "Google LLC"
+    assert {holder.state(f) for f in ("name", "email", "phone")} == {FieldState.REDACTED}
+
+
+def test_port_43_policy_withholds_roles_as_redacted() -> None:
+    rec = _peer("weppos-whois-parser/responses/whois.denic.de/de/status_registered.txt", "google.de", "whois.denic.de")
+    assert isinstance(rec, RegistrationRecord)
+    holder = rec.contact(Role.REGISTRANT)
+    assert holder is not None and holder.state("name") is FieldState.REDACTED
+    assert holder.location("name") == "registry policy (denic)"
+    tech = rec.contact(Role.TECHNICAL)  # an older answer that published Tech-C keeps it as published
+    assert tech is not None and tech.email == "dns-admin@google.com" and tech.country == "US" and not tech.redacted
+
+
+def test_privacy_service_is_recognised() -> None:
+    rec = _peer("richardpenman-whois/unmerged-pr119/samples/whois/business.bingo", "business.bingo")
+    assert isinstance(rec, RegistrationRecord)
+    holder = rec.contact(Role.REGISTRANT)
+    assert holder is not None and holder.privacy_service == "Withheld for Privacy"
+    assert holder.state("email") is FieldState.REDACTED
+
+
+@pytest.mark.parametrize(
+    ("relpath", "query", "domain"),
+    [
+        ("io-developer-php-whois/tld/.de/xn--fw-via.de.txt", "", "xn--fw-via.de"),
+        ("mboot-whoisdomain/testdata/google.台湾/input", "google.台湾", "google.xn--kpry57d"),  # the answer says 台灣
+    ],
+)
+def test_idn_domains_come_out_as_a_labels(relpath: str, query: str, domain: str) -> None:
+    rec = _peer(relpath, query)
+    assert isinstance(rec, RegistrationRecord) and rec.domain == domain
+
+
+def test_windows_1254_response_is_decoded() -> None:
+    rec = _peer("io-developer-php-whois/tld/.tr/google.com.tr-win1252.txt", "google.com.tr")
+    assert isinstance(rec, RegistrationRecord)
+    tech = rec.contact(Role.TECHNICAL)
+    assert tech is not None and tech.organization == "Beril Teknoloji Bilişim Yayıncılık Ticaret A.Ş."
+
+
+@pytest.mark.parametrize(
+    ("relpath", "status"),
+    [
+        ("weppos-whois-parser/responses/whois.nic.fr/fr/response_throttled.txt", ResponseStatus.THROTTLED),  # + "No entries found"
+        ("weppos-whois-parser/responses/whois.registro.br/br/status_available_limited.txt", ResponseStatus.AVAILABLE),
+        ("io-developer-php-whois/tld/.lu/free.txt", ResponseStatus.THROTTLED),
+        ("weppos-whois-parser/responses/whois.jprs.jp/jp/status_reserved.txt", ResponseStatus.RESERVED),
+        ("weppos-whois-parser/responses/whois.denic.de/de/status_invalid.txt", ResponseStatus.INVALID_QUERY),
+        ("likexian-whois-parser/testdata/notfound/uk_likexian-have-no-money-to-register.uk", ResponseStatus.AVAILABLE),
+    ],
+)
+def test_peer_answers_get_the_right_status(relpath: str, status: ResponseStatus) -> None:
+    outcome = _peer(relpath, "")
+    assert isinstance(outcome, NoRegistration) and outcome.status is status
+
+
+def test_whois_client_preamble_selects_the_registry_profile() -> None:
+    text = "[Querying whois.jprs.jp]\n[whois.jprs.jp]\n[Domain Name]   EXAMPLE.JP\n[Created on]   2005/05/30\n"
+    rec = parse(whois(text))
+    assert isinstance(rec, RegistrationRecord)
+    assert rec.parser.endswith(":jprs") and rec.created_at == datetime(2005, 5, 29, 15, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("line", "field", "expected"),
+    [
+        ("Domain ID:D354967-LRCC\nDomain Name:GOOGLE.BZ\nCreated On:12-Feb-2006 18:08:52 UTC\n", "created_at",
+         datetime(2006, 2, 12, 18, 8, 52, tzinfo=UTC)),
+        ("Domain:.............google.tg\nActivation:.........2016-08-01\n", "created_at", datetime(2016, 8, 1, tzinfo=UTC)),
+        ("Nom de domaine#. . . . . .google.dz\nDate de creation#. . . . . 2002-12-12\n", "created_at",
+         datetime(2002, 12, 12, tzinfo=UTC)),
+        ("Nome de domínio / Domain Name: wiki.pt\nData de registo / Creation Date (dd/mm/yyyy): 09/02/2009\n",
+         "created_at", datetime(2009, 2, 9, tzinfo=UTC)),
+        ("Domain Name: moo.mo\nRecord created on 2018-02-05 22:59:12.55172\n", "created_at",
+         datetime(2018, 2, 5, 22, 59, 12, tzinfo=UTC)),
+        ("Domain name\tgoogle.ch\nRegistrar\tMarkMonitor\n", "registrar", "MarkMonitor"),
+        ("Domain Name: GOOGLE.BZ\nSponsoring Registrar:MarkMonitor, Inc. (R22-LRCC)\n", "registrar", "MarkMonitor, Inc."),
+    ],
+)
+def test_label_layouts(line: str, field: str, expected: object) -> None:
+    rec = parse(whois(line, query=""))
+    assert isinstance(rec, RegistrationRecord)
+    assert getattr(rec, field) == expected

@@ -51,6 +51,8 @@ RECORD_LABELS: dict[str, str] = {
     "domain name": "domain", "domain": "domain", "domainname": "domain", "domain name ascii": "domain",
     "domain name punycode": "domain", "domain information domain name": "domain", "dominio": "domain",
     "nome dominio": "domain", "query": "domain", "ace": "domain", "domain ace": "domain",
+    "nom de domaine": "domain", "nombre de dominio": "domain", "nome de dominio": "domain", "domeinnaam": "domain",
+    "domenenavn": "domain", "domaine": "domain", "dominio registrado": "domain", "domain name u label": "ignore",
     # registrar
     "registrar": "registrar", "sponsoring registrar": "registrar", "registrar name": "registrar",
     "registrar organization": "registrar", "registrar organisation": "registrar", "reseller": "reseller",
@@ -97,7 +99,8 @@ RECORD_LABELS: dict[str, str] = {
     "fecha de expiracion": "expires_at", "fecha de actualizacion": "updated_at",
     "ultima actualizacion": "updated_at", "created date time": "created_at", "changed date": "updated_at",
     "date d expiration": "expires_at", "date de creation": "created_at", "derniere modification": "updated_at",
-    "record created on": "created_at", "registrar registration date": "created_at",
+    "record created on": "created_at", "registrar registration date": "created_at", "date de mise a jour": "updated_at", "data de alteracao": "updated_at",
+    "vencimiento": "expires_at", "alta": "created_at",
     "last update of whois database": "ignore", "query datetime": "ignore", "whois lookup made on": "ignore",
     "name server handle": "ignore", "nsstat": "ignore", "nslastaa": "ignore",
     # status
@@ -156,7 +159,7 @@ FIELD_WORDS: dict[str, str] = {
     "postal code": "postcode", "postcode": "postcode", "zip": "postcode", "zip code": "postcode",
     "post code": "postcode", "postalcode": "postcode", "zipcode": "postcode", "codigo postal": "postcode",
     "country": "country", "country code": "country", "cc": "country", "pais": "country", "pays": "country",
-    "country name": "country",
+    "country name": "country", "countrycode": "country", "country region": "country",
     "id": "handle", "handle": "handle", "nic hdl": "handle", "contact id": "handle", "nic handle": "handle",
     "registry id": "handle",
     "type": "kind", "registrant type": "kind", "contact type": "kind",

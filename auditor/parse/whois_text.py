@@ -481,6 +481,8 @@ class _Parser:
             if "name" not in draft.values and "organization" not in draft.values:
                 draft.add("name", value, where)
         for role in self.profile.withheld_roles:
+            if self.contacts.get(role) is not None and self.contacts[role].values:
+                continue  # an older answer that did publish this role: its data stands as published
             draft = self._contact(role)
             for f in CONTACT_FIELDS:
                 if f not in draft.values:
