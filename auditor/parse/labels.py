@@ -52,7 +52,7 @@ RECORD_LABELS: dict[str, str] = {
     "domain name punycode": "domain", "domain information domain name": "domain", "dominio": "domain",
     "nome dominio": "domain", "query": "domain", "ace": "domain", "domain ace": "domain",
     "nom de domaine": "domain", "nombre de dominio": "domain", "nome de dominio": "domain", "domeinnaam": "domain",
-    "domenenavn": "domain", "domaine": "domain", "dominio registrado": "domain", "domain name u label": "ignore",
+    "domenenavn": "domain", "complete domain name": "domain", "domaine": "domain", "dominio registrado": "domain", "domain name u label": "ignore",
     # registrar
     "registrar": "registrar", "sponsoring registrar": "registrar", "registrar name": "registrar",
     "registrar organization": "registrar", "registrar organisation": "registrar", "reseller": "reseller",

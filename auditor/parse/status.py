@@ -87,10 +87,14 @@ INVALID_PATTERNS: tuple[str, ...] = (
 
 #: Registry status words that say "free" / "reserved" even beside other data (folded: lower case, letters only).
 FREE_STATUS_WORDS = frozenset({"free", "available", "notregistered", "noobjectfound", "220available"})
-RESERVED_STATUS_WORDS = frozenset({
-    "reserved", "notopen", "unassignable", "blocked", "prohibited", "restricted", "forbidden",
-    "registryreserved", "reservedname", "notavailableforregistration",
-})
+#: Reserved by the registry, whatever else the record shows ("NOT_OPEN" with a creation date: still reserved).
+RESERVED_STATUS_WORDS = frozenset({"reserved", "notopen", "unassignable", "registryreserved", "reservedname",
+                                   "notavailableforregistration"})
+#: Reserved only when nothing shows the name in use (a "Restricted" name can be delegated and registered).
+RESTRICTED_STATUS_WORDS = frozenset({"blocked", "prohibited", "restricted", "forbidden"})
+#: Registered but held: quarantine and redemption periods keep the name from being registrable.
+HELD_STATUS_WORDS = frozenset({"quarantine", "inquarantine", "redemption", "redemptionperiod", "pendingdelete",
+                               "pendingdeleterestorable", "expired", "suspended", "onhold", "hold"})
 INVALID_STATUS_WORDS = frozenset({"invalid", "notallowed", "invalidquery"})
 
 
@@ -176,19 +180,21 @@ def detect_status(text: str, has_registration_data: bool, statuses: Iterable[str
     looked up, whatever else the server printed.
     """
     words = {_fold_status(w) for s in statuses for w in (s, s.split()[0] if s.split() else s)}
+    if words & RESERVED_STATUS_WORDS:
+        return ResponseStatus.RESERVED
     if not ever_registered:
         for table, verdict in ((FREE_STATUS_WORDS, ResponseStatus.AVAILABLE),
-                               (RESERVED_STATUS_WORDS, ResponseStatus.RESERVED),
+                               (RESTRICTED_STATUS_WORDS, ResponseStatus.RESERVED),
                                (INVALID_STATUS_WORDS, ResponseStatus.INVALID_QUERY)):
             if words & table:
                 return verdict
-    if has_registration_data:
+    if has_registration_data or words & HELD_STATUS_WORDS:
         return ResponseStatus.REGISTERED
     verdicts = [v for v in map(_line_verdict, answer_text(text).splitlines()) if v is not None]
     if ResponseStatus.THROTTLED in verdicts:
         return ResponseStatus.THROTTLED
     for table, verdict in ((FREE_STATUS_WORDS, ResponseStatus.AVAILABLE),
-                           (RESERVED_STATUS_WORDS, ResponseStatus.RESERVED),
+                           (RESTRICTED_STATUS_WORDS, ResponseStatus.RESERVED),
                            (INVALID_STATUS_WORDS, ResponseStatus.INVALID_QUERY)):
         if words & table:
             return verdict
