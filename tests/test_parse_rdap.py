@@ -149,3 +149,35 @@ def test_every_demo_rdap_file_parses() -> None:
     for path in sorted((FIXTURES / "demo" / "rdap").glob("*.json")):
         outcome = parse(RawRecord(Source.RDAP, "file", path.stem, path.read_bytes(), NOW))
         assert isinstance(outcome, RegistrationRecord), (path, outcome)
+
+
+def _icann_documents() -> list:  # type: ignore[type-arg]
+    root = PEER_FIXTURES / "icann-rdap-conformance-tool" / "validators"
+    return sorted(root.rglob("*.json")) if root.exists() else []
+
+
+def test_icann_conformance_documents_never_break_the_parser() -> None:
+    docs = _icann_documents()
+    if not docs:
+        pytest.skip("../shared/peer-fixtures is not present")
+    domains = 0
+    for path in docs:
+        outcome = parse(RawRecord(Source.RDAP, "rdap.zz", "", path.read_bytes(), NOW))
+        if isinstance(outcome, ParseFailure):
+            assert not outcome.reason.startswith("parser error"), (path, outcome.reason)
+        data = json.loads(path.read_text("utf-8") or "null")
+        if isinstance(data, dict) and data.get("objectClassName") == "domain" and data.get("ldhName"):
+            assert isinstance(outcome, RegistrationRecord), path
+            domains += 1
+    assert domains >= 8
+
+
+def test_icann_rfc9537_redaction_of_a_technical_email() -> None:
+    path = (PEER_FIXTURES / "icann-rdap-conformance-tool" / "validators" / "profile" / "response_validations" / "vcard"
+            / "valid_tech_email_redaction.json")
+    if not path.exists():
+        pytest.skip("../shared/peer-fixtures is not present")
+    rec = parse(RawRecord(Source.RDAP, "rdap.zz", "", path.read_bytes(), NOW))
+    assert isinstance(rec, RegistrationRecord)
+    tech = rec.contact(Role.TECHNICAL)
+    assert tech is not None and tech.state("email") is FieldState.REDACTED

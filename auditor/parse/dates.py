@@ -73,6 +73,7 @@ _FORMATS = (
     "%a %b %d %H:%M:%S %Y",
     "%a %b %d %Y",
     "%A %d %B %Y",
+    "%A %d %b %Y",
     "%d-%b-%y",
     "%Y-%b-%d",
 )
@@ -92,7 +93,7 @@ def _aware(value: datetime, default_offset: float) -> datetime:
 
 _SLASHED = re.compile(r"^(\d{1,2})([/.-])(\d{1,2})\2(\d{4})\b")
 _FRACTION = re.compile(r"(\d{2}:\d{2}:\d{2})[.,]\d+")
-_NOISE = re.compile(r"\s+(?:at|um|a las|à)\s+|\s*\((?:dd|mm|yyyy|yy)[^)]*\)\s*|^(?:on|le|am)\s+", re.IGNORECASE)
+_NOISE = re.compile(r"\s+#\S*$|\s+(?:at|um|a las|à)\s+|\s*\((?:dd|mm|yyyy|yy)[^)]*\)\s*|^(?:on|le|am)\s+", re.IGNORECASE)
 
 
 @lru_cache(maxsize=65536)

@@ -89,6 +89,8 @@ RECORD_LABELS: dict[str, str] = {
     "fecha de vencimiento": "expires_at", "expired": "expires_at", "validity": "expires_at",
     "domain expiry date": "expires_at", "expires at": "expires_at", "registry expiration date": "expires_at",
     "exp date": "expires_at", "date of expiry": "expires_at", "expiration": "expires_at",
+    "date registered": "created_at", "entry created": "created_at", "entry updated": "updated_at",
+    "dateregistered": "created_at", "registration date and time": "created_at",
     "free date": "free_at", "datecreated": "created_at",
     "datelastmodified": "updated_at", "datebilleduntil": "expires_at",
     "record will expire on": "expires_at", "will expire on": "expires_at", "activation": "created_at",
