@@ -45,3 +45,20 @@ def test_peer_windows_1252_sample() -> None:
         pytest.skip("../shared/peer-fixtures is not present")
     expected = (path.parent / "encoding.fin.out.txt").read_bytes().decode("utf-8")
     assert decode(path.read_bytes(), tld="fi").text.replace("\r\n", "\n") == expected.replace("\r\n", "\n")
+
+
+@pytest.mark.parametrize(("name", "tld"), [("fin", None), ("ukr", "ua"), ("ukr", None)])
+def test_peer_encoding_samples_without_a_tld_hint(name: str, tld: str | None) -> None:
+    path = PEER_FIXTURES / "io-developer-php-whois" / "encoding" / f"encoding.{name}.in.txt"
+    if not path.exists():
+        pytest.skip("../shared/peer-fixtures is not present")
+    expected = (path.parent / f"encoding.{name}.out.txt").read_bytes().decode("utf-8")
+    assert decode(path.read_bytes(), tld=tld).text.replace("\r\n", "\n") == expected.replace("\r\n", "\n")
+
+
+def test_turkish_windows_1254_answer_with_its_tld() -> None:
+    path = PEER_FIXTURES / "io-developer-php-whois" / "tld" / ".tr" / "google.com.tr-win1252.txt"
+    if not path.exists():
+        pytest.skip("../shared/peer-fixtures is not present")
+    result = decode(path.read_bytes(), tld="tr")
+    assert "Bilişim Yayıncılık Ticaret A.Ş." in result.text and result.encoding == "cp1254"
