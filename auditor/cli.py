@@ -99,6 +99,10 @@ def build_parser() -> argparse.ArgumentParser:
                         "sidn, or auto (the TLD's registry profile)")
     p.add_argument("--config", default=None, metavar="FILE",
                    help="auditor.toml (default: ./auditor.toml, else [tool.auditor] in ./pyproject.toml)")
+    p.add_argument("--sample-design", type=Path, default=None, metavar="FILE",
+                   help="design.json from `auditor sample`: statistics then weight the sample's strata")
+    p.add_argument("--domains", type=Path, default=None, metavar="FILE",
+                   help="audit only the domains listed in FILE (one per line, e.g. a sample's domains.txt)")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
 
     p = sub.add_parser("parse", help="print the normalised record of one response as JSON")
@@ -109,6 +113,46 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("rules", help="list the rules")
     p = sub.add_parser("rule", help="show one rule's documentation and examples")
     p.add_argument("rule_id", metavar="ID")
+
+    p = sub.add_parser("report", help="evidence packs for a run: one per registrar, domain or rule")
+    p.add_argument("run", nargs="?", default=None, help="run id or prefix (default: the newest)")
+    p.add_argument("--by", choices=("registrar", "domain", "rule"), default="registrar")
+    p.add_argument("--out", required=True, type=Path, metavar="DIR")
+    p.add_argument("--db", default=None, metavar="URL")
+    p.add_argument("--sign-key", type=Path, default=None, metavar="PEM", help="Ed25519 private key to sign manifest.json")
+    p.add_argument("--no-pdf", action="store_true", help="skip index.pdf (faster for very large packs)")
+    p.add_argument("--config", default=None, metavar="FILE")
+
+    p = sub.add_parser("verify", help="check an evidence pack: changed, missing or added files, signature")
+    p.add_argument("pack", type=Path)
+    p.add_argument("--public-key", type=Path, default=None, metavar="PEM")
+
+    p = sub.add_parser("keygen", help="create an Ed25519 key pair for signing evidence packs")
+    p.add_argument("--out", type=Path, required=True, metavar="DIR")
+
+    p = sub.add_parser("stats", help="statistics for researchers (aggregates only, small cells suppressed)")
+    p.add_argument("run", nargs="?", default=None, help="run id or prefix (default: the newest)")
+    p.add_argument("--out", required=True, type=Path, metavar="DIR")
+    p.add_argument("--db", default=None, metavar="URL")
+    p.add_argument("-k", "--small-cell", type=int, default=None, metavar="K", help="suppress cells below K records (default 10)")
+    p.add_argument("--config", default=None, metavar="FILE")
+
+    p = sub.add_parser("sample", help="draw a reproducible (stratified) random sample sized for a margin of error")
+    p.add_argument("source", type=Path, help="a domain list, a CSV export or a directory of responses")
+    p.add_argument("--out", required=True, type=Path, metavar="DIR")
+    p.add_argument("--margin", type=float, default=0.01)
+    p.add_argument("--confidence", type=float, default=0.95)
+    p.add_argument("--stratify", choices=("registrar", "tld"), default=None)
+    p.add_argument("--seed", type=int, default=1)
+
+    p = sub.add_parser("compare", help="re-audit: fixed, new and persisting findings per registrar between two runs")
+    p.add_argument("old")
+    p.add_argument("new")
+    p.add_argument("--out", required=True, type=Path, metavar="DIR")
+    p.add_argument("--db", default=None, metavar="URL")
+
+    p = sub.add_parser("runs", help="list the audit runs in a database")
+    p.add_argument("--db", default=None, metavar="URL")
 
     p = sub.add_parser("demo", help="run the audit on the bundled synthetic ccTLD (no network)")
     p.add_argument("--out", type=Path, default=Path("auditor-demo"), metavar="DIR")
@@ -131,7 +175,24 @@ def audit_options(args: argparse.Namespace) -> Any:
             raise AuditorError(f"unknown profile {args.profile!r}; known: {', '.join(sorted(known))}")
         params.setdefault("INC001", {})["profile"] = args.profile
     dns = not args.no_dns and (config.dns is not False or bool(args.resolver))
+    design = None
+    if getattr(args, "sample_design", None):
+        try:
+            design = json.loads(Path(args.sample_design).read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError) as exc:
+            raise AuditorError(f"--sample-design {args.sample_design}: {exc}") from exc
+    only = None
+    if getattr(args, "domains", None):
+        from auditor.domains import normalise_domain
+
+        try:
+            lines = Path(args.domains).read_text(encoding="utf-8").split()
+        except OSError as exc:
+            raise AuditorError(f"--domains {args.domains}: {exc.strerror}") from exc
+        only = frozenset(normalise_domain(x) for x in lines if not x.startswith("#"))
     return AuditOptions(
+        only_domains=only,
+        sample_design=design,
         dns=dns,
         resolver=args.resolver or config.resolver,
         dns_timeout=args.dns_timeout if args.dns_timeout is not None else (config.dns_timeout or 3.0),
@@ -269,7 +330,114 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0 if score["recall"] == 1.0 and score["false_positives"] == 0 else 1
 
 
-COMMANDS = {"audit": cmd_audit, "parse": cmd_parse, "rules": cmd_rules, "rule": cmd_rule, "demo": cmd_demo}
+def cmd_report(args: argparse.Namespace) -> int:
+    from auditor.config import load_config
+    from auditor.store import Store
+    from reports.pack import PackOptions, build_packs
+
+    config = load_config(args.config)
+    store = Store(args.db or default_db())
+    try:
+        with console.status("building evidence packs"):
+            packs = build_packs(store, args.run, args.out, PackOptions(
+                scope=args.by, pdf=not args.no_pdf, signing_key=args.sign_key, deadlines=config.deadlines))
+    finally:
+        store.close()
+    out.print(f"{len(packs)} evidence pack(s) by {args.by} in {(args.out / args.by).resolve()}")
+    out.print(f"overview: {(args.out / f'{args.by}-packs.html').resolve()}")
+    return 0
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    from reports.manifest import verify_pack
+
+    result = verify_pack(args.pack, args.public_key)
+    for label, items in (("changed", result.changed), ("missing", result.missing), ("added", result.added)):
+        for item in items:
+            out.print(f"{label}: {item}", markup=False)
+    for error in result.errors:
+        out.print(f"error: {error}", markup=False)
+    out.print(f"signature: {result.signature}")
+    out.print("pack verified: nothing changed, missing or added" if result.ok else "PACK DOES NOT VERIFY")
+    return 0 if result.ok else 1
+
+
+def cmd_keygen(args: argparse.Namespace) -> int:
+    from reports.manifest import generate_keypair
+
+    private, public = generate_keypair(args.out)
+    out.print(f"private key (keep secret): {private}\npublic key (give to recipients): {public}")
+    return 0
+
+
+def cmd_stats(args: argparse.Namespace) -> int:
+    from auditor.config import load_config
+    from auditor.store import Store
+    from reports.stats import DEFAULT_K, build_statistics, write_statistics
+
+    config = load_config(args.config)
+    k = args.small_cell or config.small_cell or DEFAULT_K
+    store = Store(args.db or default_db())
+    try:
+        stats = build_statistics(store, args.run, k)
+    finally:
+        store.close()
+    paths = write_statistics(stats, args.out)
+    out.print("\n".join(str(p.resolve()) for p in paths))
+    return 0
+
+
+def cmd_sample(args: argparse.Namespace) -> int:
+    from auditor.sampling import draw, read_units, write_sample
+
+    units = read_units(args.source, args.stratify)
+    sample = draw(units, args.margin, args.confidence, args.seed, args.stratify, str(args.source))
+    domains, design = write_sample(sample, args.out, args.source)
+    d = sample.design
+    out.print(f"sample of {d['sample_size']} from {d['population']} registrations (±{d['margin']} at "
+              f"{d['confidence']:.0%}, seed {d['seed']}{', stratified by ' + args.stratify if args.stratify else ''})")
+    out.print(f"domains: {domains.resolve()}\ndesign:  {design.resolve()}  (pass it to `auditor audit --sample-design`)")
+    return 0
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    from auditor.store import Store
+    from reports.compare import compare_runs, write_comparison
+
+    store = Store(args.db or default_db())
+    try:
+        comparison = compare_runs(store, args.old, args.new)
+    finally:
+        store.close()
+    paths = write_comparison(comparison, args.out)
+    t = comparison["totals"]
+    out.print(f"fixed {t['fixed']}, new {t['new']}, persisting {t['persisting']}, not re-checked {t['not_rechecked']}")
+    out.print("\n".join(str(p.resolve()) for p in paths))
+    return 0
+
+
+def cmd_runs(args: argparse.Namespace) -> int:
+    from auditor.store import Store
+
+    store = Store(args.db or default_db())
+    try:
+        table = Table(show_header=True)
+        for col in ("run", "started", "finished", "records", "findings", "config"):
+            table.add_column(col)
+        for run in store.runs():
+            summary = run.get("summary") or {}
+            table.add_row(run["id"], str(run["started_at"])[:19], str(run.get("finished_at") or "unfinished")[:19],
+                          str(summary.get("records_audited", "")), str((summary.get("findings") or {}).get("total", "")),
+                          (run.get("config_hash") or "")[:12])
+        out.print(table)
+    finally:
+        store.close()
+    return 0
+
+
+COMMANDS = {"audit": cmd_audit, "parse": cmd_parse, "rules": cmd_rules, "rule": cmd_rule, "demo": cmd_demo,
+            "report": cmd_report, "verify": cmd_verify, "keygen": cmd_keygen, "runs": cmd_runs, "stats": cmd_stats,
+            "sample": cmd_sample, "compare": cmd_compare}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -20,6 +20,11 @@ Looked up in this order: the file given with `--config`, `./auditor.toml`, `./py
     [rules.PAT002]                            # any rule's parameters
     min_domains = 20
     window_hours = 12
+
+    [deadlines]                               # evidence packs: days to correct, per TLD
+    zz = 21
+
+    small_cell = 10                           # statistics: cells below this count are suppressed
 """
 
 from __future__ import annotations
@@ -32,7 +37,8 @@ from typing import Any
 from auditor.errors import ConfigError
 from auditor.records import CONTACT_FIELDS, Role
 
-KNOWN_KEYS = frozenset({"select", "ignore", "profile", "profiles", "tld_profiles", "rules", "dns", "resolver", "dns_timeout"})
+KNOWN_KEYS = frozenset({"select", "ignore", "profile", "profiles", "tld_profiles", "rules", "dns", "resolver", "dns_timeout",
+                        "deadlines", "small_cell"})
 
 
 @dataclass
@@ -49,6 +55,8 @@ class AuditConfig:
     dns: bool | None = None
     resolver: str | None = None
     dns_timeout: float | None = None
+    deadlines: dict[str, int] = field(default_factory=dict)  # TLD -> days to correct (evidence packs)
+    small_cell: int | None = None  # statistics: suppress cells below this count
 
     def rule_params(self) -> dict[str, dict[str, Any]]:
         """Per-rule parameters, with the profile settings folded into INC001's."""
@@ -141,6 +149,12 @@ def parse_config(data: dict[str, Any], source: str = "<config>") -> AuditConfig:
             raise ConfigError(f"{source}: rules.{rule_id}: unknown parameter(s) {', '.join(sorted(bad))}; "
                               f"known: {', '.join(sorted(rule.params)) or 'none'}")
     timeout = data.get("dns_timeout")
+    deadlines = data.get("deadlines", {})
+    if not all(isinstance(v, int) and v > 0 for v in deadlines.values()):
+        raise ConfigError(f"{source}: deadlines must map TLDs to a positive number of days")
+    small_cell = data.get("small_cell")
+    if small_cell is not None and (not isinstance(small_cell, int) or small_cell < 1):
+        raise ConfigError(f"{source}: small_cell must be a positive integer")
     return AuditConfig(
         source=source,
         select=tuple(data.get("select", ())),
@@ -152,4 +166,6 @@ def parse_config(data: dict[str, Any], source: str = "<config>") -> AuditConfig:
         dns=data.get("dns"),
         resolver=data.get("resolver"),
         dns_timeout=float(timeout) if timeout is not None else None,
+        deadlines={k.lower().lstrip("."): v for k, v in deadlines.items()},
+        small_cell=small_cell,
     )

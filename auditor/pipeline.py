@@ -71,10 +71,17 @@ class AuditOptions:
     exclude: tuple[str, ...] = ()
     rule_params: dict[str, dict[str, Any]] = field(default_factory=dict)
     now: datetime | None = None
+    sample_design: dict[str, Any] | None = None  # from `auditor sample`: lets statistics weight strata
+    only_domains: frozenset[str] | None = None  # audit only these (e.g. a sample's domains.txt)
 
     def to_config(self) -> dict[str, Any]:
-        return {"dns": self.dns, "resolver": self.resolver if self.dns else None, "dns_timeout": self.dns_timeout,
-                "select": list(self.select), "exclude": list(self.exclude), "rule_params": self.rule_params}
+        config = {"dns": self.dns, "resolver": self.resolver if self.dns else None, "dns_timeout": self.dns_timeout,
+                  "select": list(self.select), "exclude": list(self.exclude), "rule_params": self.rule_params}
+        if self.sample_design:
+            config["sample_design"] = self.sample_design
+        if self.only_domains is not None:
+            config["only_domains"] = len(self.only_domains)
+        return config
 
 
 @dataclass
@@ -212,6 +219,8 @@ def audit_collected(
 
     outcomes = parse_raw(store, totals.raw_records, progress)
     records, superseded = latest_per_domain(outcomes)
+    if options.only_domains is not None:
+        records = [r for r in records if r.domain in options.only_domains]
 
     dns_checker = DnsChecker(options.resolver, timeout=options.dns_timeout) if options.dns else None
     verify = Verifier(dns_checker)
