@@ -18,6 +18,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from auditor.decode import decode
+from auditor.errors import DecodeError
 from auditor.domains import looks_like_domain, normalise_domain
 from auditor.records import FetchStatus, ImportReport, RawRecord, Source
 
@@ -72,7 +73,7 @@ def import_file(path: Path) -> ImportReport:
         body = path.read_bytes()
     except OSError as exc:
         return ImportReport(str(path), error=f"cannot read: {exc.strerror or exc}")
-    except (csv.Error, UnicodeDecodeError, ValueError) as exc:
+    except (csv.Error, UnicodeDecodeError, ValueError, DecodeError) as exc:
         return ImportReport(str(path), error=f"unreadable {suffix or 'file'}: {exc}")
     if suffix == ".json":
         return ImportReport(str(path), records=(rdap_record(body, path, _mtime(path)),))

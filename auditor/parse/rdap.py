@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from auditor.countries import to_iso_country
-from auditor.domains import normalise_domain
+from auditor.domains import looks_like_domain, normalise_domain
 from auditor.parse.dates import parse_date
 from auditor.parse.markers import is_redaction_marker, privacy_service_of
 from auditor.records import (
@@ -333,6 +333,8 @@ def parse_rdap(raw: RawRecord) -> ParseOutcome:
     ldh = _text(data.get("ldhName")) or _text(data.get("unicodeName"))
     if not ldh:
         return ParseFailure(raw.sha256, PARSER_VERSION, "RDAP domain object without ldhName")
+    if not looks_like_domain(ldh):
+        return ParseFailure(raw.sha256, PARSER_VERSION, f"ldhName {ldh[:80]!r} is not a domain name")
     domain = normalise_domain(ldh)
     redactions = _redactions(data)
     signalled = redaction_signalled(data)
