@@ -325,3 +325,32 @@ def test_label_layouts(line: str, field: str, expected: object) -> None:
     rec = parse(whois(line, query=""))
     assert isinstance(rec, RegistrationRecord)
     assert getattr(rec, field) == expected
+
+
+NIC_AT_STYLE = """\
+domain:         0wnz.zz
+registrant:     FMR1-ZZ
+tech-c:         FMR1-ZZ
+nserver:        a.ns.0wnz.zz
+changed:        20221101 00:10:24
+
+personname:     Markus Beispiel
+organization:   Firma Markus Beispiel
+street address: Musterweg 3
+postal code:    1100
+city:           Wien
+country:        Austria
+phone:          <data not disclosed>
+e-mail:         <data not disclosed>
+nic-hdl:        FMR1-ZZ
+"""
+
+
+def test_handle_object_named_at_its_end_and_bracketed_markers() -> None:
+    rec = parse(whois(NIC_AT_STYLE))
+    assert isinstance(rec, RegistrationRecord)
+    holder = rec.contact(Role.REGISTRANT)
+    assert holder is not None and holder.name == "Markus Beispiel" and holder.country == "AT"
+    assert holder.state("email") is FieldState.REDACTED and holder.state("phone") is FieldState.REDACTED
+    tech = rec.contact(Role.TECHNICAL)
+    assert tech is not None and tech.organization == "Firma Markus Beispiel"

@@ -126,7 +126,7 @@ RECORD_LABELS: dict[str, str] = {
 #: Words that name a role (including RIPE-style handle references such as "admin-c").
 ROLE_WORDS: dict[str, str] = {
     "registrant": "registrant", "holder": "registrant", "owner": "registrant", "domain holder": "registrant",
-    "domain owner": "registrant", "titular": "registrant", "titulaire": "registrant", "org": "registrant",
+    "domain owner": "registrant", "domain registrant": "registrant", "titular": "registrant", "titulaire": "registrant", "org": "registrant",
     "registrant contact": "registrant", "holder c": "registrant", "owner c": "registrant",
     "registrant c": "registrant", "registrant contact information": "registrant", "licensee": "registrant",
     "organisation": "registrant", "organization": "registrant",
@@ -143,7 +143,7 @@ ROLE_WORDS: dict[str, str] = {
 #: Words that name a contact field.
 FIELD_WORDS: dict[str, str] = {
     "name": "name", "contact name": "name", "person": "name", "contact": "name", "full name": "name",
-    "nombre": "name", "nom": "name", "contact person": "name", "name surname": "name",
+    "nombre": "name", "nom": "name", "personname": "name", "person name": "name", "contact person": "name", "name surname": "name",
     "organization": "organization", "organisation": "organization", "org": "organization",
     "company": "organization", "company name": "organization", "organization name": "organization",
     "organisation name": "organization", "org name": "organization", "organizacion": "organization",

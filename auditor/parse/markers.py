@@ -91,7 +91,7 @@ def is_redaction_marker(value: str | None) -> bool:
         return False
     if len(value) > 300:
         return False
-    return bool(_REDACTION_RE.match(value))
+    return bool(_REDACTION_RE.match(value.strip().strip("<>()[]")))  # "<data not disclosed>"
 
 
 def privacy_service_of(values: Iterable[str | None]) -> str | None:

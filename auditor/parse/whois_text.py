@@ -310,6 +310,19 @@ class _Parser:
                         self._record("registrar", line.value, line)
                     block_start = False
                     continue
+            if block_start and line.value:  # (a block opened by a header line is that role's section)
+                trailing = self._trailing_handle(idx)
+                role = role_of_header(line.label) if trailing is None and _HANDLE_VALUE.match(line.value) else None
+                if trailing is not None:
+                    # NIC.AT-style object: fields first, "nic-hdl:" last
+                    handle_obj = self.handles.setdefault(trailing, _ContactDraft("", handle=trailing))
+                elif role is not None and label_key not in HANDLE_REFERENCE_LABELS and self._block_has_contact_fields(idx):
+                    # "Domain registrant: mmr-170347" opening that contact's own object (.sk): other roles may
+                    # refer to the same handle
+                    handle_obj = self.handles.setdefault(line.value, _ContactDraft("", handle=line.value))
+                    self.references.append((role, line.value, label_key, f"line {line.no}"))
+                    block_start = False
+                    continue
             block_start = False
             if handle_obj is not None:
                 # inside a contact object a bare word is a contact field ("state" is a region here)
@@ -341,6 +354,21 @@ class _Parser:
             if line.text:
                 return line
         return None
+
+    def _trailing_handle(self, idx: int) -> str | None:
+        """The handle of a block that names it in a later "nic-hdl:" line and holds no domain data."""
+        handle = None
+        for line in self.lines[idx : idx + 40]:
+            if not line.text:
+                break
+            if not line.label:
+                continue
+            key = fold_label(line.label)
+            if key in ("nic hdl", "nic handle") and _HANDLE_VALUE.match(line.value):
+                handle = line.value
+            elif (resolve_label(line.label) or ("", ""))[0] == "record" and key not in ("changed", "source", "created"):
+                return None
+        return handle
 
     def _block_has_contact_fields(self, idx: int) -> bool:
         for line in self.lines[idx + 1 : idx + 12]:
