@@ -217,3 +217,80 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.execute("PRAGMA foreign_keys=ON")
     cur.close()
+
+
+# -- crawl state (collection by `auditor crawl`) -----------------------------------------------
+
+
+class CrawlTargetRow(SQLModel, table=True):
+    """One domain to fetch by one protocol in one crawl job: the frontier a killed crawl resumes from.
+
+    `done` means the answer chain is stored (an ok or not_found answer, and the referral hop if any);
+    every other state is asked again on the next run. `server`, `url` and `query` say what to ask next:
+    after a referral they point at the registrar's server (hop 1).
+    """
+
+    __tablename__ = "crawl_target"
+    __table_args__ = (UniqueConstraint("job", "domain", "protocol", name="uq_crawl_target"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    job: str = Field(max_length=64, index=True)
+    domain: str = Field(max_length=255)
+    protocol: str = Field(max_length=8)
+    first_server: str = Field(max_length=255, index=True)  # the registry's server (hop 0): progress is counted by it
+    server: str = Field(max_length=255)
+    url: str
+    query: str | None = None
+    hop: int = 0
+    visited: Any = _json()
+    state: str = Field(max_length=16, index=True)
+    attempts: int = 0
+    outcome: str | None = Field(default=None, max_length=16)
+    note: str | None = None
+    updated_at: datetime | None = _dt()
+
+
+class CrawlResponseRow(SQLModel, table=True):
+    """One answer a crawl received (or one failed attempt), pointing at its raw record by identity."""
+
+    __tablename__ = "crawl_response"
+    __table_args__ = (UniqueConstraint("job", "domain", "protocol", "hop", "attempt", name="uq_crawl_response"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    job: str = Field(max_length=64, index=True)
+    domain: str = Field(max_length=255)
+    protocol: str = Field(max_length=8)
+    hop: int = 0
+    attempt: int = 1
+    server: str = Field(max_length=255)  # the politeness key (host:port) that answered
+    raw_source: str = Field(max_length=16)
+    raw_server: str = Field(max_length=255)
+    raw_query: str = Field(max_length=255)
+    sha256: str = Field(max_length=64)
+    status: str = Field(max_length=16)
+    fetched_at: datetime = _dt(nullable=False)
+    error: str | None = None
+
+
+class CrawlServerRow(SQLModel, table=True):
+    """When a server may next be asked: shared by every crawl process on this database, kept across restarts."""
+
+    __tablename__ = "crawl_server"
+    __table_args__ = (UniqueConstraint("server", name="uq_crawl_server"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    server: str = Field(max_length=255)
+    next_at: datetime = _dt(nullable=False)
+    updated_at: datetime | None = _dt()
+
+
+class CrawlQuotaRow(SQLModel, table=True):
+    """Queries sent to a server (or a group of servers sharing a quota) in one clock hour."""
+
+    __tablename__ = "crawl_quota"
+    __table_args__ = (UniqueConstraint("server", "hour", name="uq_crawl_quota"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    server: str = Field(max_length=255)
+    hour: datetime = _dt(nullable=False)
+    used: int = 0

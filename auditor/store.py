@@ -8,10 +8,11 @@ ever built by SQLAlchemy with bound parameters; registration data never becomes 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Table, func, select
+from sqlalchemy import Table, bindparam, func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine
@@ -240,3 +241,197 @@ def _raw_from_row(row: Any) -> RawRecord:
 
 
 __all__ = ["Store", "ParseFailure"]
+
+
+# -- crawl state (collection by `auditor crawl`) -------------------------------------------------
+
+#: "Never asked" for a server's next permitted query time.
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+#: A rolling 24-hour quota is counted over this many whole clock hours (the current one included),
+#: so the window is never shorter than 24 hours.
+QUOTA_WINDOW_HOURS = 25
+
+
+@dataclass(frozen=True, slots=True)
+class Reservation:
+    """A server's answer to "may I send a query?": the time to send it, or when the quota reopens."""
+
+    send_at: datetime | None
+    used: int
+    exhausted_until: datetime | None = None
+
+
+class CrawlStore(Store):
+    """The store plus a crawl's frontier, its answers and the per-server politeness state.
+
+    Every answer is written in one transaction with the frontier row it settles, so a crawl killed at
+    any instant resumes without losing or duplicating a record. The per-server next-query time and the
+    quota counters live here too, so a restart (or a second process) cannot ask a server sooner or more
+    often than its policy allows.
+    """
+
+    def __init__(self, url: str) -> None:
+        super().__init__(url)
+        from auditor.db import CrawlQuotaRow, CrawlResponseRow, CrawlServerRow, CrawlTargetRow
+
+        self._target: Table = CrawlTargetRow.__table__  # type: ignore[attr-defined]
+        self._response: Table = CrawlResponseRow.__table__  # type: ignore[attr-defined]
+        self._server: Table = CrawlServerRow.__table__  # type: ignore[attr-defined]
+        self._quota: Table = CrawlQuotaRow.__table__  # type: ignore[attr-defined]
+
+    def _insert_ignore_on(self, conn: Any, table: Table, rows: Sequence[dict[str, Any]]) -> int:
+        """`_insert_ignore` inside a transaction the caller holds."""
+        make = pg_insert if self.dialect == "postgresql" else sqlite_insert
+        statement = make(table).on_conflict_do_nothing().returning(table.c.id)
+        return sum(len(conn.execute(statement, list(chunk)).all()) for chunk in _chunks(rows) if chunk)
+
+    # -- the frontier ---------------------------------------------------------------------
+    def seed_targets(self, job: str, targets: Sequence[dict[str, Any]]) -> int:
+        """Add the targets the job does not have yet; re-point those not yet asked at today's server.
+
+        Each target: domain, protocol, server, url, query. Returns how many were new.
+        """
+        now = datetime.now(UTC)
+        rows = [{**t, "job": job, "first_server": t["server"], "hop": 0, "visited": [], "state": "pending",
+                 "attempts": 0, "updated_at": now} for t in targets]
+        t = self._target
+        statement = (t.update()
+                     .where(t.c.job == job, t.c.domain == bindparam("b_domain"), t.c.protocol == bindparam("b_protocol"),
+                            t.c.hop == 0, t.c.state != "done")
+                     .values(server=bindparam("b_server"), first_server=bindparam("b_server"), url=bindparam("b_url"),
+                             query=bindparam("b_query")))
+        with self.engine.begin() as conn:
+            added = self._insert_ignore_on(conn, t, rows)
+            for chunk in _chunks(rows):
+                conn.execute(statement, [{"b_domain": r["domain"], "b_protocol": r["protocol"], "b_server": r["server"],
+                                          "b_url": r["url"], "b_query": r["query"]} for r in chunk])
+        return added
+
+    def open_targets(self, job: str, protocol: str) -> list[dict[str, Any]]:
+        """The job's targets of one protocol that are not done, in the order they were added."""
+        t = self._target
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(t).where(t.c.job == job, t.c.protocol == protocol, t.c.state != "done")
+                                .order_by(t.c.id))
+            return [dict(r._mapping) for r in rows]
+
+    def record_answer(self, job: str, target_id: int, raw: RawRecord | None, response: dict[str, Any] | None,
+                      target: dict[str, Any]) -> None:
+        """Store one answer, its link to the job and the frontier row's new state, all or nothing."""
+        with self.engine.begin() as conn:
+            if raw is not None and response is not None:
+                self._insert_ignore_on(conn, _RAW, [_raw_row(raw)])
+                self._insert_ignore_on(conn, self._response, [{
+                    **response, "job": job, "raw_source": raw.source.value, "raw_server": raw.server,
+                    "raw_query": raw.query, "sha256": raw.sha256, "status": raw.status.value,
+                    "fetched_at": raw.fetched_at, "error": raw.error}])
+            conn.execute(self._target.update().where(self._target.c.id == target_id)
+                         .values(**target, updated_at=datetime.now(UTC)))
+
+    def target_counts(self, job: str) -> list[tuple[str, str, str, int]]:
+        """(protocol, registry server, state, count) for the job's targets."""
+        t = self._target
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(t.c.protocol, t.c.first_server, t.c.state, func.count())
+                                .where(t.c.job == job).group_by(t.c.protocol, t.c.first_server, t.c.state))
+            return [(r[0], r[1], r[2], int(r[3])) for r in rows]
+
+    def response_counts(self, job: str) -> list[tuple[str, str, str, int]]:
+        """(protocol, answering server, fetch status, count) for every answer the job received."""
+        r = self._response
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(r.c.protocol, r.c.server, r.c.status, func.count())
+                                .where(r.c.job == job).group_by(r.c.protocol, r.c.server, r.c.status))
+            return [(x[0], x[1], x[2], int(x[3])) for x in rows]
+
+    def unfinished_targets(self, job: str) -> list[dict[str, Any]]:
+        """The job's targets that are not done, with their last outcome and note."""
+        t = self._target
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(t).where(t.c.job == job, t.c.state != "done").order_by(t.c.id))
+            return [dict(x._mapping) for x in rows]
+
+    def targets(self, job: str) -> list[dict[str, Any]]:
+        """Every target of the job."""
+        t = self._target
+        with self.engine.connect() as conn:
+            return [dict(x._mapping) for x in conn.execute(select(t).where(t.c.job == job).order_by(t.c.id))]
+
+    def responses(self, job: str) -> list[dict[str, Any]]:
+        """Every answer the job received, oldest first."""
+        r = self._response
+        with self.engine.connect() as conn:
+            return [dict(x._mapping) for x in conn.execute(select(r).where(r.c.job == job).order_by(r.c.id))]
+
+    def collected_raw(self, job: str, statuses: Iterable[str] = ("ok", "not_found", "rate_limited")) -> list[RawRecord]:
+        """The raw records the job's answers point at (each once), for the audit stage."""
+        r = self._response
+        identity = (_RAW.c.source == r.c.raw_source) & (_RAW.c.server == r.c.raw_server) & (
+            _RAW.c.query == r.c.raw_query) & (_RAW.c.sha256 == r.c.sha256)
+        query = (select(_RAW).where(_RAW.c.id.in_(
+            select(_RAW.c.id).join(r, identity).where(r.c.job == job, r.c.status.in_(list(statuses)))))
+            .order_by(_RAW.c.id))
+        with self.engine.connect() as conn:
+            return [_raw_from_row(row) for row in conn.execute(query)]
+
+    # -- politeness: next permitted query and quotas, shared across processes -------------------
+    def reserve_query(self, server: str, interval: float, quota_key: str | None = None, quota: int | None = None,
+                      now: datetime | None = None) -> Reservation:
+        """Book the next permitted send time of `server` and count it against the quota, atomically.
+
+        The first statement writes, so on SQLite the transaction holds the write lock from the start;
+        on PostgreSQL the server's row is locked. Two processes therefore never get the same slot.
+        """
+        now = now or datetime.now(UTC)
+        s, q = self._server, self._quota
+        hour = now.replace(minute=0, second=0, microsecond=0)
+        with self.engine.begin() as conn:
+            self._insert_ignore_on(conn, s, [{"server": server, "next_at": _EPOCH, "updated_at": now}])
+            conn.execute(s.update().where(s.c.server == server).values(updated_at=now))
+            next_at = conn.execute(select(s.c.next_at).where(s.c.server == server).with_for_update()).scalar_one()
+            used = 0
+            if quota is not None and quota_key:
+                buckets = conn.execute(select(q.c.hour, q.c.used).where(
+                    q.c.server == quota_key, q.c.hour > hour - timedelta(hours=QUOTA_WINDOW_HOURS))).all()
+                used = sum(b.used for b in buckets)
+                if used >= quota:
+                    oldest = min((b.hour for b in buckets if b.used), default=hour)
+                    return Reservation(None, used, oldest + timedelta(hours=QUOTA_WINDOW_HOURS))
+            send_at = max(now, next_at)
+            conn.execute(s.update().where(s.c.server == server).values(next_at=send_at + timedelta(seconds=interval)))
+            if quota_key:
+                make = pg_insert if self.dialect == "postgresql" else sqlite_insert
+                statement = make(q).values(server=quota_key, hour=hour, used=1)
+                conn.execute(statement.on_conflict_do_update(index_elements=["server", "hour"],
+                                                             set_={"used": q.c.used + 1}))
+            return Reservation(send_at, used + 1)
+
+    def push_back(self, server: str, until: datetime) -> None:
+        """No query to `server` before `until` (a back-off or a Retry-After), for every process."""
+        s = self._server
+        with self.engine.begin() as conn:
+            self._insert_ignore_on(conn, s, [{"server": server, "next_at": _EPOCH, "updated_at": datetime.now(UTC)}])
+            conn.execute(s.update().where(s.c.server == server, s.c.next_at < until).values(next_at=until))
+
+    def next_allowed(self, server: str) -> datetime | None:
+        """When `server` may next be asked (None: never asked from this database)."""
+        s = self._server
+        with self.engine.connect() as conn:
+            return conn.execute(select(s.c.next_at).where(s.c.server == server)).scalar_one_or_none()
+
+    def quota_used(self, quota_key: str, now: datetime | None = None) -> int:
+        """Queries counted against a quota in the rolling window ending now."""
+        now = now or datetime.now(UTC)
+        q = self._quota
+        hour = now.replace(minute=0, second=0, microsecond=0)
+        with self.engine.connect() as conn:
+            total = conn.execute(select(func.coalesce(func.sum(q.c.used), 0)).where(
+                q.c.server == quota_key, q.c.hour > hour - timedelta(hours=QUOTA_WINDOW_HOURS))).scalar_one()
+            return int(total)
+
+
+def _raw_row(r: RawRecord) -> dict[str, Any]:
+    """A raw record as a raw_record row (the same shape `Store.add_raw` writes)."""
+    return {"source": r.source.value, "server": r.server, "query": r.query, "sha256": r.sha256,
+            "status": r.status.value, "fetched_at": r.fetched_at, "body": r.body, "url": r.url,
+            "origin": r.origin, "charset": r.charset, "error": r.error}

@@ -3,6 +3,8 @@
 Used by `auditor demo` and by the tests, so DNS rules run against a real protocol peer and never
 leave the machine. Named faults make resolver failures reproducible: a name mapped to
 ``servfail`` answers SERVFAIL, ``timeout`` never answers, ``refused`` answers REFUSED.
+Over TCP it also answers zone transfers (AXFR, RFC 5936) of the zones it holds, the crawl's
+AXFR domain source; a fault on the zone's apex applies to its transfer too.
 """
 
 from __future__ import annotations
@@ -85,12 +87,39 @@ class ZoneData:
         response.answer.append(_rrset(qname, rdataset))
         return response
 
+    def transfer(self, query: dns.message.Message) -> list[dns.message.Message]:
+        """The messages of an AXFR: the SOA, every other record, the SOA again; REFUSED for a zone not held."""
+        qname = query.question[0].name
+        if any(qname == name or qname.is_subdomain(name) for name in self.faults):
+            answer = self.answer(query)
+            return [answer] if answer is not None else []
+        zone = self.zones.get(qname)
+        if zone is None:
+            response = dns.message.make_response(query)
+            response.set_rcode(dns.rcode.REFUSED)
+            return [response]
+        soa = zone.find_rrset(zone.origin, dns.rdatatype.SOA)
+        rrsets = [_rrset(name, rdataset) for name, node in sorted(zone.nodes.items()) for rdataset in node.rdatasets
+                  if not (name == zone.origin and rdataset.rdtype == dns.rdatatype.SOA)]
+        records = [soa, *rrsets, soa]
+        messages = []
+        for i in range(0, len(records), _AXFR_RRSETS_PER_MESSAGE):
+            response = dns.message.make_response(query)
+            response.flags |= dns.flags.AA
+            response.answer.extend(records[i : i + _AXFR_RRSETS_PER_MESSAGE])
+            messages.append(response)
+        return messages
+
     def _zone_for(self, qname: dns.name.Name) -> dns.zone.Zone | None:
         best = None
         for origin, zone in self.zones.items():
             if qname.is_subdomain(origin) and (best is None or len(origin) > len(best[0])):
                 best = (origin, zone)
         return best[1] if best else None
+
+
+#: Records per AXFR message: keeps each message well under the 64 KiB a TCP DNS message may hold.
+_AXFR_RRSETS_PER_MESSAGE = 200
 
 
 def _rrset(name: dns.name.Name, rdataset: dns.rdataset.Rdataset) -> dns.rrset.RRset:
@@ -123,6 +152,11 @@ class _TCPHandler(socketserver.BaseRequestHandler):
         except Exception:  # noqa: BLE001
             return
         self.server.queries += 1  # type: ignore[attr-defined]
+        if query.question and query.question[0].rdtype == dns.rdatatype.AXFR:
+            for message in self.server.zone_data.transfer(query):  # type: ignore[attr-defined]
+                wire = message.to_wire(max_size=65535)
+                conn.sendall(struct.pack("!H", len(wire)) + wire)
+            return
         response = self.server.zone_data.answer(query)  # type: ignore[attr-defined]
         if response is not None:
             wire = response.to_wire()

@@ -1,0 +1,200 @@
+"""Where the domains to crawl come from: a list file, a zone file, a zone transfer, a CSV column.
+
+A source is named on the command line as one string:
+
+=================================  ===================================================================
+``domains.txt``, ``list:FILE``     one domain per line; blank lines and ``#`` comments are skipped
+``zz.zone``, ``zone:FILE[#ORIGIN]``  RFC 1035 master file; the delegations (NS owners below the apex).
+                                   The origin is ``$ORIGIN`` in the file, else ``#ORIGIN``, else the
+                                   file name without ``.zone``
+``axfr://HOST[:PORT]/ZONE``        zone transfer (RFC 5936) from that server, then as a zone file
+``export.csv``, ``csv:FILE[#COL]``  one column of a CSV file (default ``domain``)
+=================================  ===================================================================
+
+Names are normalised to lower-case A-labels without a trailing dot and de-duplicated in order. A line
+that is not a domain is reported with its line number, never silently dropped.
+
+>>> parse_source("axfr://127.0.0.1:5353/zz").kind, parse_source("export.csv").column
+('axfr', 'domain')
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import socket
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import dns.exception
+import dns.name
+import dns.query
+import dns.rdatatype
+import dns.xfr
+import dns.zone
+
+from auditor.domains import looks_like_domain, normalise_domain
+from auditor.errors import InputError
+
+#: A source file larger than this is refused (a 20M-domain list is about 400 MB; split it).
+MAX_SOURCE_BYTES = 2 * 1024 * 1024 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class DomainSource:
+    """One source of domain names, as named on the command line."""
+
+    kind: str  # list | zone | axfr | csv
+    location: str  # a path, or HOST:PORT for axfr
+    zone: str | None = None  # the origin (zone files) or the zone to transfer (axfr)
+    column: str = "domain"
+
+    def describe(self) -> str:
+        """How the summary names the source."""
+        if self.kind == "axfr":
+            return f"axfr://{self.location}/{self.zone}"
+        if self.kind == "csv":
+            return f"csv:{self.location}#{self.column}"
+        return f"{self.kind}:{self.location}"
+
+
+@dataclass
+class DomainList:
+    """The domains a source gave, and the lines it could not use (with the reason)."""
+
+    source: DomainSource
+    domains: list[str] = field(default_factory=list)
+    rejected: list[dict[str, str]] = field(default_factory=list)
+
+
+def parse_source(spec: str) -> DomainSource:
+    """Read the command-line form of a source (see the module docstring)."""
+    if spec.startswith("axfr://"):
+        m = re.fullmatch(r"axfr://(\[[^\]]+\]|[^/:]+)(?::(\d+))?/([^/]+)/?", spec)
+        if not m:
+            raise InputError(f"{spec!r}: an AXFR source is axfr://HOST[:PORT]/ZONE")
+        host = m.group(1).strip("[]")
+        return DomainSource("axfr", f"{host}:{m.group(2) or 53}", zone=m.group(3).strip(".").lower() + ".")
+    kind, _, rest = spec.partition(":")
+    if kind in ("list", "zone", "csv") and rest:
+        path, _, extra = rest.partition("#")
+    else:
+        path, extra = spec, ""
+        kind = "zone" if spec.endswith(".zone") else "csv" if spec.lower().endswith(".csv") else "list"
+    if kind == "csv":
+        return DomainSource("csv", path, column=extra or "domain")
+    if kind == "zone":
+        return DomainSource("zone", path, zone=extra.strip(".").lower() + "." if extra else None)
+    return DomainSource("list", path)
+
+
+def read_domains(source: DomainSource, timeout: float = 30.0) -> DomainList:
+    """The domains of a source; an unreadable source raises InputError with the reason."""
+    result = DomainList(source)
+    if source.kind == "axfr":
+        names = _delegations(_transfer(source, timeout), source.describe())
+        _add(result, ((str(i), n) for i, n in enumerate(names, 1)))
+        return result
+    path = Path(source.location)
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise InputError(f"{source.describe()}: cannot read: {exc.strerror or exc}") from exc
+    if size > MAX_SOURCE_BYTES:
+        raise InputError(f"{source.describe()}: {size} bytes is more than {MAX_SOURCE_BYTES}; split the source")
+    if source.kind == "zone":
+        _add(result, ((str(i), n) for i, n in enumerate(_delegations(_zone_file(path, source), source.describe()), 1)))
+    elif source.kind == "csv":
+        _add(result, _csv_column(path, source))
+    else:
+        _add(result, _list_lines(path, source))
+    return result
+
+
+def _add(result: DomainList, items: Iterable[tuple[str, str]]) -> None:
+    seen = set(result.domains)
+    for where, value in items:
+        name = value.strip()
+        if not name:
+            continue
+        if not looks_like_domain(name):
+            result.rejected.append({"where": where, "value": name[:200], "reason": "not a domain name"})
+            continue
+        domain = normalise_domain(name)
+        if domain not in seen:
+            seen.add(domain)
+            result.domains.append(domain)
+
+
+def _text(path: Path, source: DomainSource) -> str:
+    data = path.read_bytes()
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{source.describe()}: not UTF-8 text (byte {exc.start}); domain sources are UTF-8") from exc
+
+
+def _list_lines(path: Path, source: DomainSource) -> list[tuple[str, str]]:
+    out = []
+    for number, line in enumerate(_text(path, source).splitlines(), 1):
+        line = line.split("#", 1)[0].strip()
+        if line:
+            out.append((f"line {number}", line))
+    return out
+
+
+def _csv_column(path: Path, source: DomainSource) -> list[tuple[str, str]]:
+    text = _text(path, source)
+    try:
+        dialect: type[csv.Dialect] | csv.Dialect = csv.Sniffer().sniff(text[:8192], delimiters=",;\t|")
+    except csv.Error:
+        dialect = csv.excel
+    reader = csv.reader(io.StringIO(text), dialect)
+    header = next(reader, None)
+    if not header:
+        raise InputError(f"{source.describe()}: empty CSV (no header row)")
+
+    def fold(name: str) -> str:
+        return re.sub(r"[^a-z0-9]", "", name.lower())
+
+    matches = [i for i, h in enumerate(header) if fold(h) == fold(source.column)]
+    if not matches:
+        raise InputError(f"{source.describe()}: no column {source.column!r}; columns: {', '.join(header)}")
+    col = matches[0]
+    return [(f"row {n}", row[col] if col < len(row) else "") for n, row in enumerate(reader, 2)]
+
+
+def _zone_file(path: Path, source: DomainSource) -> dns.zone.Zone:
+    text = _text(path, source)
+    origin = source.zone
+    if origin is None and not re.search(r"^\$ORIGIN\s", text, re.M):
+        origin = path.name.removesuffix(".zone").strip(".").lower() + "."
+    try:
+        return dns.zone.from_text(text, origin=origin, relativize=False, check_origin=False, filename=str(path))
+    except (dns.exception.DNSException, ValueError) as exc:
+        raise InputError(f"{source.describe()}: not an RFC 1035 zone file: {exc}") from exc
+
+
+def _transfer(source: DomainSource, timeout: float) -> dns.zone.Zone:
+    host, _, port = source.location.rpartition(":")
+    try:
+        address = socket.getaddrinfo(host, int(port), type=socket.SOCK_STREAM)[0][4][0]
+        return dns.zone.from_xfr(dns.query.xfr(address, source.zone, port=int(port), timeout=timeout,
+                                               lifetime=timeout * 4, relativize=False), relativize=False)
+    except dns.xfr.TransferError as exc:
+        raise InputError(f"{source.describe()}: the server refused the transfer ({exc.rcode.to_text()})") from exc
+    except (dns.exception.Timeout, TimeoutError) as exc:
+        raise InputError(f"{source.describe()}: no answer within {timeout:g} s") from exc
+    except (OSError, dns.exception.DNSException, ValueError) as exc:
+        raise InputError(f"{source.describe()}: zone transfer failed: {type(exc).__name__}: {exc}") from exc
+
+
+def _delegations(zone: dns.zone.Zone, where: str) -> list[str]:
+    """The names a zone delegates (NS records below the apex), in zone order: the registered domains."""
+    names = [name.to_text(omit_final_dot=True) for name, node in sorted(zone.nodes.items())
+             if name != zone.origin and node.get_rdataset(zone.rdclass, dns.rdatatype.NS) is not None]
+    if not names:
+        raise InputError(f"{where}: the zone delegates no names (no NS records below {zone.origin})")
+    return names
