@@ -16,6 +16,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from auditor import __version__
+from auditor.crawl_cli import add_crawl_parser, cmd_crawl
 from auditor.errors import AuditorError
 
 DEFAULT_DB_ENV = "AUDITOR_DB"
@@ -153,6 +154,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("runs", help="list the audit runs in a database")
     p.add_argument("--db", default=None, metavar="URL")
+
+    add_crawl_parser(sub)
 
     p = sub.add_parser("demo", help="run the audit on the bundled synthetic ccTLD (no network)")
     p.add_argument("--out", type=Path, default=Path("auditor-demo"), metavar="DIR")
@@ -437,7 +440,7 @@ def cmd_runs(args: argparse.Namespace) -> int:
 
 COMMANDS = {"audit": cmd_audit, "parse": cmd_parse, "rules": cmd_rules, "rule": cmd_rule, "demo": cmd_demo,
             "report": cmd_report, "verify": cmd_verify, "keygen": cmd_keygen, "runs": cmd_runs, "stats": cmd_stats,
-            "sample": cmd_sample, "compare": cmd_compare}
+            "sample": cmd_sample, "compare": cmd_compare, "crawl": cmd_crawl}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -1,0 +1,166 @@
+"""What the WHOIS and RDAP spiders share: work from the store's frontier, settle each answer, retry politely.
+
+A spider's requests come from the frontier (``crawl_target`` rows that are not done), never from a
+list in memory, so a crawl that was killed starts again where the store says it stopped. Every
+answer, failed attempt and refusal becomes one `Settled` item: the raw record, its link to the job and
+the target's new state, written in one transaction by the pipeline.
+
+A target's life: ``pending`` -> asked; an ok or not_found answer is ``done``, or, when it names
+another server (a registrar's WHOIS, an RDAP ``related`` link), the target moves to that server at hop 1
+and is ``done`` after that answer (whatever it is: the registry's answer is already stored). A refusal
+(rate limit) or a transient failure backs the server off and asks again, up to ``max_attempts`` times
+per run; then the target stays ``rate_limited`` or ``error`` for the next run. A server paused for the
+run (quota used up, too many refusals) leaves its targets as they are, with a note.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import AsyncIterator, Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+import scrapy
+from scrapy.http import Response
+from twisted.python.failure import Failure
+
+from auditor.records import FetchStatus, RawRecord, Source, utcnow
+from auditor.store import CrawlStore
+from spiders.guard import AddressGuard, RefusedTargetError
+from spiders.job import CrawlJob
+from spiders.outcome import Verdict
+from spiders.politeness import Politeness, ServerPausedError
+from spiders.servers import Target
+
+FINAL = (FetchStatus.OK, FetchStatus.NOT_FOUND)
+
+
+@dataclass
+class Settled:
+    """One answer (or one failed attempt) and the target's new state, stored together."""
+
+    target_id: int
+    update: dict[str, Any]
+    raw: RawRecord | None = None
+    response: dict[str, Any] | None = None
+
+
+@dataclass
+class Attempt:
+    """What a request carries in ``meta["attempt"]``: the target row, which try this is, and of this run."""
+
+    target: dict[str, Any]
+    number: int
+    this_run: int = 1
+    visited: list[str] = field(default_factory=list)
+
+
+def interleave(targets: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+    """Targets round-robin by server, so no server's queue is in front of all the others."""
+    queues: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for t in targets:
+        queues[t["server"]].append(t)
+    lists = list(queues.values())
+    for i in range(max((len(q) for q in lists), default=0)):
+        for q in lists:
+            if i < len(q):
+                yield q[i]
+
+
+class FrontierSpider(scrapy.Spider):
+    """Base of the WHOIS and RDAP spiders; subclasses say how to ask and how to read an answer."""
+
+    protocol: ClassVar[str]
+    source: ClassVar[Source]
+
+    def __init__(self, job: CrawlJob, store: CrawlStore, politeness: Politeness, guard: AddressGuard,
+                 *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.job = job
+        self.store = store
+        self.politeness = politeness  # read by the download handlers
+        self.guard = guard  # read by the download handlers
+
+    async def start(self) -> AsyncIterator[scrapy.Request]:
+        for target in interleave(self.store.open_targets(self.job.job, self.protocol)):
+            yield self.ask(Attempt(target, target["attempts"] + 1, 1, list(target.get("visited") or [])))
+
+    # -- protocol specifics -----------------------------------------------------------------
+    def ask(self, attempt: Attempt) -> scrapy.Request:
+        """The request for one attempt."""
+        raise NotImplementedError
+
+    def read(self, response: Response, attempt: Attempt) -> tuple[RawRecord, Verdict, Target | None, str | None]:
+        """(raw record, verdict, the next hop to follow or None, a note on a hop not followed)."""
+        raise NotImplementedError
+
+    def failed(self, failure: Failure, attempt: Attempt) -> tuple[RawRecord, Verdict]:
+        """The raw record (what arrived, maybe nothing) and verdict of a failed exchange."""
+        raise NotImplementedError
+
+    # -- shared flow ----------------------------------------------------------------------------
+    def request_meta(self, attempt: Attempt) -> dict[str, Any]:
+        """Meta every request carries: the attempt, its politeness slot, and whether it came from a response."""
+        target = attempt.target
+        return {"attempt": attempt, "download_slot": target["server"], "untrusted": target["hop"] > 0,
+                "dont_retry": True, "handle_httpstatus_all": True}
+
+    def on_answer(self, response: Response) -> Iterator[Any]:
+        attempt: Attempt = response.meta["attempt"]
+        raw, verdict, hop, note = self.read(response, attempt)
+        yield from self.settle(attempt, raw, verdict, hop, note)
+
+    def on_failure(self, failure: Failure) -> Iterator[Any]:
+        attempt: Attempt = failure.request.meta["attempt"]  # type: ignore[attr-defined]
+        target = attempt.target
+        if isinstance(failure.value, ServerPausedError):  # nothing was sent: no attempt used
+            yield Settled(target["id"], {"note": f"not asked: {failure.value}"})
+            return
+        if isinstance(failure.value, RefusedTargetError):  # nothing was sent: the SSRF guard said no
+            yield Settled(target["id"], self._done_after_hop(attempt, str(failure.value)))
+            return
+        raw, verdict = self.failed(failure, attempt)
+        yield from self.settle(attempt, raw, verdict, None, None)
+
+    def settle(self, attempt: Attempt, raw: RawRecord, verdict: Verdict, hop: Target | None,
+               note: str | None) -> Iterator[Any]:
+        """Store the answer with the target's new state; ask again, or follow the hop, when there is reason to."""
+        target = attempt.target
+        response = {"domain": target["domain"], "protocol": self.protocol, "hop": target["hop"],
+                    "attempt": attempt.number, "server": target["server"]}
+        update: dict[str, Any] = {"attempts": attempt.number, "outcome": verdict.status.value, "note": verdict.error or note}
+        wait = None
+        if verdict.refusal:
+            wait = self.politeness.refused(target["server"], verdict.retry_after, verdict.error or verdict.status.value,
+                                           verdict.hint)
+        else:
+            self.politeness.answered(target["server"])
+        again = wait is not None and verdict.retryable and attempt.this_run < self.job.max_attempts
+        if verdict.status in FINAL and hop is not None:
+            visited = [*attempt.visited, target["server"]]
+            update.update(state="pending", hop=1, server=hop.server, url=hop.url, query=hop.query, visited=visited,
+                          attempts=0, note=None)
+            yield Settled(target["id"], update, raw, response)
+            nxt = {**target, "hop": 1, "server": hop.server, "url": hop.url, "query": hop.query, "visited": visited}
+            yield self.ask(Attempt(nxt, 1, 1, visited))
+            return
+        if target["hop"] > 0 and not again:
+            update.update(self._done_after_hop(attempt, verdict.error if verdict.status not in FINAL else note))
+        elif verdict.status in FINAL:
+            update["state"] = "done"
+        else:
+            update["state"] = verdict.status.value  # rate_limited | error: asked again now, or next run
+        yield Settled(target["id"], update, raw, response)
+        if again:
+            yield self.ask(Attempt(target, attempt.number + 1, attempt.this_run + 1, attempt.visited))
+
+    def _done_after_hop(self, attempt: Attempt, note: str | None) -> dict[str, Any]:
+        """A hop-1 target is done whatever the hop gave: the registry's own answer is stored."""
+        hop_note = f"referral to {attempt.target['server']}: {note}" if note else None
+        return {"state": "done", "note": hop_note, "attempts": attempt.number}
+
+    def raw(self, attempt: Attempt, body: bytes, status: FetchStatus, *, url: str | None, charset: str | None,
+            error: str | None, server: str) -> RawRecord:
+        """The raw record of one answer, with its provenance."""
+        return RawRecord(self.source, server, attempt.target["domain"], body, utcnow(), status=status, url=url,
+                         origin=f"crawl:{self.job.job}", error=error, charset=charset)

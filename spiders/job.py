@@ -1,0 +1,66 @@
+"""The contract between `auditor crawl` and the crawl process: one JSON file, written before the crawl starts.
+
+The targets themselves are not in it: they are rows of the store's frontier (``crawl_target``), which
+is what makes a crawl resumable. This file only says how to crawl them, and is kept beside the
+results as a record of the run's settings.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from auditor import __version__
+
+USER_AGENT = f"registration-auditor/{__version__} (data-quality audit; one query at a time, within published limits)"
+
+
+@dataclass
+class CrawlJob:
+    """How to crawl: the job's name, the database, politeness, timeouts, the SSRF allowances."""
+
+    job: str
+    db_url: str
+    protocols: tuple[str, ...] = ("whois", "rdap")
+    # politeness (see spiders/politeness.py)
+    rates: dict[str, float] = field(default_factory=dict)
+    quotas: dict[str, int] = field(default_factory=dict)
+    policy_file: str | None = None
+    max_attempts: int = 3
+    backoff_base: float = 5.0
+    backoff_max: float = 900.0
+    give_up_after: int = 5
+    concurrency: int = 16
+    # referrals and related links (see spiders/guard.py)
+    follow_referrals: bool = True
+    allow_networks: tuple[str, ...] = ()
+    whois_map: str | None = None
+    whois_aliases: dict[str, str] = field(default_factory=dict)
+    # transport
+    connect_timeout: float = 10.0
+    read_timeout: float = 20.0
+    timeout: float = 60.0
+    whois_max_bytes: int = 1024 * 1024
+    rdap_max_bytes: int = 4 * 1024 * 1024
+    user_agent: str = USER_AGENT
+    log_level: str = "INFO"
+
+    def to_json(self) -> str:
+        """The job as JSON."""
+        return json.dumps(asdict(self), indent=1, sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str) -> CrawlJob:
+        """Inverse of `to_json` (unknown keys are an error, so a typo never passes silently)."""
+        data: dict[str, Any] = json.loads(text)
+        for key in ("protocols", "allow_networks"):
+            if key in data:
+                data[key] = tuple(data[key])
+        return cls(**data)
+
+    def write(self, path: Path) -> Path:
+        """Write the job file; returns its path."""
+        path.write_text(self.to_json() + "\n", encoding="utf-8")
+        return path

@@ -1,0 +1,34 @@
+"""RawRecordPipeline: each settled answer is written with its frontier update in one transaction.
+
+The raw record goes through the store's insert-ignore (an identical answer is stored once), the link
+row ties it to the job and attempt, and the target's state moves on, all or nothing: a crawl killed
+between two answers loses at most the answer in flight, which the next run asks for again.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from spiders.base import Settled
+
+if TYPE_CHECKING:
+    from typing import Self
+
+    from scrapy.crawler import Crawler
+
+
+class RawRecordPipeline:
+    """Stores `Settled` items through the spider's `CrawlStore`."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        return cls(crawler)
+
+    def process_item(self, item: Any) -> Any:
+        if isinstance(item, Settled):
+            spider: Any = self.crawler.spider
+            spider.store.record_answer(spider.job.job, item.target_id, item.raw, item.response, item.update)
+        return item
