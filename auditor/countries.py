@@ -4,10 +4,14 @@ pycountry's fuzzy search runs at about 50 look-ups a second, so it is never used
 
 >>> to_iso_country("de"), to_iso_country("Germany"), to_iso_country("United Kingdom"), to_iso_country("Narnia")
 ('DE', 'DE', 'GB', None)
+>>> to_iso_country("US (UNITED STATES)"), to_iso_country("Hong Kong (HK)"), to_iso_country("Estados Unidos de America")
+('US', 'HK', 'US')
 """
 
 from __future__ import annotations
 
+import gettext
+import re
 import unicodedata
 from functools import lru_cache
 
@@ -22,6 +26,7 @@ EXTRA_ALIASES: dict[str, str] = {
     "wales": "GB",
     "northern ireland": "GB",
     "usa": "US",
+    "estados unidos de america": "US",
     "united states of america": "US",
     "u s a": "US",
     "u s": "US",
@@ -91,6 +96,12 @@ def _fold(value: str) -> str:
     return " ".join(text.split())
 
 
+#: Languages whose country names are accepted (Spanish "Estados Unidos", German "Vereinigte Staaten", ...).
+TRANSLATED_LANGUAGES = ("es", "fr", "de", "it", "pt", "nl", "pl", "sv", "da", "nb", "fi", "cs", "ru", "uk", "tr",
+                        "ja", "ko", "zh_CN", "zh_TW", "ar", "el", "hu", "ro", "bg", "hr", "sk", "sl", "et", "lv", "lt")
+_PAREN = re.compile(r"^(?P<outer>[^()]+?)\s*\((?P<inner>[^()]+)\)\s*$")
+
+
 @lru_cache(maxsize=1)
 def _aliases() -> dict[str, str]:
     table: dict[str, str] = {}
@@ -102,6 +113,17 @@ def _aliases() -> dict[str, str]:
                 table.setdefault(_fold(value), code)
     for key, code in EXTRA_ALIASES.items():
         table.setdefault(_fold(key), code)
+    # country names in the languages registries answer in, from pycountry's own translations
+    for language in TRANSLATED_LANGUAGES:
+        try:
+            translation = gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=[language])
+        except OSError:
+            continue
+        for country in pycountry.countries:
+            for attr in ("name", "official_name", "common_name"):
+                value = getattr(country, attr, None)
+                if value:
+                    table.setdefault(_fold(translation.gettext(value)), country.alpha_2)
     return table
 
 
@@ -119,7 +141,16 @@ def to_iso_country(value: str | None) -> str | None:
     key = _fold(value)
     if not key:
         return None
-    return _aliases().get(key)
+    found = _aliases().get(key)
+    if found is None:
+        m = _PAREN.match(value)  # "China (CN)", "US (UNITED STATES)": both halves must agree where both name one
+        if m:
+            outer, inner = _aliases().get(_fold(m.group("outer"))), _aliases().get(_fold(m.group("inner")))
+            if outer and inner:
+                found = outer if outer == inner else None
+            else:
+                found = outer or inner
+    return found
 
 
 def country_name(code: str) -> str:

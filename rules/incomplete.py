@@ -6,6 +6,7 @@ and a contact run by a privacy/proxy service is the service's, so neither is an 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -185,6 +186,18 @@ def _postcode_in_street(contact: Contact) -> bool:
     return False
 
 
+def _region_in_address(contact: Contact, ctx: RuleContext) -> bool:
+    """Is the state or province written inside another address line ("Mountain View, CA 94043")?"""
+    text = " ".join([*contact.street, contact.city or "", contact.postcode or ""])
+    tokens = set(re.split(r"[^0-9A-Za-z]+", text))
+    folded = " ".join(text.casefold().split())
+    for code, name in ctx.verify.country_areas(contact.country or ""):
+        short = code.split("-")[-1]
+        if (len(short) >= 2 and short.upper() in tokens) or (len(name) >= 4 and name.casefold() in folded):
+            return True
+    return False
+
+
 @rule(
     id="INC003",
     name="postal-address-incomplete",
@@ -207,8 +220,8 @@ def postal_address_incomplete(record: RegistrationRecord, ctx: RuleContext) -> I
     A contact with no address at all (whether an address is required is INC001's profile question),
     redacted address parts, privacy/proxy contacts, countries without a postcode system, contacts
     whose country is not identifiable (UNV005 reports those), and addresses published as unstructured
-    lines without separate city and postcode fields, or with the postcode inside a street line (the
-    parts may all be there; counted as "could not check").
+    lines without separate city and postcode fields, or with the postcode or the state inside another
+    line ("Mountain View, CA 94043"; the parts may all be there; counted as "could not check").
 
     ## Remedy
     Ask the registrar to complete the address in the country's format.
@@ -225,6 +238,8 @@ def postal_address_incomplete(record: RegistrationRecord, ctx: RuleContext) -> I
             continue
         for field in ("street", "city", "postcode", "region"):
             if field == "postcode" and _postcode_in_street(contact):
+                continue
+            if field == "region" and _region_in_address(contact, ctx):
                 continue
             if field in required and contact.state(field) is FieldState.MISSING:
                 yield ctx.finding(

@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterator
 
 from auditor.domains import is_reserved_example
-from auditor.records import Category, FieldState, Finding, RegistrationRecord, Severity
+from auditor.records import Category, FieldState, Finding, RegistrationRecord, Severity, Source
 from auditor.verify import IdentifierVerdict, MailDomain, PhoneVerdict
 from rules import policies
 from rules.base import RuleContext, rule
@@ -19,6 +19,11 @@ from rules.placeholders import placeholder_email, placeholder_phone, placeholder
 
 _NOTICE_WORDS = re.compile(r"\b(?:whois|rdds|visit|query|please|registrar|contact\s+(?:via|form|the)|web\s*form|"
                            r"link|see|refer|use\s+the|webbased|web-based)\b", re.IGNORECASE)
+
+
+#: "ccops AT markmonitor.com", "support[at]nic.cd", "supportATnic.cd": how some registries display addresses
+_OBFUSCATED = re.compile(r"^[^\s@]+(?:\s*(?:\[at\]|\(at\)|\{at\})\s*|\s+(?:at|AT)\s+)[^\s@]+\.[^\s@]+$"
+                         r"|^[a-z0-9._%+-]+AT[a-z0-9-]+(?:\.[a-z0-9-]+)+$")
 
 
 def _is_notice(value: str) -> bool:
@@ -45,7 +50,8 @@ def email_syntax_invalid(record: RegistrationRecord, ctx: RuleContext) -> Iterat
 
     ## Not a finding
     Redacted emails, placeholder values (FAL002 reports those), internationalised addresses that are
-    valid under RFC 6531, and notices in place of an address ("Visit whois.example for web-based
+    valid under RFC 6531, addresses a registry displays written out against spam harvesters
+    ("ccops AT markmonitor.com"; in a CSV export that is a defect), and notices in place of an address ("Visit whois.example for web-based
     whois", a web-form link): those are the registry's way of withholding it, counted as could not check.
 
     ## Remedy
@@ -56,6 +62,9 @@ def email_syntax_invalid(record: RegistrationRecord, ctx: RuleContext) -> Iterat
             continue
         if _is_notice(contact.email or ""):
             ctx.unchecked("a notice in place of the email")
+            continue
+        if record.source is not Source.CSV and _OBFUSCATED.match(contact.email or ""):
+            ctx.unchecked("an address written against spam harvesters (\"x AT y\")")
             continue
         result = ctx.verify.email_syntax(contact.email or "")
         if not result.valid:

@@ -9,6 +9,8 @@ own data do not fire on the service's.
 (True, False)
 >>> is_redaction_marker("Please query the RDDS service of the Registrar of Record")
 True
+>>> is_redaction_marker("REDACTED_FOR_PRIVACY"), is_redaction_marker("<data not disclosed>"), is_redaction_marker("N/A")
+(True, True, False)
 >>> privacy_service_of(["Domains By Proxy, LLC", "DomainsByProxy.com"])
 'Domains By Proxy'
 """
@@ -36,7 +38,10 @@ REDACTION_PATTERNS: tuple[str, ...] = (
     r"statutory masking enabled",
     r"personal data.*(?:not|cannot|can not).*(?:publish|disclos|display).*",
     r"(?:please )?(?:query|contact|ask|see|visit|use) (?:the )?(?:rdds|registrar|web ?form|whois web|"
-    r"our web|www\.|https?://).*",
+    r"our web|www\.|https?://|whois).*",
+    r"(?:link|contact|reach the registrant) (?:at|via|through|using) .*https?://.*",
+    r"personal information\W*",
+    r"registrar",  # "Registrar" where the email should be: ask the registrar (.fi)
     r"select (?:the )?contact domain holder link.*",
     r"https?://\S*(?:contact|whois|privacy|form|email|redact)\S*",
     r"(?:entity|holder|registrant) is (?:a )?private person",
@@ -84,6 +89,14 @@ _GENERIC_PROXY_RE = re.compile(
 )
 
 
+_WRAPPED_NA = re.compile(r"^\*+\s*n/?a\s*\*+$", re.IGNORECASE)
+
+
+def _unwrap(value: str) -> str:
+    """"<data not disclosed>", "REDACTED_FOR_PRIVACY", "[Not Disclosed]" read like their plain forms."""
+    return value.strip().strip("<>()[]{}").replace("_", " ").strip()
+
+
 @lru_cache(maxsize=65536)
 def is_redaction_marker(value: str | None) -> bool:
     """True when the value says the real data is withheld."""
@@ -91,7 +104,12 @@ def is_redaction_marker(value: str | None) -> bool:
         return False
     if len(value) > 300:
         return False
-    return bool(_REDACTION_RE.match(value.strip().strip("<>()[]")))  # "<data not disclosed>"
+    if _WRAPPED_NA.match(value.strip()):
+        return True  # DK Hostmaster "***N/A***": not shown
+    plain = _unwrap(value)
+    if plain.lower() in ("n/a", "na"):
+        return False  # a bare "N/A" is a placeholder (FAL rules), not a registry's redaction
+    return bool(_REDACTION_RE.match(plain))
 
 
 def privacy_service_of(values: Iterable[str | None]) -> str | None:

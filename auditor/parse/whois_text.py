@@ -302,6 +302,10 @@ class _Parser:
                 continue
             label_key = fold_label(line.label)
             cont = None
+            if label_key == "source" and (handle_obj is not None or self.handles or self.references):
+                # RIPE-style objects may follow each other without a blank line; "source:" closes each one
+                handle_obj, block_start = None, True
+                continue
             # the first line of a RIPE-style handle object
             if block_start and label_key in _OBJECT_OPENERS and _HANDLE_VALUE.match(line.value or ""):
                 if label_key not in ("contact", "registrar") or self._block_has_contact_fields(idx):
@@ -364,6 +368,8 @@ class _Parser:
             if not line.label:
                 continue
             key = fold_label(line.label)
+            if key == "source":
+                break
             if key in ("nic hdl", "nic handle") and _HANDLE_VALUE.match(line.value):
                 handle = line.value
             elif (resolve_label(line.label) or ("", ""))[0] == "record" and key not in ("changed", "source", "created"):
@@ -503,7 +509,10 @@ class _Parser:
                 self._contact(role).merge(obj)
         referenced = {h for _r, h, _l, _w in self.references if h in self.handles}
         for role, value, where in self.name_claims:
-            if value in referenced:
+            if value in referenced or not any(ch.isalnum() for ch in value):
+                continue  # "admin-c: -" (.se) says there is no such contact
+            if _looks_like_handle(value):
+                self._contact(role).handle = value  # "holder: mmr8008-171440": a contact exists, its data is not shown
                 continue
             draft = self._contact(role)
             if "name" not in draft.values and "organization" not in draft.values:
@@ -522,7 +531,7 @@ class _Parser:
             if draft is None:
                 continue
             contact = _contact_from_draft(draft, self.profile.address_tail)
-            if not contact.is_empty:
+            if not contact.is_empty or contact.handle:
                 out.append(contact)
         return out
 
@@ -616,6 +625,14 @@ def registrar_name(value: str, handles: dict[str, _ContactDraft]) -> str:
             return named
     cleaned = _REGISTRAR_SUFFIX.sub("", value).strip()
     return cleaned or value
+
+
+_HANDLE_SHAPE = re.compile(r"^(?=\S*\d)(?:[A-Za-z0-9]+-[A-Za-z0-9-]+|[A-Z0-9]{5,})$")
+
+
+def _looks_like_handle(value: str) -> bool:
+    """A registry contact handle ("mmr8008-171440", "GOOG1234") rather than a holder's name."""
+    return bool(_HANDLE_SHAPE.match(value.strip()))
 
 
 def _one(values: Iterable[str] | None) -> str | None:

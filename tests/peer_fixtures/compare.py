@@ -215,6 +215,8 @@ def compare(case: Case, outcome: ParseOutcome) -> dict[str, list[tuple[str, str,
             shown = values
             if any(fold(v) in {fold(x) for x in exp["registrant"]} for v in values if v):
                 verdict = "agree"
+            elif holder and holder.handle and fold(holder.handle) in {fold(x) for x in exp["registrant"]}:
+                verdict = "agree"  # the peer reports a bare handle ("holder: mmr8008-171440") as the name; we keep it as the handle
             elif holder and holder.state("name") is FieldState.REDACTED and any(map(is_redaction_marker, exp["registrant"])):
                 verdict = "agree"
             elif any(values):
