@@ -165,8 +165,8 @@ def check_postcode(country: str, postcode: str) -> PostcodeCheck:
     prefix = (rules.postal_code_prefix or "").upper()
     if prefix and value.startswith(prefix):
         value = value[len(prefix) :].strip(" -")
-    else:
-        value = _strip_country_prefix(country, value)
+    elif not any(m.match(value) for m in rules.postal_code_matchers):
+        value = _strip_country_prefix(country, value)  # only when the value does not already fit ("KY1-1202")
     if country == "IE" and _DUBLIN_DISTRICT.match(value):
         return PostcodeCheck(True, True, tuple(rules.postal_code_examples or ()))  # "Dublin 2": pre-Eircode district
     valid = all(m.match(value) for m in rules.postal_code_matchers[:1]) and any(

@@ -219,7 +219,8 @@ def postal_address_incomplete(record: RegistrationRecord, ctx: RuleContext) -> I
     ## Not a finding
     A contact with no address at all (whether an address is required is INC001's profile question),
     redacted address parts, privacy/proxy contacts, countries without a postcode system, contacts
-    whose country is not identifiable (UNV005 reports those), and addresses published as unstructured
+    whose country is not identifiable (UNV005 reports those), parts a WHOIS or RDAP source does not
+    publish (see INC001: .mx shows no street, for instance), and addresses published as unstructured
     lines without separate city and postcode fields, or with the postcode or the state inside another
     line ("Mountain View, CA 94043"; the parts may all be there; counted as "could not check").
 
@@ -241,7 +242,12 @@ def postal_address_incomplete(record: RegistrationRecord, ctx: RuleContext) -> I
                 continue
             if field == "region" and _region_in_address(contact, ctx):
                 continue
-            if field in required and contact.state(field) is FieldState.MISSING:
+            if field not in required:
+                continue
+            missing = is_missing(record, contact, field, ctx)
+            if missing is None:
+                ctx.unchecked(f"{field} absent where the source may not publish it")
+            elif missing:
                 yield ctx.finding(
                     record,
                     f"{contact.role.value} address has no {field}, which {contact.country} addresses require",

@@ -48,7 +48,7 @@ def _identity_keys(record: RegistrationRecord, contact: Contact, ctx: RuleContex
         check = ctx.verify.phone(contact.phone or "", contact.country)
         if check.e164 and check.verdict.value == "valid":
             yield "phone", check.e164, contact.phone or ""
-    if contact.handle:
+    if contact.handle and any(ch.isalnum() for ch in contact.handle) and not is_redaction_marker(contact.handle):
         yield "record", f"{record.tld}:{contact.handle}", contact.handle  # handles are registry-scoped
 
 
