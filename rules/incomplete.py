@@ -11,6 +11,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from auditor.records import Category, Contact, FieldState, Finding, RegistrationRecord, Role, Severity, Source
+from auditor.parse.whois_text import FREE_FORM
 from rules import policies
 from rules.base import RuleContext, rule
 
@@ -71,6 +72,8 @@ def is_missing(record: RegistrationRecord, contact: Contact, field: str, ctx: Ru
         return False
     if record.source is Source.CSV:
         return True
+    if contact.location(FREE_FORM):
+        return None  # a free-form contact block: the field may be written inside any line of it
     labels = ("name", "organization") if field == "name" else (field,)
     if any(contact.location(label) for label in labels):
         return True

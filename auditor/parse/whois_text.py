@@ -50,6 +50,10 @@ from auditor.verify import check_postcode
 
 PARSER_VERSION = "whois-text@1"
 
+#: Location key marking a contact read from a free-form block (no label per field): an email or
+#: phone number may sit inside any of its lines, so the absence of one proves nothing.
+FREE_FORM = "free-form block"
+
 #: Responses larger than this are not WHOIS answers; they fail with a clear reason.
 MAX_WHOIS_BYTES = 1_000_000
 
@@ -459,6 +463,7 @@ class _Parser:
                 return
             # a block of bare lines: the name first, then the address (country and "postcode city" are
             # peeled off its end later); an email or phone number is recognised by its shape
+            draft.locations.setdefault(FREE_FORM, where)
             if "name" not in draft.values and "organization" not in draft.values:
                 draft.add("name", value, where)
             elif _EMAIL_LIKE.match(value):
