@@ -32,6 +32,7 @@ from auditor.pipeline import AuditOptions, AuditResult, CollectTotals, Progress,
 from auditor.records import utcnow
 from auditor.sources import DomainList, parse_source, read_domains
 from auditor.store import CrawlStore
+from spiders.guard import AddressGuard
 from spiders.job import CrawlJob
 from spiders.politeness import Policies
 from spiders.servers import NoServerError, RdapDirectory, Target, WhoisDirectory
@@ -177,10 +178,11 @@ def make_job(name: str, db_url: str, options: CrawlOptions) -> CrawlJob:
     try:
         job = CrawlJob(job=name, db_url=db_url, whois_map=str(options.whois_map) if options.whois_map else None, **options.tuning)
         Policies(Path(job.policy_file) if job.policy_file else None, job.rates, job.quotas)
+        AddressGuard(job.allow_networks, job.egress_networks)
     except TypeError as exc:
         raise ConfigError(f"crawl settings: {exc}") from exc
     except (OSError, ValueError) as exc:
-        raise ConfigError(f"crawl politeness: {exc}") from exc
+        raise ConfigError(f"crawl settings: {exc}") from exc
     return job
 
 
@@ -206,7 +208,9 @@ def run_targets(store: CrawlStore, job: CrawlJob, plan: Plan, work_dir: Path,
                                   "query": t.query} for t in plan.targets])
     job_file = job.write(work_dir / "crawl.json")
     log = work_dir / "crawl.log"
-    exit_code = _run_process(job_file, log, lambda: on_progress(snapshot(store, job.job)) if on_progress else None)
+    exit_code = 0
+    if any(store.open_targets(job.job, protocol) for protocol in ("whois", "rdap")):  # else: nothing left to ask
+        exit_code = _run_process(job_file, log, lambda: on_progress(snapshot(store, job.job)) if on_progress else None)
     servers = snapshot(store, job.job)
     if on_progress:
         on_progress(servers)

@@ -81,6 +81,8 @@ def add_crawl_parser(subparsers: Any) -> None:
     g.add_argument("--no-referrals", action="store_true", help="do not follow registrar referrals or related links")
     g.add_argument("--allow-referrals-to", action="append", default=[], metavar="CIDR",
                    help="let referrals point into this non-public network (refused by default); repeatable")
+    g.add_argument("--connect-only-to", action="append", default=[], metavar="CIDR",
+                   help="connect to addresses in these networks only, and resolve no host names (a sandbox); repeatable")
     g.add_argument("--job", metavar="NAME", help="crawl job name (default: derived from the sources; same job = resume)")
     g = p.add_argument_group("audit (as auditor audit)")
     _add_dns_options(g)
@@ -105,6 +107,7 @@ def crawl_options(args: argparse.Namespace) -> CrawlOptions:
         "give_up_after": args.give_up_after, "timeout": args.timeout, "connect_timeout": args.connect_timeout,
         "read_timeout": args.read_timeout, "follow_referrals": not args.no_referrals,
         "allow_networks": tuple(args.allow_referrals_to),
+        "egress_networks": tuple(args.connect_only_to),
         "user_agent": f"{USER_AGENT[:-1]}; contact: {args.contact})" if args.contact else USER_AGENT,
     }
     for name in ("max_attempts", "give_up_after"):

@@ -6,8 +6,9 @@ The demo starts the zone's registry on 127.0.0.1: a port-43 WHOIS server answeri
 auditor/loopback/), plus the DNS server for the mail checks. It crawls them the way `auditor crawl`
 crawls a real registry (rate limits, back-off on the throttled answer, every answer kept), imports the
 registrar's CSV export and the broken files beside it, and audits everything like `auditor audit`.
-Nothing leaves the machine: the registry's own name, ``whois.nic.zz``, which its answers print as the
-registrar WHOIS server, is pointed at the loopback server.
+Nothing leaves the machine: the crawl may connect to loopback addresses only, and the registry's own
+name, ``whois.nic.zz``, which its answers print as the registrar WHOIS server, is pointed at the
+loopback server.
 """
 
 from __future__ import annotations
@@ -31,7 +32,8 @@ from spiders.servers import RdapDirectory, Target, WhoisDirectory
 #: How the demo crawls its own loopback registry: faster than the 1 query/s a real registry gets,
 #: and with short back-offs, so the throttled answer costs a fraction of a second.
 DEMO_TUNING: dict[str, Any] = {"rates": {"*": 40.0}, "backoff_base": 0.05, "backoff_max": 0.25, "max_attempts": 2,
-                               "timeout": 5.0, "connect_timeout": 2.0, "read_timeout": 2.0}
+                               "timeout": 5.0, "connect_timeout": 2.0, "read_timeout": 2.0,
+                               "egress_networks": ("127.0.0.0/8", "::1/128")}
 
 
 def demo_inputs(root: Path | None = None) -> list[Path]:

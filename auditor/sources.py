@@ -31,6 +31,7 @@ from pathlib import Path
 import dns.exception
 import dns.name
 import dns.query
+import dns.rcode
 import dns.rdatatype
 import dns.xfr
 import dns.zone
@@ -184,7 +185,7 @@ def _transfer(source: DomainSource, timeout: float) -> dns.zone.Zone:
         return dns.zone.from_xfr(dns.query.xfr(address, source.zone, port=int(port), timeout=timeout,
                                                lifetime=timeout * 4, relativize=False), relativize=False)
     except dns.xfr.TransferError as exc:
-        raise InputError(f"{source.describe()}: the server refused the transfer ({exc.rcode.to_text()})") from exc
+        raise InputError(f"{source.describe()}: the server refused the transfer ({dns.rcode.to_text(exc.rcode)})") from exc
     except (dns.exception.Timeout, TimeoutError) as exc:
         raise InputError(f"{source.describe()}: no answer within {timeout:g} s") from exc
     except (OSError, dns.exception.DNSException, ValueError) as exc:

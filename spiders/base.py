@@ -46,6 +46,21 @@ class Settled:
 
 
 @dataclass
+class Reading:
+    """An answer as the spider reads it: raw record, verdict, the hop to follow or a note on it, and the back-off.
+
+    `wait` is what the politeness gate said after a refusal: seconds until the server may be asked
+    again, or None when it is paused for the run (or when there was no refusal).
+    """
+
+    raw: RawRecord
+    verdict: Verdict
+    hop: Target | None = None
+    note: str | None = None
+    wait: float | None = None
+
+
+@dataclass
 class Attempt:
     """What a request carries in ``meta["attempt"]``: the target row, which try this is, and of this run."""
 
@@ -94,7 +109,7 @@ class FrontierSpider(scrapy.Spider):
         """(raw record, verdict, the next hop to follow or None, a note on a hop not followed)."""
         raise NotImplementedError
 
-    def failed(self, failure: Failure, attempt: Attempt) -> tuple[RawRecord, Verdict]:
+    def failed(self, exc: BaseException, attempt: Attempt) -> tuple[RawRecord, Verdict]:
         """The raw record (what arrived, maybe nothing) and verdict of a failed exchange."""
         raise NotImplementedError
 
@@ -105,37 +120,59 @@ class FrontierSpider(scrapy.Spider):
         return {"attempt": attempt, "download_slot": target["server"], "untrusted": target["hop"] > 0,
                 "dont_retry": True, "handle_httpstatus_all": True}
 
+    def observe(self, request: scrapy.Request, response: Response | None, exc: BaseException | None) -> Reading | None:
+        """Read an answer or failure the moment its download ends, and tell the politeness gate.
+
+        The download handlers call this before they return, that is before Scrapy frees the server's
+        slot: the next query to the server already sees this answer's back-off or pause. The reading is
+        kept in the request's meta for the callback.
+        """
+        attempt: Attempt | None = request.meta.get("attempt")
+        if attempt is None:
+            return None
+        if exc is None and response is not None:
+            raw, verdict, hop, note = self.read(response, attempt)
+        else:
+            raw, verdict = self.failed(exc or RuntimeError("no response"), attempt)
+            hop, note = None, None
+        server = attempt.target["server"]
+        wait = None
+        if verdict.refusal:
+            wait = self.politeness.refused(server, verdict.retry_after, verdict.error or verdict.status.value, verdict.hint)
+        else:
+            self.politeness.answered(server)
+        reading = Reading(raw, verdict, hop, note, wait)
+        request.meta["reading"] = reading
+        return reading
+
     def on_answer(self, response: Response) -> Iterator[Any]:
-        attempt: Attempt = response.meta["attempt"]
-        raw, verdict, hop, note = self.read(response, attempt)
-        yield from self.settle(attempt, raw, verdict, hop, note)
+        reading = response.meta.get("reading") or self.observe(response.request, response, None)  # type: ignore[arg-type]
+        yield from self.settle(response.meta["attempt"], reading)
 
     def on_failure(self, failure: Failure) -> Iterator[Any]:
-        attempt: Attempt = failure.request.meta["attempt"]  # type: ignore[attr-defined]
+        request: scrapy.Request = failure.request  # type: ignore[attr-defined]
+        attempt: Attempt = request.meta["attempt"]
         target = attempt.target
         if isinstance(failure.value, ServerPausedError):  # nothing was sent: no attempt used
             yield Settled(target["id"], {"note": f"not asked: {failure.value}"})
             return
-        if isinstance(failure.value, RefusedTargetError):  # nothing was sent: the SSRF guard said no
-            yield Settled(target["id"], self._done_after_hop(attempt, str(failure.value)))
+        if isinstance(failure.value, RefusedTargetError):  # nothing was sent: the guard said no
+            refusal = str(failure.value)
+            update = self._done_after_hop(attempt, refusal) if target["hop"] else {"state": "error", "note": refusal}
+            yield Settled(target["id"], update)
             return
-        raw, verdict = self.failed(failure, attempt)
-        yield from self.settle(attempt, raw, verdict, None, None)
+        reading = request.meta.get("reading") or self.observe(request, None, failure.value)
+        yield from self.settle(attempt, reading)
 
-    def settle(self, attempt: Attempt, raw: RawRecord, verdict: Verdict, hop: Target | None,
-               note: str | None) -> Iterator[Any]:
+    def settle(self, attempt: Attempt, reading: Reading | None) -> Iterator[Any]:
         """Store the answer with the target's new state; ask again, or follow the hop, when there is reason to."""
+        assert reading is not None
+        raw, verdict, hop, note = reading.raw, reading.verdict, reading.hop, reading.note
         target = attempt.target
         response = {"domain": target["domain"], "protocol": self.protocol, "hop": target["hop"],
                     "attempt": attempt.number, "server": target["server"]}
         update: dict[str, Any] = {"attempts": attempt.number, "outcome": verdict.status.value, "note": verdict.error or note}
-        wait = None
-        if verdict.refusal:
-            wait = self.politeness.refused(target["server"], verdict.retry_after, verdict.error or verdict.status.value,
-                                           verdict.hint)
-        else:
-            self.politeness.answered(target["server"])
-        again = wait is not None and verdict.retryable and attempt.this_run < self.job.max_attempts
+        again = reading.wait is not None and verdict.retryable and attempt.this_run < self.job.max_attempts
         if verdict.status in FINAL and hop is not None:
             visited = [*attempt.visited, target["server"]]
             update.update(state="pending", hop=1, server=hop.server, url=hop.url, query=hop.query, visited=visited,

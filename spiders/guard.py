@@ -41,10 +41,32 @@ def forbidden_kind(address: str) -> str | None:
 
 
 class AddressGuard:
-    """Refuses targets in non-public networks, except those explicitly allowed."""
+    """Refuses targets in non-public networks, except those explicitly allowed.
 
-    def __init__(self, allowed: Iterable[str] = ()) -> None:
+    With `egress` set, the crawl may connect only to addresses in those networks, and host names are not
+    resolved at all (a resolver query would itself leave them): the demo and the tests crawl with
+    ``egress=("127.0.0.0/8", "::1/128")`` so that nothing, even a referral, can leave the machine.
+    """
+
+    def __init__(self, allowed: Iterable[str] = (), egress: Iterable[str] = ()) -> None:
         self.allowed = tuple(ipaddress.ip_network(n, strict=False) for n in allowed)
+        self.egress = tuple(ipaddress.ip_network(n, strict=False) for n in egress)
+
+    async def addresses(self, host: str, port: int, untrusted: bool) -> list[str]:
+        """The addresses to connect to for `host`; RefusedTargetError when the guard says no.
+
+        The SSRF check comes before the egress check, so a refused referral is reported as such, and a
+        sandboxed crawl still never resolves a host name.
+        """
+        if self.egress and not _is_ip(host):
+            raise RefusedTargetError(f"{host}: this crawl may only connect to {_networks(self.egress)} "
+                                     "(host names are not resolved)")
+        addresses = await (self.resolve_checked(host, port) if untrusted else resolve(host, port))
+        for address in addresses:
+            ip = ipaddress.ip_address(address.split("%", 1)[0])
+            if self.egress and not any(ip.version == net.version and ip in net for net in self.egress):
+                raise RefusedTargetError(f"{host}: this crawl may only connect to {_networks(self.egress)}")
+        return addresses
 
     def check(self, host: str, addresses: Iterable[str]) -> None:
         """Raise RefusedTargetError unless every address of `host` is public or allowed."""
@@ -63,6 +85,18 @@ class AddressGuard:
         addresses = await resolve(host, port)
         self.check(host, addresses)
         return addresses
+
+
+def _is_ip(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host.split("%", 1)[0])
+    except ValueError:
+        return False
+    return True
+
+
+def _networks(nets: Iterable[ipaddress.IPv4Network | ipaddress.IPv6Network]) -> str:
+    return ", ".join(str(n) for n in nets)
 
 
 async def resolve(host: str, port: int) -> list[str]:

@@ -2,7 +2,8 @@
 
 Both ask the spider's `Politeness` (spiders/politeness.py) right before a query leaves, so the
 per-server rate and quota hold at the moment of sending, whatever Scrapy's scheduler and AutoThrottle
-do upstream. Targets taken from responses (``meta["untrusted"]``: referrals, related links, and HTTP
+do upstream; and both hand the outcome to the spider (`observe`) before they return, so a refusal has
+backed the server off before Scrapy lets the next query to it through. Targets taken from responses (``meta["untrusted"]``: referrals, related links, and HTTP
 redirects) go through the spider's `AddressGuard` first.
 
 The WHOIS handler sends the query line and CRLF, reads until the server closes, and gives up on
@@ -17,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import time
+from collections.abc import Awaitable
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
 
@@ -25,7 +27,7 @@ from scrapy.core.downloader.handlers.http11 import HTTP11DownloadHandler
 from scrapy.http import Response
 from scrapy.utils.misc import build_from_crawler
 
-from spiders.guard import AddressGuard, resolve
+from spiders.guard import AddressGuard
 from spiders.servers import WHOIS_PORT, server_key, url_server_key
 
 if TYPE_CHECKING:
@@ -48,16 +50,33 @@ def _spider_attr(crawler: Crawler, name: str) -> Any:
 
 async def _checked_addresses(crawler: Crawler, request: Request, host: str, port: int) -> list[str]:
     """Resolve the target; for a target taken from a response, refuse non-public addresses."""
-    if request.meta.get("untrusted") or request.meta.get("redirect_times"):
-        guard = _spider_attr(crawler, "guard") or AddressGuard()
-        return await guard.resolve_checked(host, port)
-    return await resolve(host, port)
+    guard: AddressGuard = _spider_attr(crawler, "guard") or AddressGuard()
+    return await guard.addresses(host, port, bool(request.meta.get("untrusted") or request.meta.get("redirect_times")))
 
 
 async def _gate(crawler: Crawler, server: str) -> None:
     politeness = _spider_attr(crawler, "politeness")
     if politeness is not None:
         await politeness.before_send(server)
+
+
+async def _observed(crawler: Crawler, request: Request, download: Awaitable[Response]) -> Response:
+    """Run the exchange and let the spider read its outcome before the handler returns.
+
+    Scrapy frees the server's slot when the handler returns, and the next query to the server may
+    then pass the gate at once: the spider's reading (a refusal backs the server off or pauses it)
+    must be in place by then, not when the callback gets to it.
+    """
+    observe = _spider_attr(crawler, "observe")
+    try:
+        response = await download
+    except Exception as exc:
+        if observe is not None:
+            observe(request, None, exc)
+        raise
+    if observe is not None:
+        observe(request, response, None)
+    return response
 
 
 class WhoisDownloadHandler(BaseDownloadHandler):
@@ -82,12 +101,15 @@ class WhoisDownloadHandler(BaseDownloadHandler):
         except OSError as exc:
             raise WhoisFetchError(f"cannot resolve {host}: {exc.strerror or exc}") from exc
         await _gate(self.crawler, server_key(host, port))
+        return await _observed(self.crawler, request, self._fetch(request, addresses[0], port, query))
+
+    async def _fetch(self, request: Request, address: str, port: int, query: str) -> Response:
         total = float(request.meta.get("download_timeout") or self.timeout)
         started = time.monotonic()
-        body, first_byte = await self._exchange(addresses[0], port, query, started + total, total)
+        body, first_byte = await self._exchange(address, port, query, started + total, total)
         request.meta["download_latency"] = (first_byte or time.monotonic()) - started
         return Response(request.url, status=200, body=body, request=request, flags=["whois"],
-                        ip_address=ipaddress.ip_address(addresses[0].split("%", 1)[0]))
+                        ip_address=ipaddress.ip_address(address.split("%", 1)[0]))
 
     async def _exchange(self, address: str, port: int, query: str, deadline: float, total: float) -> tuple[bytes, float | None]:
         """Send the query, read to the end; (answer, monotonic time of the first byte)."""
@@ -147,7 +169,7 @@ class PoliteHttpDownloadHandler(BaseDownloadHandler):
         port = parts.port or (443 if parts.scheme == "https" else 80)
         await _checked_addresses(self.crawler, request, (parts.hostname or "").lower(), port)
         await _gate(self.crawler, url_server_key(request.url))
-        return await self._http.download_request(request)
+        return await _observed(self.crawler, request, self._http.download_request(request))
 
     async def close(self) -> None:
         await self._http.close()

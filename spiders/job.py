@@ -36,6 +36,7 @@ class CrawlJob:
     # referrals and related links (see spiders/guard.py)
     follow_referrals: bool = True
     allow_networks: tuple[str, ...] = ()
+    egress_networks: tuple[str, ...] = ()  # when set, the only networks the crawl may connect to
     whois_map: str | None = None
     whois_aliases: dict[str, str] = field(default_factory=dict)
     # transport
@@ -55,7 +56,7 @@ class CrawlJob:
     def from_json(cls, text: str) -> CrawlJob:
         """Inverse of `to_json` (unknown keys are an error, so a typo never passes silently)."""
         data: dict[str, Any] = json.loads(text)
-        for key in ("protocols", "allow_networks"):
+        for key in ("protocols", "allow_networks", "egress_networks"):
             if key in data:
                 data[key] = tuple(data[key])
         return cls(**data)

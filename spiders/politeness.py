@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -133,6 +134,7 @@ class Politeness:
         self.backoff = backoff
         self.paused: dict[str, str] = {}
         self.streaks: dict[str, int] = {}
+        self.last_sent: dict[str, float] = {}
 
     async def before_send(self, server: str) -> None:
         """Wait until `server` may be asked; raise ServerPausedError when it may not be asked in this run."""
@@ -140,6 +142,9 @@ class Politeness:
             raise ServerPausedError(self.paused[server])
         policy = self.policies.for_server(server)
         now = datetime.now(UTC)
+        not_before = self.store.next_allowed(server)
+        if not_before is not None and (not_before - now).total_seconds() > self.backoff.maximum:
+            self._pause_until(server, not_before)  # a Retry-After from an earlier run still runs: book nothing
         booking = self.store.reserve_query(server, policy.interval, policy.quota_key(server), policy.quota, now)
         if booking.send_at is None:
             until = booking.exhausted_until or now
@@ -148,8 +153,23 @@ class Politeness:
             self.paused[server] = reason
             raise QuotaExhaustedError(reason)
         delay = (booking.send_at - datetime.now(UTC)).total_seconds()
+        if delay > self.backoff.maximum:
+            self._pause_until(server, booking.send_at)
         if delay > 0:
             await asyncio.sleep(delay)
+        # The booking spaces booked times; a send the event loop woke late for must not shorten the gap
+        # to the next one, so this process also spaces its actual sends.
+        last = self.last_sent.get(server)
+        if last is not None and (gap := policy.interval - (time.monotonic() - last)) > 0:
+            await asyncio.sleep(gap)
+        if server in self.paused:  # paused while this query waited
+            raise ServerPausedError(self.paused[server])
+        self.last_sent[server] = time.monotonic()
+
+    def _pause_until(self, server: str, until: datetime) -> None:
+        reason = f"asked not to be queried before {until:%Y-%m-%d %H:%M:%S} UTC; paused for this run"
+        self.paused[server] = reason
+        raise ServerPausedError(reason)
 
     def answered(self, server: str) -> None:
         """An answer that was not a refusal: the server is well, the back-off starts over."""

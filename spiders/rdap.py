@@ -22,7 +22,6 @@ from scrapy.exceptions import (
     ResponseDataLossError,
 )
 from scrapy.http import Response
-from twisted.python.failure import Failure
 
 from auditor.records import FetchStatus, RawRecord, Source
 from spiders.base import Attempt, FrontierSpider
@@ -86,8 +85,7 @@ class RdapSpider(FrontierSpider):
         hop, note = self.related(raw, attempt) if verdict.status is FetchStatus.OK else (None, None)
         return raw, verdict, hop, note
 
-    def failed(self, failure: Failure, attempt: Attempt) -> tuple[RawRecord, Verdict]:
-        exc = failure.value
+    def failed(self, exc: BaseException, attempt: Attempt) -> tuple[RawRecord, Verdict]:
         reason, retryable = next(((text, again) for kind, (text, again) in FAILURES.items() if isinstance(exc, kind)),
                                  (f"{type(exc).__name__}: {exc}", True))
         url = attempt.target["url"]

@@ -47,7 +47,7 @@ def run(job: CrawlJob) -> int:
     store = CrawlStore(job.db_url)
     policies = Policies(Path(job.policy_file) if job.policy_file else None, job.rates, job.quotas)
     politeness = Politeness(store, policies, Backoff(job.backoff_base, job.backoff_max, job.give_up_after))
-    guard = AddressGuard(job.allow_networks)
+    guard = AddressGuard(job.allow_networks, job.egress_networks)
     process = AsyncCrawlerProcess(build_settings(job))
     crawlers = []
     for spider_cls in SPIDERS:

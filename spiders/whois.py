@@ -14,7 +14,6 @@ from typing import Any
 
 import scrapy
 from scrapy.http import Response
-from twisted.python.failure import Failure
 
 from auditor.parse.whois_text import extract_referral
 from auditor.records import FetchStatus, RawRecord, Source
@@ -57,8 +56,7 @@ class WhoisSpider(FrontierSpider):
         hop, note = self.referral(raw, attempt) if verdict.status is FetchStatus.OK else (None, None)
         return raw, verdict, hop, note
 
-    def failed(self, failure: Failure, attempt: Attempt) -> tuple[RawRecord, Verdict]:
-        exc = failure.value
+    def failed(self, exc: BaseException, attempt: Attempt) -> tuple[RawRecord, Verdict]:
         if isinstance(exc, WhoisFetchError):
             body, reason, retryable = exc.partial, str(exc), exc.retryable
         else:
