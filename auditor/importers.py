@@ -18,8 +18,8 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from auditor.decode import decode
-from auditor.errors import DecodeError
 from auditor.domains import looks_like_domain, normalise_domain
+from auditor.errors import DecodeError
 from auditor.records import FetchStatus, ImportReport, RawRecord, Source
 
 #: A single response file larger than this is refused (a WHOIS answer is a few kB, RDAP tens of kB).

@@ -10,6 +10,7 @@ import hashlib
 import json
 import os
 import tempfile
+import time
 import uuid
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -98,6 +99,7 @@ class CollectTotals:
 
 def import_inputs(store: Store, inputs: Iterable[str | Path], progress: Progress) -> CollectTotals:
     """Read every input into raw records and store them (a duplicate is a no-op)."""
+    started = time.perf_counter()
     files, missing = discover(inputs)
     totals = CollectTotals(files=len(files) + len(missing))
     totals.errors.extend({"input": m.path, "reason": m.error or ""} for m in missing)
@@ -114,6 +116,7 @@ def import_inputs(store: Store, inputs: Iterable[str | Path], progress: Progress
             batch = []
         progress.advance()
     totals.new_raw += store.add_raw(batch)
+    totals.details["timings"] = {"import and store raw": time.perf_counter() - started}
     return totals
 
 
@@ -217,16 +220,22 @@ def audit_collected(
     store.start_run(run_id, started, __version__, config_hash(config), config,
                     {r.id: r.describe() for r in rules})
 
+    timings: dict[str, float] = dict(totals.details.pop("timings", {}))
+    clock = time.perf_counter()
     outcomes = parse_raw(store, totals.raw_records, progress)
     records, superseded = latest_per_domain(outcomes)
+    timings["parse and store registrations"] = time.perf_counter() - clock
     if options.only_domains is not None:
         records = [r for r in records if r.domain in options.only_domains]
 
     dns_checker = DnsChecker(options.resolver, timeout=options.dns_timeout) if options.dns else None
     verify = Verifier(dns_checker)
     progress.stage("score", len(records))
+    clock = time.perf_counter()
     result: EngineResult = score(records, rules, verify, now, options.rule_params,
                                  on_record=lambda: progress.advance())
+    timings["score"] = time.perf_counter() - clock
+    clock = time.perf_counter()
     raws = {raw.sha256: raw for raw, _o in outcomes}
     findings = attach_excerpts(result.findings, raws)
     registrar_of = {r.domain: r.registrar for r in records}
@@ -241,6 +250,8 @@ def audit_collected(
     summary = build_summary(run_id, started, utcnow(), store, totals, outcomes, records, superseded,
                             findings, result, rules, verify, options)
     summary["grades"] = summarise_grades(grades)
+    timings["findings, grades and summary"] = time.perf_counter() - clock
+    clock = time.perf_counter()
     store.finish_run(run_id, utcnow(), {k: v.to_dict() for k, v in result.tallies.items()}, summary)
     progress.stage("report", 4)
     from reports.html import write_report  # reports depend on auditor, not the other way round
@@ -253,6 +264,9 @@ def audit_collected(
     progress.advance()
     write_report(out / "report.html", summary, findings, records, rules)
     progress.advance()
+    timings["write files"] = time.perf_counter() - clock
+    summary["timings_seconds"] = {k: round(v, 2) for k, v in timings.items()}
+    write_json(out / "summary.json", summary)
     return AuditResult(run_id, summary, out, findings, records)
 
 

@@ -93,6 +93,10 @@ CONTACT_FIELDS: tuple[str, ...] = (
 )
 
 
+_STORED_CONTACT_FIELDS = ("handle", "name", "organization", "email", "phone", "fax", "city", "region", "postcode",
+                          "country", "country_published", "identifier", "kind", "privacy_service")
+
+
 def utcnow() -> datetime:
     """Aware UTC now (one place, so tests can reason about it)."""
     return datetime.now(UTC)
@@ -155,6 +159,13 @@ class Contact:
     #: memo of `state()`; rules ask for the same states many times per record
     _states: dict[str, FieldState] = field(default_factory=dict, init=False, compare=False, hash=False, repr=False)
 
+    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
+        """Pickle as plain values: records cross process boundaries in parallel audits."""
+        return (_contact_from_state, (self.role.value, self.handle, self.name, self.organization, self.email,
+                                      self.phone, self.fax, self.street, self.city, self.region, self.postcode,
+                                      self.country, self.country_published, self.identifier, self.kind,
+                                      tuple(self.redacted), self.privacy_service, self.locations))
+
     def value(self, name: str) -> str | None:
         """The field as one string (street lines joined), or None."""
         if name == "street":
@@ -198,6 +209,21 @@ class Contact:
         out["locations"] = dict(self.locations)
         return out
 
+    def to_storage(self) -> dict[str, Any]:
+        """The compact stored form: only what is set (`from_dict` reads it back)."""
+        out: dict[str, Any] = {"role": self.role.value}
+        for name in _STORED_CONTACT_FIELDS:
+            value = getattr(self, name)
+            if value:
+                out[name] = value
+        if self.street:
+            out["street"] = list(self.street)
+        if self.redacted:
+            out["redacted"] = sorted(self.redacted)
+        if self.locations:
+            out["locations"] = dict(self.locations)
+        return out
+
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Contact:
         """Inverse of `to_dict` (unknown keys such as `states` are ignored)."""
@@ -228,6 +254,13 @@ class RegistrationRecord:
     parser: str = ""
     source: Source = Source.WHOIS
     locations: tuple[tuple[str, str], ...] = ()  # record-level fields: "created_at" -> "line 4"
+
+    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
+        """Pickle as plain values (see Contact.__reduce__)."""
+        return (_record_from_state, (self.domain, self.status.value, self.registrar, self.registrar_iana_id,
+                                     _ts(self.created_at), _ts(self.updated_at), _ts(self.expires_at), self.statuses,
+                                     self.nameservers, self.contacts, self.raw_sha256, self.parser,
+                                     self.source.value, self.locations))
 
     @property
     def tld(self) -> str:
@@ -402,6 +435,36 @@ class Finding:
         if self.related_domains:
             out["related_domains"] = list(self.related_domains)
         return out
+
+
+_ROLES_BY_VALUE = {r.value: r for r in Role}
+_STATUS_BY_VALUE = {s.value: s for s in ResponseStatus}
+_SOURCE_BY_VALUE = {s.value: s for s in Source}
+
+
+def _contact_from_state(role: str, *values: Any) -> Contact:
+    (handle, name, organization, email, phone, fax, street, city, region, postcode, country, country_published,
+     identifier, kind, redacted, privacy_service, locations) = values
+    return Contact(_ROLES_BY_VALUE[role], handle, name, organization, email, phone, fax, street, city, region,
+                   postcode, country, country_published, identifier, kind, frozenset(redacted), privacy_service,
+                   locations)
+
+
+def _ts(value: datetime | None) -> float | None:
+    return value.timestamp() if value is not None else None
+
+
+def _from_ts(value: float | None) -> datetime | None:
+    return datetime.fromtimestamp(value, UTC) if value is not None else None
+
+
+def _record_from_state(domain: str, status: str, registrar: str | None, iana: str | None, created: float | None,
+                       updated: float | None, expires: float | None, statuses: tuple[str, ...],
+                       nameservers: tuple[str, ...], contacts: tuple[Contact, ...], raw_sha256: str, parser: str,
+                       source: str, locations: tuple[tuple[str, str], ...]) -> RegistrationRecord:
+    return RegistrationRecord(domain, _STATUS_BY_VALUE[status], registrar, iana, _from_ts(created), _from_ts(updated),
+                              _from_ts(expires), statuses, nameservers, contacts, raw_sha256, parser,
+                              _SOURCE_BY_VALUE[source], locations)
 
 
 def _iso(value: datetime | None) -> str | None:

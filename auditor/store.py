@@ -203,13 +203,12 @@ class Store:
 
 
 def _registration_row(rec: RegistrationRecord, fetched_at: datetime | None) -> dict[str, Any]:
-    data = rec.to_dict()
     return {
         "raw_sha256": rec.raw_sha256, "parser": rec.parser, "domain": rec.domain, "source": rec.source.value,
         "registrar": rec.registrar, "registrar_iana_id": rec.registrar_iana_id, "created_at": rec.created_at,
         "updated_at": rec.updated_at, "expires_at": rec.expires_at, "fetched_at": fetched_at,
-        "statuses": data["statuses"], "nameservers": data["nameservers"], "contacts": data["contacts"],
-        "locations": data["locations"],
+        "statuses": list(rec.statuses), "nameservers": list(rec.nameservers),
+        "contacts": [c.to_storage() for c in rec.contacts], "locations": dict(rec.locations),
     }
 
 

@@ -685,3 +685,67 @@ if __name__ == "__main__":  # regenerate the bundled data sets: python -m audito
     here = Path(__file__).resolve().parent.parent / "fixtures"
     write_demo(here)
     write_labelled(here)
+
+
+# -- large synthetic exports (benchmarks) ------------------------------------------------------------
+
+def _pools(rng: random.Random, per_country: int = 200) -> dict[str, dict[str, list[Any]]]:
+    """Valid phone numbers and places per country, built once (phonenumbers is slow per call)."""
+    pools = {}
+    for country, data in COUNTRIES.items():
+        phones = sorted({valid_phone(rng, country) for _ in range(per_country)})
+        pools[country] = {"phones": phones, "places": data["places"], "first": data["first"], "last": data["last"],
+                          "biz": data["biz"], "suffix": data["suffix"]}
+    return pools
+
+
+#: Defects planted in large exports: (column, value) pairs, chosen at random for ~defect_rate of rows.
+BULK_DEFECTS: tuple[tuple[str, str], ...] = (
+    ("registrant_email", ""), ("registrant_phone", ""), ("registrant_name", "N/A"), ("registrant_name", "John Doe"),
+    ("registrant_email", "noemail@gmail.com"), ("registrant_email", "info@example.com"), ("registrant_phone", "+49.0000"),
+    ("registrant_phone", "+1.2125550143"), ("registrant_street", "N/A"), ("registrant_postcode", "00000"),
+    ("registrant_email", "kontakt.web.zz"), ("registrant_phone", "+49.301"), ("registrant_postcode", "ABC-12"),
+    ("registrant_country", "XX"), ("registrant_email", "x@mailinator.com"), ("registrant_name", "Jfhdksl Xkqzvbw"),
+)
+
+
+def write_bulk_export(path: Path, n: int, seed: int = 1, defect_rate: float = 0.1) -> dict[str, int]:
+    """A registry-style CSV export of n registrations (for benchmarks); returns counts of planted defects."""
+    rng = random.Random(seed)
+    pools = _pools(rng)
+    countries = sorted(pools)
+    registrars = [r["name"] for r in REGISTRARS]
+    planted: dict[str, int] = {}
+    base = datetime(2010, 1, 1, tzinfo=UTC)
+    columns = ["domain", "registrar", "created", "expires", "status", "nameservers",
+               "registrant_name", "registrant_organization", "registrant_email", "registrant_phone", "registrant_street",
+               "registrant_city", "registrant_region", "registrant_postcode", "registrant_country",
+               "admin_name", "admin_email", "admin_phone"]
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(columns)
+        for i in range(n):
+            country = countries[i % len(countries)]
+            pool = pools[country]
+            first, last = rng.choice(pool["first"]), rng.choice(pool["last"])
+            place = rng.choice(pool["places"])
+            domain = f"{rng.choice(pool['biz'])}-{_slug(last)}-{i}.{TLD}"
+            created = base + timedelta(seconds=rng.randrange(5 * 365 * 86400))
+            row = {
+                "domain": domain, "registrar": registrars[i % len(registrars)], "created": _fmt_date(created),
+                "expires": _fmt_date(created + timedelta(days=730)), "status": "ok",
+                "nameservers": "ns1.dns-zz.zz ns2.dns-zz.zz",
+                "registrant_name": f"{first} {last}", "registrant_organization": "",
+                "registrant_email": f"{_slug(first)}.{_slug(last).replace('-', '')}{i % 97}@{domain}",
+                "registrant_phone": rng.choice(pool["phones"]), "registrant_street": place.street,
+                "registrant_city": place.city, "registrant_region": place.region or "",
+                "registrant_postcode": place.postcode, "registrant_country": country,
+                "admin_name": f"{rng.choice(pool['first'])} {last}", "admin_email": f"admin@{domain}",
+                "admin_phone": rng.choice(pool["phones"]),
+            }
+            if rng.random() < defect_rate:
+                column, value = rng.choice(BULK_DEFECTS)
+                row[column] = value
+                planted[f"{column}={value}"] = planted.get(f"{column}={value}", 0) + 1
+            writer.writerow([row[c] for c in columns])
+    return planted

@@ -43,9 +43,20 @@ class EmailSyntax:
     domain: str = ""  # ASCII (A-label) domain when valid
 
 
+#: Addresses of this plain shape are valid for email-validator too; it is asked about everything else.
+#: (A fast path: the library costs ~0.2 ms a call, and most addresses in a zone look like this.)
+_PLAIN_EMAIL = re.compile(r"^[a-z0-9]+(?:[._+-][a-z0-9]+)*@((?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,24})$")
+_SPECIAL_USE_TLDS = frozenset({"test", "local", "invalid", "localhost", "onion", "arpa", "example", "internal", "alt"})
+
+
 @lru_cache(maxsize=200_000)
 def check_email_syntax(email: str) -> EmailSyntax:
     """Syntax only: never touches the network."""
+    plain = _PLAIN_EMAIL.match(email)
+    if plain and len(email) <= 254 and email.index("@") <= 64:
+        domain = plain.group(1)
+        if "--" not in domain and domain.rsplit(".", 1)[-1] not in _SPECIAL_USE_TLDS:
+            return EmailSyntax(True, domain=domain)
     try:
         result = validate_email(email, check_deliverability=False, allow_smtputf8=True)
     except EmailNotValidError as exc:

@@ -18,6 +18,8 @@ from reports.render import render
 from rules.base import Rule
 
 CATEGORIES = ("incomplete", "false", "unverifiable")
+#: report.html lists findings for at most this many domains; findings.jsonl and the packs hold all.
+MAX_DOMAIN_SECTIONS = 2000
 
 
 def registrar_rows(findings: Sequence[Finding], records: Sequence[RegistrationRecord]) -> list[dict[str, Any]]:
@@ -62,7 +64,7 @@ def domain_sections(findings: Sequence[Finding], records: Sequence[RegistrationR
     for f in findings:
         grouped[f.domain].append(f)
     sections = []
-    for domain in sorted(grouped):
+    for domain in sorted(grouped)[:MAX_DOMAIN_SECTIONS]:
         rec = rec_by.get(domain)
         holder = rec.contact(Role.REGISTRANT) if rec else None
         sections.append({
@@ -95,6 +97,8 @@ def write_report(path: Path, summary: dict[str, Any], findings: Sequence[Finding
         rules=rule_table,
         registrars=registrars,
         domains=domain_sections(findings, records),
+        domains_total=len({f.domain for f in findings}),
+        domains_shown=MAX_DOMAIN_SECTIONS,
         category_chart=bars([(c, summary["findings"]["by_category"].get(c, 0)) for c in CATEGORIES]),
         rule_chart=bars([(f'{r["id"]} {r["name"]}', r["findings"]) for r in rule_table if r["findings"]]),
         registrar_chart=bars([(r["registrar"], r["flagged"]) for r in registrars[:15]]),

@@ -10,8 +10,8 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from auditor.records import Category, Contact, FieldState, Finding, RegistrationRecord, Role, Severity, Source
 from auditor.parse.whois_text import FREE_FORM
+from auditor.records import Category, Contact, FieldState, Finding, RegistrationRecord, Role, Severity, Source
 from rules import policies
 from rules.base import RuleContext, rule
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+from functools import lru_cache
 
 from auditor.countries import to_iso_country
 from auditor.domains import looks_like_domain, normalise_domain
@@ -57,6 +58,7 @@ RECORD_COLUMNS: dict[str, str] = {
 }
 
 
+@lru_cache(maxsize=1024)
 def classify_column(header: str) -> tuple[str, str] | None:
     """("record", field) or (role, field) for a CSV header; None when the column is unknown."""
     key = fold_label(header)
@@ -74,6 +76,17 @@ def _split(value: str) -> list[str]:
     return [p.strip() for p in value.replace("\n", ";").replace(",", ";").replace(" ", ";").split(";") if p.strip()]
 
 
+@lru_cache(maxsize=256)
+def _plan(header: tuple[str, ...]) -> tuple[tuple[int, str, str, str], ...]:
+    """(column index, role or "record", field, column name) for the known columns of a header."""
+    plan = []
+    for index, column in enumerate(header):
+        target = classify_column(column)
+        if target is not None:
+            plan.append((index, target[0], target[1], column))
+    return tuple(plan)
+
+
 def parse_csv_row(raw: RawRecord) -> ParseOutcome:
     """Parse a raw CSV record (its header line plus one row)."""
     try:
@@ -84,16 +97,17 @@ def parse_csv_row(raw: RawRecord) -> ParseOutcome:
     if len(rows) < 2:
         return ParseFailure(raw.sha256, PARSER_VERSION, "CSV record without header and row")
     header, row = rows[0], rows[1]
-    row_no = (raw.origin or "").rsplit("row ", 1)[-1] if raw.origin and "row " in raw.origin else "?"
+    row_no = raw.origin.rsplit("row ", 1)[-1] if raw.origin and "row " in raw.origin else "?"
     record: dict[str, tuple[str, str]] = {}
     contacts: dict[str, dict[str, list[tuple[str, str]]]] = {}
-    for col, value in zip(header, row, strict=False):
-        target = classify_column(col)
-        value = value.strip()
-        if target is None or not value:
+    width = len(row)
+    for index, role, field, column in _plan(tuple(header)):
+        if index >= width:
+            continue
+        value = row[index].strip()
+        if not value:
             continue  # an empty cell is a missing value; a role with no values at all is an absent contact
-        where = f"row {row_no}, column {col}"
-        role, field = target
+        where = f"row {row_no}, column {column}"
         if role == "record":
             record.setdefault(field, (value, where))
         else:
@@ -102,12 +116,7 @@ def parse_csv_row(raw: RawRecord) -> ParseOutcome:
     if not looks_like_domain(domain_value):
         return ParseFailure(raw.sha256, PARSER_VERSION, f"row {row_no}: no valid domain in the 'domain' column",
                             excerpt=domain_value[:80])
-    out_contacts = []
-    for role in Role:
-        fields = contacts.get(role.value)
-        if fields is None:
-            continue
-        out_contacts.append(_contact(role, fields))
+    out_contacts = [_contact(role, contacts[role.value]) for role in Role if role.value in contacts]
     locations = {k: v[1] for k, v in record.items() if k in ("registrar", "created_at", "updated_at", "expires_at")}
     return RegistrationRecord(
         domain=normalise_domain(domain_value),
