@@ -188,13 +188,15 @@ def _transfer(source: DomainSource, timeout: float) -> dns.zone.Zone:
         raise InputError(f"{source.describe()}: the server refused the transfer ({dns.rcode.to_text(exc.rcode)})") from exc
     except (dns.exception.Timeout, TimeoutError) as exc:
         raise InputError(f"{source.describe()}: no answer within {timeout:g} s") from exc
+    except EOFError as exc:
+        raise InputError(f"{source.describe()}: the server closed the connection before the transfer ended") from exc
     except (OSError, dns.exception.DNSException, ValueError) as exc:
         raise InputError(f"{source.describe()}: zone transfer failed: {type(exc).__name__}: {exc}") from exc
 
 
 def _delegations(zone: dns.zone.Zone, where: str) -> list[str]:
-    """The names a zone delegates (NS records below the apex), in zone order: the registered domains."""
-    names = [name.to_text(omit_final_dot=True) for name, node in sorted(zone.nodes.items())
+    """The names a zone delegates (NS records below the apex), in file or transfer order: the registered domains."""
+    names = [name.to_text(omit_final_dot=True) for name, node in zone.nodes.items()
              if name != zone.origin and node.get_rdataset(zone.rdclass, dns.rdatatype.NS) is not None]
     if not names:
         raise InputError(f"{where}: the zone delegates no names (no NS records below {zone.origin})")

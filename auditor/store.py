@@ -375,11 +375,13 @@ class CrawlStore(Store):
 
     # -- politeness: next permitted query and quotas, shared across processes -------------------
     def reserve_query(self, server: str, interval: float, quota_key: str | None = None, quota: int | None = None,
-                      now: datetime | None = None) -> Reservation:
+                      now: datetime | None = None, not_before: datetime | None = None) -> Reservation:
         """Book the next permitted send time of `server` and count it against the quota, atomically.
 
-        The first statement writes, so on SQLite the transaction holds the write lock from the start;
-        on PostgreSQL the server's row is locked. Two processes therefore never get the same slot.
+        The slot is the latest of now, the server's next permitted time, and `not_before` (the caller's
+        own constraint, e.g. an interval after its last actual send). The first statement writes, so on
+        SQLite the transaction holds the write lock from the start; on PostgreSQL the server's row is
+        locked. Two processes therefore never get the same slot.
         """
         now = now or datetime.now(UTC)
         s, q = self._server, self._quota
@@ -396,7 +398,7 @@ class CrawlStore(Store):
                 if used >= quota:
                     oldest = min((b.hour for b in buckets if b.used), default=hour)
                     return Reservation(None, used, oldest + timedelta(hours=QUOTA_WINDOW_HOURS))
-            send_at = max(now, next_at)
+            send_at = max(now, next_at, not_before or now)
             conn.execute(s.update().where(s.c.server == server).values(next_at=send_at + timedelta(seconds=interval)))
             if quota_key:
                 make = pg_insert if self.dialect == "postgresql" else sqlite_insert
