@@ -209,7 +209,7 @@ def run_targets(store: CrawlStore, job: CrawlJob, plan: Plan, work_dir: Path,
     job_file = job.write(work_dir / "crawl.json")
     log = work_dir / "crawl.log"
     exit_code = 0
-    if any(store.open_targets(job.job, protocol) for protocol in ("whois", "rdap")):  # else: nothing left to ask
+    if any(store.open_servers(job.job, protocol) for protocol in ("whois", "rdap")):  # else: nothing left to ask
         exit_code = _run_process(job_file, log, lambda: on_progress(snapshot(store, job.job)) if on_progress else None)
     servers = snapshot(store, job.job)
     if on_progress:

@@ -314,6 +314,22 @@ class CrawlStore(Store):
                                 .order_by(t.c.id))
             return [dict(r._mapping) for r in rows]
 
+    def open_servers(self, job: str, protocol: str) -> list[str]:
+        """The servers the job's open targets of one protocol are waiting for (the next server to ask)."""
+        t = self._target
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(t.c.server).where(t.c.job == job, t.c.protocol == protocol, t.c.state != "done")
+                                .distinct().order_by(t.c.server))
+            return [r[0] for r in rows]
+
+    def open_targets_of(self, job: str, protocol: str, server: str, after_id: int = 0, limit: int = 200) -> list[dict[str, Any]]:
+        """One page of a server's open targets, by id after `after_id` (keyset paging: the frontier is never all in memory)."""
+        t = self._target
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(t).where(t.c.job == job, t.c.protocol == protocol, t.c.server == server,
+                                                t.c.state != "done", t.c.id > after_id).order_by(t.c.id).limit(limit))
+            return [dict(r._mapping) for r in rows]
+
     def record_answer(self, job: str, target_id: int, raw: RawRecord | None, response: dict[str, Any] | None,
                       target: dict[str, Any]) -> None:
         """Store one answer, its link to the job and the frontier row's new state, all or nothing."""

@@ -15,8 +15,9 @@ run (quota used up, too many refusals) leaves its targets as they are, with a no
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import AsyncIterator, Iterable, Iterator
+import asyncio
+from collections import Counter
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -68,18 +69,17 @@ class Attempt:
     number: int
     this_run: int = 1
     visited: list[str] = field(default_factory=list)
+    counted: str = ""  # the server the target is counted under in FrontierSpider.outstanding
 
 
-def interleave(targets: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
-    """Targets round-robin by server, so no server's queue is in front of all the others."""
-    queues: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for t in targets:
-        queues[t["server"]].append(t)
-    lists = list(queues.values())
-    for i in range(max((len(q) for q in lists), default=0)):
-        for q in lists:
-            if i < len(q):
-                yield q[i]
+#: Requests a server may have waiting in Scrapy at once; it is asked one at a time anyway.
+PER_SERVER = 32
+
+
+@dataclass
+class _Page:
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    after: int = 0
 
 
 class FrontierSpider(scrapy.Spider):
@@ -95,10 +95,32 @@ class FrontierSpider(scrapy.Spider):
         self.store = store
         self.politeness = politeness  # read by the download handlers
         self.guard = guard  # read by the download handlers
+        self.outstanding: Counter[str] = Counter()  # targets handed to Scrapy and not yet settled, by start server
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
-        for target in interleave(self.store.open_targets(self.job.job, self.protocol)):
-            yield self.ask(Attempt(target, target["attempts"] + 1, 1, list(target.get("visited") or [])))
+        """The open targets, round-robin by server, at most `PER_SERVER` waiting per server.
+
+        Pages come from the store as they are needed, so neither the frontier nor Scrapy's scheduler
+        ever holds a whole zone, and a slow server's backlog never stands in front of the others.
+        """
+        pages = {server: _Page() for server in self.store.open_servers(self.job.job, self.protocol)}
+        while pages:
+            sent = False
+            for server, page in list(pages.items()):
+                if self.outstanding[server] >= PER_SERVER:
+                    continue
+                if not page.rows:
+                    page.rows = self.store.open_targets_of(self.job.job, self.protocol, server, page.after)
+                    if not page.rows:
+                        del pages[server]
+                        continue
+                target = page.rows.pop(0)
+                page.after = target["id"]
+                self.outstanding[server] += 1
+                sent = True
+                yield self.ask(Attempt(target, target["attempts"] + 1, 1, list(target.get("visited") or []), server))
+            if not sent and pages:
+                await asyncio.sleep(0.05)
 
     # -- protocol specifics -----------------------------------------------------------------
     def ask(self, attempt: Attempt) -> scrapy.Request:
@@ -146,23 +168,36 @@ class FrontierSpider(scrapy.Spider):
         return reading
 
     def on_answer(self, response: Response) -> Iterator[Any]:
+        attempt: Attempt = response.meta["attempt"]
         reading = response.meta.get("reading") or self.observe(response.request, response, None)  # type: ignore[arg-type]
-        yield from self.settle(response.meta["attempt"], reading)
+        yield from self._counted(attempt, self.settle(attempt, reading))
 
     def on_failure(self, failure: Failure) -> Iterator[Any]:
         request: scrapy.Request = failure.request  # type: ignore[attr-defined]
         attempt: Attempt = request.meta["attempt"]
+        yield from self._counted(attempt, self._failed(request, attempt, failure.value))
+
+    def _failed(self, request: scrapy.Request, attempt: Attempt, exc: BaseException) -> Iterator[Any]:
         target = attempt.target
-        if isinstance(failure.value, ServerPausedError):  # nothing was sent: no attempt used
-            yield Settled(target["id"], {"note": f"not asked: {failure.value}"})
+        if isinstance(exc, ServerPausedError):  # nothing was sent: no attempt used
+            yield Settled(target["id"], {"note": f"not asked: {exc}"})
             return
-        if isinstance(failure.value, RefusedTargetError):  # nothing was sent: the guard said no
-            refusal = str(failure.value)
-            update = self._done_after_hop(attempt, refusal) if target["hop"] else {"state": "error", "note": refusal}
+        if isinstance(exc, RefusedTargetError):  # nothing was sent: the guard said no
+            update = self._done_after_hop(attempt, str(exc)) if target["hop"] else {"state": "error", "note": str(exc)}
             yield Settled(target["id"], update)
             return
-        reading = request.meta.get("reading") or self.observe(request, None, failure.value)
-        yield from self.settle(attempt, reading)
+        yield from self.settle(attempt, request.meta.get("reading") or self.observe(request, None, exc))
+
+    def _counted(self, attempt: Attempt, outputs: Iterator[Any]) -> Iterator[Any]:
+        """Pass the callback's outputs on; when none is a follow-up request, the target leaves `outstanding`."""
+        follow_up = False
+        try:
+            for item in outputs:
+                follow_up = follow_up or isinstance(item, scrapy.Request)
+                yield item
+        finally:
+            if not follow_up:
+                self.outstanding[attempt.counted] -= 1
 
     def settle(self, attempt: Attempt, reading: Reading | None) -> Iterator[Any]:
         """Store the answer with the target's new state; ask again, or follow the hop, when there is reason to."""
@@ -179,7 +214,7 @@ class FrontierSpider(scrapy.Spider):
                           attempts=0, note=None)
             yield Settled(target["id"], update, raw, response)
             nxt = {**target, "hop": 1, "server": hop.server, "url": hop.url, "query": hop.query, "visited": visited}
-            yield self.ask(Attempt(nxt, 1, 1, visited))
+            yield self.ask(Attempt(nxt, 1, 1, visited, attempt.counted))
             return
         if target["hop"] > 0 and not again:
             update.update(self._done_after_hop(attempt, verdict.error if verdict.status not in FINAL else note))
@@ -189,7 +224,7 @@ class FrontierSpider(scrapy.Spider):
             update["state"] = verdict.status.value  # rate_limited | error: asked again now, or next run
         yield Settled(target["id"], update, raw, response)
         if again:
-            yield self.ask(Attempt(target, attempt.number + 1, attempt.this_run + 1, attempt.visited))
+            yield self.ask(Attempt(target, attempt.number + 1, attempt.this_run + 1, attempt.visited, attempt.counted))
 
     def _done_after_hop(self, attempt: Attempt, note: str | None) -> dict[str, Any]:
         """A hop-1 target is done whatever the hop gave: the registry's own answer is stored."""

@@ -1,9 +1,9 @@
 """Download handlers: ``whois://`` (RFC 3912 over TCP) and http(s) behind the same politeness gate.
 
 Both ask the spider's `Politeness` (spiders/politeness.py) right before a query leaves, so the
-per-server rate and quota hold at the moment of sending, whatever Scrapy's scheduler and AutoThrottle
-do upstream; and both hand the outcome to the spider (`observe`) before they return, so a refusal has
-backed the server off before Scrapy lets the next query to it through. Targets taken from responses (``meta["untrusted"]``: referrals, related links, and HTTP
+per-server rate, quota and one-at-a-time hold at the moment of sending, whatever Scrapy's scheduler and
+AutoThrottle do upstream; and both hand the outcome to the spider (`observe`) before they return, so a
+refusal has backed the server off before the next query to it goes. Targets taken from responses (``meta["untrusted"]``: referrals, related links, and HTTP
 redirects) go through the spider's `AddressGuard` first.
 
 The WHOIS handler sends the query line and CRLF, reads until the server closes, and gives up on
@@ -16,9 +16,10 @@ is what Scrapy's AutoThrottle reads.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import ipaddress
 import time
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
 
@@ -54,29 +55,29 @@ async def _checked_addresses(crawler: Crawler, request: Request, host: str, port
     return await guard.addresses(host, port, bool(request.meta.get("untrusted") or request.meta.get("redirect_times")))
 
 
-async def _gate(crawler: Crawler, server: str) -> None:
-    politeness = _spider_attr(crawler, "politeness")
-    if politeness is not None:
-        await politeness.before_send(server)
+async def _politely(crawler: Crawler, request: Request, server: str,
+                    exchange: Callable[[], Awaitable[Response]]) -> Response:
+    """One query to `server`: wait for its turn and its time, send, and let the spider read the outcome.
 
-
-async def _observed(crawler: Crawler, request: Request, download: Awaitable[Response]) -> Response:
-    """Run the exchange and let the spider read its outcome before the handler returns.
-
-    Scrapy frees the server's slot when the handler returns, and the next query to the server may
-    then pass the gate at once: the spider's reading (a refusal backs the server off or pauses it)
-    must be in place by then, not when the callback gets to it.
+    The turn is the politeness gate's own per-server lock, held until the answer has been read: Scrapy's
+    per-slot concurrency is not enough on its own (with no download delay it can start every queued
+    request of a slot at once). The spider reads the outcome (`observe`) before the lock is released
+    and before Scrapy frees the slot, so a refusal has backed the server off before the next query.
     """
+    politeness = _spider_attr(crawler, "politeness")
     observe = _spider_attr(crawler, "observe")
-    try:
-        response = await download
-    except Exception as exc:
+    async with politeness.turn(server) if politeness is not None else contextlib.nullcontext():
+        if politeness is not None:
+            await politeness.before_send(server)
+        try:
+            response = await exchange()
+        except Exception as exc:
+            if observe is not None:
+                observe(request, None, exc)
+            raise
         if observe is not None:
-            observe(request, None, exc)
-        raise
-    if observe is not None:
-        observe(request, response, None)
-    return response
+            observe(request, response, None)
+        return response
 
 
 class WhoisDownloadHandler(BaseDownloadHandler):
@@ -100,8 +101,8 @@ class WhoisDownloadHandler(BaseDownloadHandler):
             addresses = await _checked_addresses(self.crawler, request, host, port)
         except OSError as exc:
             raise WhoisFetchError(f"cannot resolve {host}: {exc.strerror or exc}") from exc
-        await _gate(self.crawler, server_key(host, port))
-        return await _observed(self.crawler, request, self._fetch(request, addresses[0], port, query))
+        return await _politely(self.crawler, request, server_key(host, port),
+                               lambda: self._fetch(request, addresses[0], port, query))
 
     async def _fetch(self, request: Request, address: str, port: int, query: str) -> Response:
         total = float(request.meta.get("download_timeout") or self.timeout)
@@ -168,8 +169,8 @@ class PoliteHttpDownloadHandler(BaseDownloadHandler):
         parts = urlsplit(request.url)
         port = parts.port or (443 if parts.scheme == "https" else 80)
         await _checked_addresses(self.crawler, request, (parts.hostname or "").lower(), port)
-        await _gate(self.crawler, url_server_key(request.url))
-        return await _observed(self.crawler, request, self._http.download_request(request))
+        return await _politely(self.crawler, request, url_server_key(request.url),
+                               lambda: self._http.download_request(request))
 
     async def close(self) -> None:
         await self._http.close()

@@ -144,6 +144,11 @@ class Politeness:
         self.paused: dict[str, str] = {}
         self.streaks: dict[str, int] = {}
         self.last_sent: dict[str, datetime] = {}  # per server: the earliest next send of this process
+        self.turns: dict[str, asyncio.Lock] = {}
+
+    def turn(self, server: str) -> asyncio.Lock:
+        """The server's lock: one query at a time, from the gate until its answer has been read."""
+        return self.turns.setdefault(server, asyncio.Lock())
 
     async def before_send(self, server: str) -> None:
         """Wait until `server` may be asked; raise ServerPausedError when it may not be asked in this run."""

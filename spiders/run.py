@@ -51,7 +51,7 @@ def run(job: CrawlJob) -> int:
     process = AsyncCrawlerProcess(build_settings(job))
     crawlers = []
     for spider_cls in SPIDERS:
-        if spider_cls.protocol in job.protocols and store.open_targets(job.job, spider_cls.protocol):
+        if spider_cls.protocol in job.protocols and store.open_servers(job.job, spider_cls.protocol):
             crawler = process.create_crawler(spider_cls)
             crawlers.append(crawler)
             process.crawl(crawler, job=job, store=store, politeness=politeness, guard=guard)

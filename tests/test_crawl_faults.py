@@ -33,6 +33,8 @@ from auditor.store import CrawlStore
 LOOPBACK = ("127.0.0.0/8", "::1/128")
 RECORD = (b"Domain Name: {d}\r\nRegistrar: Loopback Registrar Ltd\r\nCreation Date: 2020-01-02\r\n"
           b"Registrant Name: Ada Example\r\nRegistrant Email: ada@example.net\r\n")
+SHIFT_JIS_RECORD = ("Domain Name: one.jp\r\nRegistrar: 株式会社テスト\r\nCreation Date: 2020-01-02\r\n"
+                    "Registrant Name: 山田太郎\r\n").encode("shift_jis")
 RDAP = ('{{"objectClassName": "domain", "ldhName": "{d}", "status": ["active"], '
         '"events": [{{"eventAction": "registration", "eventDate": "2020-01-02T00:00:00Z"}}], "entities": []}}')
 
@@ -87,6 +89,8 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FaultRun]:
         "thin": LoopbackWhoisServer(whois_record),  # its Referral fault is set once the registrar has a port
         "loopa": LoopbackWhoisServer(whois_record),
         "private": LoopbackWhoisServer(whois_record, fault=Referral(to="10.20.30.40")),
+        "slow": LoopbackWhoisServer(whois_record, fault=Trickle(chunk=4096, interval=0.3)),  # 0.3 s to answer
+        "jp": LoopbackWhoisServer(lambda d: SHIFT_JIS_RECORD),
     }
     rdap = {
         "rok": LoopbackRdapServer(lambda d: rdap_record(d) if d.startswith("has") else None),
@@ -105,9 +109,9 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FaultRun]:
         whois["loopa"].fault = Referral(to=loop_b.address)
         loop_b.fault = Referral(to=whois["loopa"].address)
         rdap["rrel"].fault = Referral(to=rdap_registrar.base_url)
-        slow = ("hang", "trickle")  # one domain each: their faults cost the full timeout per try
+        slow = ("hang", "trickle", "jp")  # one domain each: their faults cost the full timeout per try
         domains = [f"{name}.{zone}" for zone in whois for name in (("one",) if zone in slow else ("one", "two"))]
-        domains += ["once.limit"]
+        domains += ["once.limit", "three.slow"]
         domains += ["has.rok", "missing.rok", "once.r429", "one.rhang", "one.rdrop", "one.rgarbage", "one.rbig",
                     "one.rrel", "one.rpriv"]
         (tmp / "domains.txt").write_text("\n".join(domains) + "\n")
@@ -126,7 +130,7 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FaultRun]:
 
 def test_every_domain_is_accounted_for(run: FaultRun) -> None:
     targets = run.store.targets(run.report.job)
-    assert len(targets) == 2 * 10 + 2 + 1 + 9
+    assert len(targets) == 2 * 11 + 3 + 2 + 9
     assert run.report.exit_code == 0
     assert {t["state"] for t in targets} <= {"done", "error"}
     for t in targets:
@@ -253,3 +257,23 @@ def test_summary_counts_answers_per_server(run: FaultRun) -> None:
     hang = servers[f"whois {run.servers['hang'].address}"]
     assert (hang["error"], hang["remaining"]) == (2, 1)
     assert servers[f"whois {run.servers['registrar'].address}"]["ok"] == 2
+
+
+def test_download_latency_feeds_autothrottle(run: FaultRun) -> None:
+    # the server takes 0.3 s to answer; AutoThrottle (target concurrency 0.5) then leaves it idle as long
+    # again, which it can only do because the handler reports the latency
+    times = [t for t, _line in run.servers["slow"].log.entries]
+    assert len(times) == 3
+    assert min(b - a for a, b in zip(times, times[1:], strict=False)) >= 0.5
+
+
+def test_charset_guess_is_recorded_with_the_bytes(run: FaultRun) -> None:
+    [answer] = run.answers("one.jp")
+    raw = run.raw(answer)
+    assert raw.body == SHIFT_JIS_RECORD and raw.charset == "shift_jis"
+    assert "山田太郎" in raw.body.decode(raw.charset)
+
+
+def test_one_query_at_a_time_per_server(run: FaultRun) -> None:
+    for name, server in run.servers.items():
+        assert server.log.most_connections <= 1, name

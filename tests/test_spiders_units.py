@@ -269,3 +269,34 @@ def test_job_file_round_trip_and_typos(tmp_path: Path) -> None:
     assert CrawlJob.from_json(job.write(tmp_path / "j.json").read_text()) == job
     with pytest.raises(TypeError):
         CrawlJob.from_json(json.dumps({"job": "j", "db_url": "x", "rate": 3}))
+
+
+def test_start_is_lazy_fair_and_bounded_per_server(store: CrawlStore) -> None:
+    from spiders.base import PER_SERVER
+    from spiders.whois import WhoisSpider
+
+    def target(name: str, server: str) -> dict[str, str]:
+        return {"domain": name, "protocol": "whois", "server": server, "url": f"whois://{server}/{name}", "query": name}
+
+    store.seed_targets("job", [target(f"a{i}.zz", "a:43") for i in range(50)] + [target(f"b{i}.zz", "b:43") for i in range(3)])
+    spider = WhoisSpider(CrawlJob("job", store.url), store, Politeness(store, Policies(), Backoff()), AddressGuard())
+
+    async def scenario() -> tuple[list[str], list[str]]:
+        got: list[str] = []
+
+        async def consume() -> None:
+            async for request in spider.start():
+                got.append(request.meta["attempt"].target["domain"])
+
+        task = asyncio.create_task(consume())
+        await asyncio.sleep(0.3)
+        first = list(got)
+        spider.outstanding["a:43"] -= 5  # five of a's targets settled
+        await asyncio.sleep(0.3)
+        task.cancel()
+        return first, list(got)
+
+    first, second = asyncio.run(scenario())
+    assert sum(d.startswith("a") for d in first) == PER_SERVER and sum(d.startswith("b") for d in first) == 3
+    assert first[:2] == ["a0.zz", "b0.zz"]  # round-robin: b's domains are not behind a's backlog
+    assert len(second) == len(first) + 5

@@ -34,6 +34,7 @@ from auditor.loopback.whois_server import (
     Referral,
     Refuse,
     Trickle,
+    wait_for_hangup,
 )
 
 RDAP_JSON = "application/rdap+json"
@@ -61,6 +62,13 @@ class _Handler(BaseHTTPRequestHandler):
         pass  # quiet: the tests read the query log instead
 
     def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+        self.server.owner.log.connected(+1)
+        try:
+            self._get()
+        finally:
+            self.server.owner.log.connected(-1)
+
+    def _get(self) -> None:
         owner = self.server.owner
         path = urlsplit(self.path).path
         prefix = "/domain/"
@@ -79,7 +87,7 @@ class _Handler(BaseHTTPRequestHandler):
         with owner.log.lock:
             count = owner.log.per_domain[domain] if domain in owner.faults else len(owner.log.entries)
         if isinstance(fault, Hang):
-            owner.stopping.wait(owner.hang_limit)
+            wait_for_hangup(self.connection, owner.stopping, owner.hang_limit)
             return
         if isinstance(fault, Drop) and not fault.after:
             _reset(self.connection)
@@ -102,7 +110,7 @@ class _Handler(BaseHTTPRequestHandler):
         elif isinstance(fault, Trickle):
             self._send_head(status, len(body))
             for i in range(0, len(body), fault.chunk):
-                if owner.stopping.wait(fault.interval):
+                if wait_for_hangup(self.connection, owner.stopping, fault.interval):
                     return
                 self.wfile.write(body[i : i + fault.chunk])
                 self.wfile.flush()

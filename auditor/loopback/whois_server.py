@@ -158,7 +158,15 @@ class QueryLog:
         self.per_domain: dict[str, int] = {}
         self.answered = 0
         self.violations = 0
+        self.open_connections = 0
+        self.most_connections = 0  # the most connections open at once: a polite client keeps it at 1
         self._window: deque[float] = deque()
+
+    def connected(self, delta: int) -> None:
+        """Count a connection opening (+1) or closing (-1)."""
+        with self.lock:
+            self.open_connections += delta
+            self.most_connections = max(self.most_connections, self.open_connections)
 
     def arrive(self, line: str, domain: str, per_second: float | None) -> bool:
         """Log a query; True when it breaks `per_second` (more than that many in the last second)."""
@@ -188,9 +196,16 @@ class _Handler(socketserver.BaseRequestHandler):
     server: _TCPServer
 
     def handle(self) -> None:
+        owner = self.server.owner
+        owner.log.connected(+1)
+        try:
+            self._handle(owner)
+        finally:
+            owner.log.connected(-1)
+
+    def _handle(self, owner: LoopbackWhoisServer) -> None:
         conn: socket.socket = self.request
         conn.settimeout(5)
-        owner = self.server.owner
         try:
             line = _read_line(conn)
         except OSError:
@@ -208,7 +223,7 @@ class _Handler(socketserver.BaseRequestHandler):
         with owner.log.lock:  # how many times this fault has been met: per domain, or server-wide
             count = owner.log.per_domain[domain] if domain in owner.faults else len(owner.log.entries)
         if isinstance(fault, Hang):
-            owner.stopping.wait(owner.hang_limit)
+            wait_for_hangup(conn, owner.stopping, owner.hang_limit)
             return
         if isinstance(fault, Drop) and not fault.after:
             _reset(conn)
@@ -227,11 +242,29 @@ class _Handler(socketserver.BaseRequestHandler):
             _reset(conn)
         elif isinstance(fault, Trickle):
             for i in range(0, len(body), fault.chunk):
-                if owner.stopping.wait(fault.interval):
+                if wait_for_hangup(conn, owner.stopping, fault.interval):
                     return
                 conn.sendall(body[i : i + fault.chunk])
         else:
             conn.sendall(body)
+
+
+def wait_for_hangup(conn: socket.socket, stopping: threading.Event, limit: float) -> bool:
+    """Say nothing for up to `limit` seconds; True as soon as the client hangs up or the server stops."""
+    deadline = time.monotonic() + limit
+    while not stopping.is_set():
+        left = deadline - time.monotonic()
+        if left <= 0:
+            return False
+        conn.settimeout(min(left, 0.05))
+        try:
+            if not conn.recv(4096):
+                return True
+        except TimeoutError:
+            continue
+        except OSError:
+            return True
+    return True
 
 
 def _read_line(conn: socket.socket) -> str:
