@@ -99,12 +99,20 @@ def _networks(nets: Iterable[ipaddress.IPv4Network | ipaddress.IPv6Network]) -> 
     return ", ".join(str(n) for n in nets)
 
 
+#: Resolved addresses are reused this long: one DNS query per server every few minutes, not per WHOIS query.
+RESOLVE_TTL = 300.0
+_resolved: dict[tuple[str, int], tuple[float, list[str]]] = {}
+
+
 async def resolve(host: str, port: int) -> list[str]:
-    """The addresses of a host (an IP literal resolves to itself), in resolver order."""
-    try:
-        ipaddress.ip_address(host)
+    """The addresses of a host (an IP literal resolves to itself), in resolver order, cached for `RESOLVE_TTL`."""
+    if _is_ip(host):
         return [host]
-    except ValueError:
-        pass
-    infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    return list(dict.fromkeys(str(info[4][0]) for info in infos))
+    loop = asyncio.get_running_loop()
+    cached = _resolved.get((host, port))
+    if cached is not None and cached[0] > loop.time():
+        return cached[1]
+    infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    addresses = list(dict.fromkeys(str(info[4][0]) for info in infos))
+    _resolved[(host, port)] = (loop.time() + RESOLVE_TTL, addresses)
+    return addresses
