@@ -16,6 +16,7 @@ counts under ``collection`` in summary.json.
 from __future__ import annotations
 
 import hashlib
+import os
 import signal
 import subprocess
 import sys
@@ -33,7 +34,7 @@ from auditor.records import utcnow
 from auditor.sources import DomainList, parse_source, read_domains
 from auditor.store import CrawlStore
 from spiders.guard import AddressGuard
-from spiders.job import CrawlJob
+from spiders.job import DB_URL_ENV, CrawlJob
 from spiders.politeness import Policies
 from spiders.servers import NoServerError, RdapDirectory, Target, WhoisDirectory
 
@@ -210,7 +211,8 @@ def run_targets(store: CrawlStore, job: CrawlJob, plan: Plan, work_dir: Path,
     log = work_dir / "crawl.log"
     exit_code = 0
     if any(store.open_servers(job.job, protocol) for protocol in ("whois", "rdap")):  # else: nothing left to ask
-        exit_code = _run_process(job_file, log, lambda: on_progress(snapshot(store, job.job)) if on_progress else None)
+        exit_code = _run_process(job_file, log, job.db_url,
+                                 lambda: on_progress(snapshot(store, job.job)) if on_progress else None)
     servers = snapshot(store, job.job)
     if on_progress:
         on_progress(servers)
@@ -235,11 +237,12 @@ def _policy_dict(policies: Policies, server: str) -> dict[str, Any]:
     return {"rate": p.rate, "quota_per_24h": p.quota, "group": p.group, "source": p.source}
 
 
-def _run_process(job_file: Path, log: Path, poll: Callable[[], None]) -> int:
+def _run_process(job_file: Path, log: Path, db_url: str, poll: Callable[[], None]) -> int:
     """Run ``python -m spiders.run`` until it exits; on Ctrl-C stop it gracefully, then re-raise."""
+    env = {**os.environ, DB_URL_ENV: db_url}  # the job file holds the URL with its password hidden
     with log.open("ab") as log_handle:
         proc = subprocess.Popen([sys.executable, "-m", "spiders.run", str(job_file), "--with-parent"],
-                                stdin=subprocess.PIPE, stdout=log_handle, stderr=subprocess.STDOUT)
+                                stdin=subprocess.PIPE, stdout=log_handle, stderr=subprocess.STDOUT, env=env)
         try:
             while proc.poll() is None:
                 poll()
@@ -274,11 +277,11 @@ def _tail(path: Path, lines: int = 15) -> str:
 def run_crawl(specs: Sequence[str], db_url: str, options: CrawlOptions, work_dir: Path,
               on_progress: Callable[[list[ServerCount]], None] | None = None) -> CrawlReport:
     """Read the sources, plan, and crawl (continuing the job when it was started before)."""
+    job = make_job(options.job or job_name(specs, options.protocol), db_url, options)  # bad options fail first
     sources = read_sources(specs, timeout=float(options.tuning.get("timeout", 30.0)))
     domains = list(dict.fromkeys(d for s in sources for d in s.domains))
     plan = plan_targets(domains, options)
     plan.sources = sources
-    job = make_job(options.job or job_name(specs, options.protocol), db_url, options)
     store = CrawlStore(db_url)
     try:
         return run_targets(store, job, plan, work_dir, on_progress)

@@ -2,17 +2,23 @@
 
 The targets themselves are not in it: they are rows of the store's frontier (``crawl_target``), which
 is what makes a crawl resumable. This file only says how to crawl them, and is kept beside the
-results as a record of the run's settings.
+results as a record of the run's settings. The database URL in the file has its password hidden; the
+crawl process gets the real one from the ``AUDITOR_CRAWL_DB_URL`` environment variable.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
+import os
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from auditor import __version__
+from auditor.db import redact_url
+
+#: How the crawl process gets the database URL (with its password), which the job file does not hold.
+DB_URL_ENV = "AUDITOR_CRAWL_DB_URL"
 
 USER_AGENT = f"registration-auditor/{__version__} (data-quality audit; one query at a time, within published limits)"
 
@@ -62,6 +68,10 @@ class CrawlJob:
         return cls(**data)
 
     def write(self, path: Path) -> Path:
-        """Write the job file; returns its path."""
-        path.write_text(self.to_json() + "\n", encoding="utf-8")
+        """Write the job file, password hidden; returns its path."""
+        path.write_text(replace(self, db_url=redact_url(self.db_url)).to_json() + "\n", encoding="utf-8")
         return path
+
+    def with_db_from_env(self) -> CrawlJob:
+        """The job with the real database URL, when the parent passed it in the environment."""
+        return replace(self, db_url=os.environ[DB_URL_ENV]) if os.environ.get(DB_URL_ENV) else self

@@ -72,7 +72,7 @@ def main(argv: list[str] | None = None) -> int:
         print("usage: python -m spiders.run JOB.json [--with-parent]", file=sys.stderr)
         return 2
     try:
-        job = CrawlJob.from_json(Path(args[0]).read_text(encoding="utf-8"))
+        job = CrawlJob.from_json(Path(args[0]).read_text(encoding="utf-8")).with_db_from_env()
     except (OSError, ValueError, TypeError) as exc:
         print(f"cannot read the crawl job {args[0]}: {exc}", file=sys.stderr)
         return 2

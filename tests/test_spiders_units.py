@@ -300,3 +300,13 @@ def test_start_is_lazy_fair_and_bounded_per_server(store: CrawlStore) -> None:
     assert sum(d.startswith("a") for d in first) == PER_SERVER and sum(d.startswith("b") for d in first) == 3
     assert first[:2] == ["a0.zz", "b0.zz"]  # round-robin: b's domains are not behind a's backlog
     assert len(second) == len(first) + 5
+
+
+def test_job_file_never_holds_the_database_password(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from spiders.job import DB_URL_ENV
+
+    job = CrawlJob("j", "postgresql://auditor:s3cret@db.example:5432/audit")
+    text = job.write(tmp_path / "j.json").read_text()
+    assert "s3cret" not in text and "db.example" in text
+    monkeypatch.setenv(DB_URL_ENV, job.db_url)
+    assert CrawlJob.from_json(text).with_db_from_env().db_url == job.db_url
