@@ -102,6 +102,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="auditor.toml (default: ./auditor.toml, else [tool.auditor] in ./pyproject.toml)")
     p.add_argument("--sample-design", type=Path, default=None, metavar="FILE",
                    help="design.json from `auditor sample`: statistics then weight the sample's strata")
+    p.add_argument("--workers", type=int, default=None, metavar="N",
+                   help="processes for scoring large sets (default: one per CPU); results do not depend on it")
     p.add_argument("--domains", type=Path, default=None, metavar="FILE",
                    help="audit only the domains listed in FILE (one per line, e.g. a sample's domains.txt)")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
@@ -193,7 +195,9 @@ def audit_options(args: argparse.Namespace) -> Any:
         except OSError as exc:
             raise AuditorError(f"--domains {args.domains}: {exc.strerror}") from exc
         only = frozenset(normalise_domain(x) for x in lines if not x.startswith("#"))
+    extra = {"workers": max(1, args.workers)} if getattr(args, "workers", None) else {}
     return AuditOptions(
+        **extra,
         only_domains=only,
         sample_design=design,
         dns=dns,

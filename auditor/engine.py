@@ -6,15 +6,16 @@ failed, and how many values it could not check, so percentages in reports are ho
 
 from __future__ import annotations
 
+import multiprocessing
 import traceback
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from auditor.records import CONTACT_FIELDS, FieldState, Finding, RegistrationRecord
+from auditor.records import CONTACT_FIELDS, FieldState, Finding, RegistrationRecord, Source
 from auditor.verify import Verifier
-from rules.base import Rule, RuleContext, Tally
+from rules.base import Fact, Rule, RuleContext, Tally
 from rules.placeholders import placeholder_email
 
 #: Records of one source needed before its publication habits are trusted.
@@ -36,6 +37,8 @@ class PublicationProfile:
         self.contacts: dict[tuple[str, str, str, str], int] = {}
         self.registrants: dict[tuple[str, str, str], list[int]] = {}
         for record in records:
+            if record.source is Source.CSV:
+                continue  # an export's columns are all "published"; rules never ask about CSV records
             key = self._key(record)
             seen = self.registrants.setdefault(key, [0, 0])
             seen[1] += 1
@@ -94,6 +97,93 @@ def mail_domains(records: Sequence[RegistrationRecord], verify: Verifier) -> set
     return domains
 
 
+#: Below this many records a pool costs more than it saves.
+PARALLEL_THRESHOLD = 20_000
+
+
+@dataclass
+class _Partial:
+    """What scoring one slice of records produced (findings in record order, facts per dataset rule)."""
+
+    findings: list[Finding] = field(default_factory=list)
+    facts: dict[str, list[Fact]] = field(default_factory=dict)
+    tallies: dict[str, Tally] = field(default_factory=dict)
+    unchecked: dict[str, dict[str, int]] = field(default_factory=dict)
+    errors: list[dict[str, str]] = field(default_factory=list)
+
+
+def _contexts(rules: Sequence[Rule], verify: Verifier, now: datetime, params: Mapping[str, Mapping[str, Any]],
+              publication: PublicationProfile) -> dict[str, RuleContext]:
+    return {r.id: RuleContext(r, verify, now, {**r.params, **params.get(r.id, {})}, Tally(), publication=publication)
+            for r in rules}
+
+
+def _error(rule_id: str, domain: str, exc: Exception) -> dict[str, str]:
+    return {"rule": rule_id, "domain": domain, "error": f"{type(exc).__name__}: {exc}",
+            "where": traceback.format_exc(limit=-1).strip().splitlines()[-3]}
+
+
+def _score_slice(records: Sequence[RegistrationRecord], rules: Sequence[Rule], contexts: Mapping[str, RuleContext],
+                 on_record: Callable[[], None] | None = None) -> _Partial:
+    """Record rules, and the map step of dataset rules, over some records."""
+    out = _Partial(facts={r.id: [] for r in rules if r.scope == "dataset"})
+    record_rules = [(r, contexts[r.id]) for r in rules if r.scope == "record"]
+    extractors = [(r, contexts[r.id]) for r in rules if r.scope == "dataset" and r.extract is not None]
+    for record in records:
+        for r, ctx in record_rules:
+            ctx.tally.evaluated += 1
+            try:
+                found = list(r.func(record, ctx))
+            except Exception as exc:  # noqa: BLE001 - one rule's bug must not stop the audit
+                ctx.tally.errors += 1
+                out.errors.append(_error(r.id, record.domain, exc))
+                continue
+            if found:
+                ctx.tally.failed += 1
+                ctx.tally.findings += len(found)
+                out.findings.extend(found)
+        for r, ctx in extractors:
+            try:
+                out.facts[r.id].extend(r.extract(record, ctx))  # type: ignore[misc]
+            except Exception as exc:  # noqa: BLE001
+                ctx.tally.errors += 1
+                out.errors.append(_error(r.id, record.domain, exc))
+        if on_record is not None:
+            on_record()
+    out.tallies = {rule_id: ctx.tally for rule_id, ctx in contexts.items()}
+    out.unchecked = {rule_id: dict(ctx.unchecked_reasons) for rule_id, ctx in contexts.items() if ctx.unchecked_reasons}
+    return out
+
+
+#: The job forked workers read (inherited by fork: the records are never pickled on the way in).
+_JOB: dict[str, Any] = {}
+
+
+def _score_range(bounds: tuple[int, int]) -> _Partial:
+    job = _JOB
+    contexts = _contexts(job["rules"], job["verify"], job["now"], job["params"], job["publication"])
+    return _score_slice(job["records"][bounds[0] : bounds[1]], job["rules"], contexts)
+
+
+def _merge(parts: Sequence[_Partial], rules: Sequence[Rule]) -> _Partial:
+    merged = _Partial(facts={r.id: [] for r in rules if r.scope == "dataset"},
+                      tallies={r.id: Tally() for r in rules})
+    for part in parts:
+        merged.findings.extend(part.findings)
+        merged.errors.extend(part.errors)
+        for rule_id, facts in part.facts.items():
+            merged.facts[rule_id].extend(facts)
+        for rule_id, tally in part.tallies.items():
+            into = merged.tallies[rule_id]
+            for name in ("evaluated", "failed", "findings", "unchecked", "errors"):
+                setattr(into, name, getattr(into, name) + getattr(tally, name))
+        for rule_id, reasons in part.unchecked.items():
+            into_reasons = merged.unchecked.setdefault(rule_id, {})
+            for reason, n in reasons.items():
+                into_reasons[reason] = into_reasons.get(reason, 0) + n
+    return merged
+
+
 def score(
     records: Sequence[RegistrationRecord],
     rules: Sequence[Rule],
@@ -101,52 +191,53 @@ def score(
     now: datetime,
     params: Mapping[str, Mapping[str, Any]] | None = None,
     on_record: Callable[[], None] | None = None,
+    workers: int = 1,
 ) -> EngineResult:
-    """Evaluate the rules; a rule that raises is counted as an error for that record, never fatal."""
+    """Evaluate the rules; a rule that raises is counted as an error for that record, never fatal.
+
+    With `workers` > 1 (and enough records), record rules and the map step of dataset rules run in
+    forked processes over contiguous slices; findings and facts come back in record order, and the
+    dataset rules' combine step runs here, so the result is the same as with one process.
+    """
     params = params or {}
-    result = EngineResult()
-    contexts: dict[str, RuleContext] = {}
     publication = PublicationProfile(records)
-    for r in rules:
-        tally = Tally()
-        result.tallies[r.id] = tally
-        contexts[r.id] = RuleContext(r, verify, now, {**r.params, **params.get(r.id, {})}, tally,
-                                     publication=publication)
     if verify.dns is not None and any(r.id == "UNV002" or r.params.get("needs_dns") for r in rules):
         verify.dns.prefetch(mail_domains(records, verify))
-    record_rules = [r for r in rules if r.scope == "record"]
-    dataset_rules = [r for r in rules if r.scope == "dataset"]
-    for record in records:
-        for r in record_rules:
-            ctx = contexts[r.id]
-            ctx.tally.evaluated += 1
-            try:
-                found = list(r.func(record, ctx))
-            except Exception as exc:  # noqa: BLE001 - one rule's bug must not stop the audit
-                ctx.tally.errors += 1
-                result.errors.append({"rule": r.id, "domain": record.domain,
-                                      "error": f"{type(exc).__name__}: {exc}",
-                                      "where": traceback.format_exc(limit=-1).strip().splitlines()[-3]})
-                continue
-            if found:
-                ctx.tally.failed += 1
-                ctx.tally.findings += len(found)
-                result.findings.extend(found)
-        if on_record is not None:
-            on_record()
-    for r in dataset_rules:
-        ctx = contexts[r.id]
-        ctx.tally.evaluated += len(records)
+    if workers > 1 and len(records) >= PARALLEL_THRESHOLD and "fork" in multiprocessing.get_all_start_methods():
+        step = -(-len(records) // (workers * 4))
+        bounds = [(i, min(i + step, len(records))) for i in range(0, len(records), step)]
+        _JOB.update(records=records, rules=rules, verify=verify, now=now, params=params, publication=publication)
         try:
-            found = list(r.func(records, ctx))
+            with multiprocessing.get_context("fork").Pool(workers) as pool:
+                parts = []
+                for part in pool.imap(_score_range, bounds):
+                    parts.append(part)
+                    if on_record is not None:
+                        for _ in range(bounds[len(parts) - 1][1] - bounds[len(parts) - 1][0]):
+                            on_record()
+        finally:
+            _JOB.clear()
+        merged = _merge(parts, rules)
+    else:
+        contexts = _contexts(rules, verify, now, params, publication)
+        merged = _merge([_score_slice(records, rules, contexts, on_record)], rules)
+    result = EngineResult(findings=merged.findings, tallies=merged.tallies, unchecked=merged.unchecked,
+                          errors=merged.errors)
+    for r in rules:
+        if r.scope != "dataset":
+            continue
+        ctx = RuleContext(r, verify, now, {**r.params, **params.get(r.id, {})}, result.tallies[r.id],
+                          publication=publication)
+        ctx.tally.evaluated = len(records)
+        try:
+            found = list(r.func(merged.facts[r.id], ctx))
         except Exception as exc:  # noqa: BLE001
             ctx.tally.errors += 1
             result.errors.append({"rule": r.id, "domain": "*", "error": f"{type(exc).__name__}: {exc}"})
             continue
-        ctx.tally.failed += len({f.domain for f in found})
-        ctx.tally.findings += len(found)
+        ctx.tally.failed = len({f.domain for f in found})
+        ctx.tally.findings = len(found)
         result.findings.extend(found)
-    for r in rules:
-        if contexts[r.id].unchecked_reasons:
-            result.unchecked[r.id] = dict(contexts[r.id].unchecked_reasons)
+        if ctx.unchecked_reasons:
+            result.unchecked[r.id] = dict(ctx.unchecked_reasons)
     return result

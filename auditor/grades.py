@@ -30,6 +30,7 @@ here means a name is present and not false.
 from __future__ import annotations
 
 import math
+import multiprocessing
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -152,6 +153,40 @@ def grade_record(record: RegistrationRecord, findings: Sequence[Finding], verify
     else:
         grade.norc = "full_failure"
     return grade
+
+
+_GRADE_JOB: dict[str, Any] = {}
+
+
+def _grade_range(bounds: tuple[int, int]) -> list[dict[str, Any]]:
+    job = _GRADE_JOB
+    by_domain, verify = job["by_domain"], job["verify"]
+    return [grade_record(r, by_domain.get(r.domain, ()), verify).to_dict() for r in job["records"][bounds[0]:bounds[1]]]
+
+
+def grade_all(records: Sequence[RegistrationRecord], findings: Iterable[Finding], verify: Verifier,
+              workers: int = 1, parallel_threshold: int = 20_000) -> list[dict[str, Any]]:
+    """Every record's grade (as stored), in record order; forked workers for large sets."""
+    by_domain: dict[str, list[Finding]] = {}
+    for f in findings:
+        by_domain.setdefault(f.domain, []).append(f)
+    if workers > 1 and len(records) >= parallel_threshold and "fork" in multiprocessing.get_all_start_methods():
+        step = -(-len(records) // (workers * 4))
+        bounds = [(i, min(i + step, len(records))) for i in range(0, len(records), step)]
+        _GRADE_JOB.update(records=records, by_domain=by_domain, verify=verify)
+        try:
+            with multiprocessing.get_context("fork").Pool(workers) as pool:
+                return [g for part in pool.imap(_grade_range, bounds) for g in part]
+        finally:
+            _GRADE_JOB.clear()
+    return [grade_record(r, by_domain.get(r.domain, ()), verify).to_dict() for r in records]
+
+
+def summarise_rows(rows: Iterable[dict[str, Any]]) -> dict[str, Any]:
+    """`summarise` over stored grade rows (the dicts `grade_all` returns)."""
+    return summarise(RecordGrade(r["domain"], {role: {m: ModeGrade(**g) for m, g in modes.items()}
+                                              for role, modes in r["modes"].items()},
+                                 r["registrant_identified"], r["norc"]) for r in rows)
 
 
 def wilson_interval(passes: int, total: int, z: float = 1.959964) -> tuple[float, float] | None:

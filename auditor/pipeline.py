@@ -22,8 +22,8 @@ from typing import Any, Protocol
 from auditor import __version__
 from auditor.engine import EngineResult, score
 from auditor.evidence import excerpt
-from auditor.grades import grade_record
-from auditor.grades import summarise as summarise_grades
+from auditor.grades import grade_all
+from auditor.grades import summarise_rows as summarise_grade_rows
 from auditor.importers import discover, import_file
 from auditor.parse import parse
 from auditor.records import (
@@ -74,7 +74,7 @@ class AuditOptions:
     now: datetime | None = None
     sample_design: dict[str, Any] | None = None  # from `auditor sample`: lets statistics weight strata
     only_domains: frozenset[str] | None = None  # audit only these (e.g. a sample's domains.txt)
-
+    workers: int = field(default_factory=lambda: max(1, os.cpu_count() or 1))  # processes for scoring
     def to_config(self) -> dict[str, Any]:
         config = {"dns": self.dns, "resolver": self.resolver if self.dns else None, "dns_timeout": self.dns_timeout,
                   "select": list(self.select), "exclude": list(self.exclude), "rule_params": self.rule_params}
@@ -233,23 +233,19 @@ def audit_collected(
     progress.stage("score", len(records))
     clock = time.perf_counter()
     result: EngineResult = score(records, rules, verify, now, options.rule_params,
-                                 on_record=lambda: progress.advance())
+                                 on_record=lambda: progress.advance(), workers=options.workers)
     timings["score"] = time.perf_counter() - clock
     clock = time.perf_counter()
     raws = {raw.sha256: raw for raw, _o in outcomes}
     findings = attach_excerpts(result.findings, raws)
     registrar_of = {r.domain: r.registrar for r in records}
     store.add_findings(run_id, findings, registrar_of)
-    by_domain: dict[str, list[Finding]] = {}
-    for f in findings:
-        by_domain.setdefault(f.domain, []).append(f)
-    grades = [grade_record(rec, by_domain.get(rec.domain, []), verify) for rec in records]
-    grade_rows = [g.to_dict() for g in grades]
+    grade_rows = grade_all(records, findings, verify, options.workers)
     store.add_grades(run_id, grade_rows, registrar_of)
 
     summary = build_summary(run_id, started, utcnow(), store, totals, outcomes, records, superseded,
                             findings, result, rules, verify, options)
-    summary["grades"] = summarise_grades(grades)
+    summary["grades"] = summarise_grade_rows(grade_rows)
     timings["findings, grades and summary"] = time.perf_counter() - clock
     clock = time.perf_counter()
     store.finish_run(run_id, utcnow(), {k: v.to_dict() for k, v in result.tallies.items()}, summary)

@@ -7,12 +7,13 @@ ever built by SQLAlchemy with bound parameters; registration data never becomes 
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Table, bindparam, func, select
+from sqlalchemy import JSON, Table, bindparam, func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine
@@ -24,6 +25,7 @@ from auditor.db import (
     RawRecordRow,
     RecordGradeRow,
     RegistrationRow,
+    UTCDateTime,
     make_engine,
     normalise_db_url,
 )
@@ -41,6 +43,19 @@ from auditor.records import (
 )
 
 CHUNK = 2000
+#: Tables written in bulk through the driver (see Store._bulk_insert_ignore).
+BULK_TABLES = frozenset({"raw_record", "parse_result", "registration", "finding", "record_grade"})
+
+
+def _converter(column_type: Any, dialect: str) -> Any:
+    """How a Python value of this column becomes a driver value (what SQLAlchemy's type would do)."""
+    if isinstance(column_type, JSON):
+        return lambda v: None if v is None else json.dumps(v, ensure_ascii=False, default=str)
+    if isinstance(column_type, UTCDateTime):
+        if dialect == "sqlite":
+            return lambda v: None if v is None else v.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+        return lambda v: None if v is None else (v if v.tzinfo else v.replace(tzinfo=UTC))
+    return lambda v: v
 
 _RAW = RawRecordRow.__table__  # type: ignore[attr-defined]
 _PARSE = ParseResultRow.__table__  # type: ignore[attr-defined]
@@ -69,12 +84,19 @@ class Store:
 
     # -- generic insert-ignore -----------------------------------------------------------
     def _insert_ignore(self, table: Table, rows: Sequence[dict[str, Any]]) -> int:
-        """Insert rows, skipping those that collide with a unique key; returns rows added."""
+        """Insert rows, skipping those that collide with a unique key; returns rows added.
+
+        Bulk tables go through the driver directly: `INSERT OR IGNORE` with executemany on SQLite, `COPY`
+        into a temporary table then `INSERT ... ON CONFLICT DO NOTHING` on PostgreSQL. Column names come
+        from our models, values are always bound parameters or COPY data, never SQL text.
+        """
         if not rows:
             return 0
         keys = {k for row in rows for k in row}
         if any(len(row) != len(keys) for row in rows):
             rows = [{k: row.get(k) for k in keys} for row in rows]  # executemany needs one shape
+        if table.name in BULK_TABLES:
+            return self._bulk_insert_ignore(table, sorted(keys), rows)
         make = pg_insert if self.dialect == "postgresql" else sqlite_insert
         added = 0
         with self.engine.begin() as conn:
@@ -83,6 +105,30 @@ class Store:
                 # RETURNING yields only the rows actually inserted, on SQLite and PostgreSQL alike
                 added += len(conn.execute(statement, list(chunk)).all())
         return added
+
+    def _bulk_insert_ignore(self, table: Table, columns: list[str], rows: Sequence[dict[str, Any]]) -> int:
+        convert = [_converter(table.c[col].type, self.dialect) for col in columns]
+        values = [tuple(f(row[col]) for f, col in zip(convert, columns, strict=True)) for row in rows]
+        names = ", ".join(columns)
+        with self.engine.begin() as conn:
+            dbapi = conn.connection.driver_connection
+            cursor = dbapi.cursor()
+            try:
+                if self.dialect == "sqlite":
+                    before = dbapi.total_changes
+                    cursor.executemany(f"INSERT OR IGNORE INTO {table.name} ({names}) VALUES "
+                                       f"({', '.join('?' for _ in columns)})", values)
+                    return int(dbapi.total_changes - before)
+                cursor.execute(f"CREATE TEMP TABLE IF NOT EXISTS bulk_{table.name} "
+                               f"(LIKE {table.name} INCLUDING DEFAULTS) ON COMMIT DROP")
+                with cursor.copy(f"COPY bulk_{table.name} ({names}) FROM STDIN") as copy:
+                    for value in values:
+                        copy.write_row(value)
+                cursor.execute(f"INSERT INTO {table.name} ({names}) SELECT {names} FROM bulk_{table.name} "
+                               f"ON CONFLICT DO NOTHING")
+                return max(int(cursor.rowcount), 0)
+            finally:
+                cursor.close()
 
     # -- raw records ---------------------------------------------------------------------
     def add_raw(self, records: Iterable[RawRecord]) -> int:

@@ -709,6 +709,15 @@ BULK_DEFECTS: tuple[tuple[str, str], ...] = (
 )
 
 
+def _unique_phone(pool: list[str], i: int) -> str:
+    """A distinct valid number per record of a country: a pool number with its last digits set from the
+    record's index (numbers shared by unrelated holders would be a PAT001 pattern, not a clean zone)."""
+    base = pool[0]
+    national = base.split(".", 1)[1]
+    tail = min(6, len(national) - 2)
+    return base[: len(base) - tail] + f"{(i // len(COUNTRIES)) % 10**tail:0{tail}d}"
+
+
 def write_bulk_export(path: Path, n: int, seed: int = 1, defect_rate: float = 0.1) -> dict[str, int]:
     """A registry-style CSV export of n registrations (for benchmarks); returns counts of planted defects."""
     rng = random.Random(seed)
@@ -737,15 +746,17 @@ def write_bulk_export(path: Path, n: int, seed: int = 1, defect_rate: float = 0.
                 "nameservers": "ns1.dns-zz.zz ns2.dns-zz.zz",
                 "registrant_name": f"{first} {last}", "registrant_organization": "",
                 "registrant_email": f"{_slug(first)}.{_slug(last).replace('-', '')}{i % 97}@{domain}",
-                "registrant_phone": rng.choice(pool["phones"]), "registrant_street": place.street,
+                "registrant_phone": _unique_phone(pool["phones"], i), "registrant_street": place.street,
                 "registrant_city": place.city, "registrant_region": place.region or "",
                 "registrant_postcode": place.postcode, "registrant_country": country,
                 "admin_name": f"{rng.choice(pool['first'])} {last}", "admin_email": f"admin@{domain}",
-                "admin_phone": rng.choice(pool["phones"]),
+                "admin_phone": _unique_phone(pool["phones"], i + 7919),
             }
             if rng.random() < defect_rate:
                 column, value = rng.choice(BULK_DEFECTS)
+                if value.startswith("x@") or value == "kontakt.web.zz":
+                    value = value.replace("x@", f"x{i}@").replace("kontakt.", f"kontakt{i}.")  # not one shared identity
                 row[column] = value
-                planted[f"{column}={value}"] = planted.get(f"{column}={value}", 0) + 1
+                planted[column] = planted.get(column, 0) + 1
             writer.writerow([row[c] for c in columns])
     return planted

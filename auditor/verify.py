@@ -127,7 +127,7 @@ def check_phone(phone: str, country: str | None) -> PhoneCheck:
     national = str(number.national_number)
     if number.italian_leading_zero:
         national = "0" * (number.number_of_leading_zeros or 1) + national
-    e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    e164 = f"+{number.country_code}{national}"
     if phonenumbers.is_valid_number(number):
         return PhoneCheck(PhoneVerdict.VALID, region=phonenumbers.region_code_for_number(number),
                           country_code=number.country_code, national_number=national, e164=e164)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import inspect
 import json
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -24,7 +24,29 @@ RULE_NAME_RE = re.compile(r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)+$")
 DOC_SECTIONS = ("Why it matters", "Not a finding", "Remedy")
 
 RecordRule = Callable[[RegistrationRecord, "RuleContext"], Iterable[Finding]]
-DatasetRule = Callable[[Sequence[RegistrationRecord], "RuleContext"], Iterable[Finding]]
+
+
+@dataclass(frozen=True, slots=True)
+class Fact:
+    """What a dataset rule needs to know about one record, taken out of it record by record.
+
+    Dataset (cross-record) rules run as map and reduce: their `extract` function turns each record into
+    a few facts (in whichever process scores that record), and the rule itself combines all facts at the
+    end. A fact carries what a finding needs (domain, raw hash, role, field, value, location) and the
+    rule's own payload in `data`.
+    """
+
+    domain: str
+    raw_sha256: str
+    role: str
+    field: str
+    value: str | None
+    location: str | None
+    data: tuple[Any, ...] = ()
+
+
+DatasetRule = Callable[[Sequence[Fact], "RuleContext"], Iterable[Finding]]
+Extractor = Callable[[RegistrationRecord, "RuleContext"], Iterable[Fact]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,10 +87,11 @@ class Rule:
     policies: tuple[PolicyRef, ...]
     func: Callable[..., Iterable[Finding]]
     doc: RuleDoc
-    scope: str = "record"  # "record": one registration at a time; "dataset": all of them
+    scope: str = "record"  # "record": one registration at a time; "dataset": all of them (map and reduce)
     version: int = 1
     lifecycle: str = "stable"
     params: Mapping[str, Any] = field(default_factory=dict)
+    extract: Extractor | None = None  # dataset rules: record -> facts (the map step)
 
     @property
     def policy_ids(self) -> tuple[str, ...]:
@@ -106,6 +129,7 @@ def rule(
     version: int = 1,
     lifecycle: str = "stable",
     params: Mapping[str, Any] | None = None,
+    extract: Extractor | None = None,
 ) -> Callable[[Callable[..., Iterable[Finding]]], Callable[..., Iterable[Finding]]]:
     """Register a rule once; a duplicate id or a malformed name is a programming error."""
 
@@ -116,9 +140,11 @@ def rule(
             raise ValueError(f"rule name {name!r} must be kebab-case")
         if id in REGISTRY and REGISTRY[id].func is not func:
             raise ValueError(f"rule id {id} registered twice")
+        if (scope == "dataset") != (extract is not None):
+            raise ValueError(f"rule {id}: a dataset rule needs an extract function, a record rule none")
         REGISTRY[id] = Rule(id=id, name=name, category=category, severity=severity, policies=tuple(policy),
                             func=func, doc=RuleDoc.from_docstring(func.__doc__), scope=scope, version=version,
-                            lifecycle=lifecycle, params=dict(params or {}))
+                            lifecycle=lifecycle, params=dict(params or {}), extract=extract)
         return func
 
     return register
@@ -194,20 +220,12 @@ class RuleContext:
         )
 
 
-def run_rule_on_record(rule: Rule, record: RegistrationRecord, ctx: RuleContext) -> list[Finding]:
-    """Evaluate a record rule, folding the outcome into the tally."""
-    ctx.tally.evaluated += 1
-    try:
-        found = list(rule.func(record, ctx))
-    except Exception:  # noqa: BLE001 - one rule's bug must not stop the audit; it is counted
-        ctx.tally.errors += 1
-        raise
-    if found:
-        ctx.tally.failed += 1
-        ctx.tally.findings += len(found)
-    return found
-
-
-def iter_contacts(record: RegistrationRecord) -> Iterator[Contact]:
-    """Contacts in role order (a helper so every rule walks them the same way)."""
-    yield from record.contacts
+def finding_from_fact(ctx: RuleContext, fact: Fact, message: str, *, role: str | None = None,
+                      related_domains: Sequence[str] = (), detail: str | None = None) -> Finding:
+    """A Finding for the record a fact came from."""
+    return Finding(
+        rule_id=ctx.rule.id, rule_name=ctx.rule.name, category=ctx.rule.category, severity=ctx.rule.severity,
+        domain=fact.domain, role=role or fact.role, field=fact.field, message=message,
+        evidence=Evidence(value=fact.value, location=fact.location, detail=detail), policy=ctx.rule.policy_ids,
+        raw_sha256=fact.raw_sha256, related_domains=tuple(related_domains),
+    )

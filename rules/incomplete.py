@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping
+from functools import lru_cache
 from typing import Any
 
 from auditor.parse.whois_text import FREE_FORM
@@ -192,9 +193,14 @@ def _postcode_in_street(contact: Contact) -> bool:
 def _region_in_address(contact: Contact, ctx: RuleContext) -> bool:
     """Is the state or province written inside another address line ("Mountain View, CA 94043")?"""
     text = " ".join([*contact.street, contact.city or "", contact.postcode or ""])
+    return _region_in_text(contact.country or "", text, ctx.verify.country_areas(contact.country or ""))
+
+
+@lru_cache(maxsize=65536)
+def _region_in_text(country: str, text: str, areas: tuple[tuple[str, str], ...]) -> bool:
     tokens = set(re.split(r"[^0-9A-Za-z]+", text))
     folded = " ".join(text.casefold().split())
-    for code, name in ctx.verify.country_areas(contact.country or ""):
+    for code, name in areas:
         short = code.split("-")[-1]
         if (len(short) >= 2 and short.upper() in tokens) or (len(name) >= 4 and name.casefold() in folded):
             return True

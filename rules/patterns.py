@@ -7,14 +7,13 @@ service's data is shared by design) and only look at the registrant, whose data 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
-from datetime import timedelta
+from collections.abc import Iterator, Sequence
 
 from auditor.domains import registrable_domain
 from auditor.parse.markers import is_redaction_marker
 from auditor.records import Category, Contact, FieldState, Finding, RegistrationRecord, Role, Severity
 from rules import placeholders, policies
-from rules.base import RuleContext, rule
+from rules.base import Fact, RuleContext, finding_from_fact, rule
 
 #: Legal-form words that do not distinguish one holder from another.
 LEGAL_FORMS = frozenset({
@@ -31,11 +30,9 @@ def identity_tokens(contact: Contact) -> frozenset[str]:
     return frozenset(t for t in placeholders.fold(text).replace("/", " ").split() if len(t) >= 3 and t not in LEGAL_FORMS)
 
 
-def _registrants(records: Iterable[RegistrationRecord]) -> Iterator[tuple[RegistrationRecord, Contact]]:
-    for record in records:
-        contact = record.contact(Role.REGISTRANT)
-        if contact is not None and not contact.privacy_service:
-            yield record, contact
+def _registrant(record: RegistrationRecord) -> Contact | None:
+    contact = record.contact(Role.REGISTRANT)
+    return contact if contact is not None and not contact.privacy_service else None
 
 
 def _identity_keys(record: RegistrationRecord, contact: Contact, ctx: RuleContext) -> Iterator[tuple[str, str, str]]:
@@ -61,25 +58,45 @@ def _owner_label(field: str, key: str) -> str | None:
     return label if len(label) >= 3 else None
 
 
-def _contradiction(field: str, key: str, group: Sequence[tuple[RegistrationRecord, Contact]]) -> str | None:
-    """Why the holders sharing one identifier cannot all be right, or None when they can."""
+#: Distinct holder names compared within one group; enough to find a contradiction, bounded in cost.
+MAX_COMPARED = 64
+
+
+def _contradiction(field: str, key: str, members: Sequence[Fact]) -> str | None:
+    """Why the holders sharing one identifier cannot all be right, or None when they can.
+
+    Each member's data: (key, names shown, folded names, distinctive tokens, country, domain label).
+    """
     owner = _owner_label(field, key)
     if owner is not None:
         # a corporate mailbox shared by the group's own companies ("dns-admin@google.com" for Google LLC and
         # Google Ireland Holdings) is the holder's, whatever the country; so are the holders' own domains
-        names = " ".join(placeholders.fold(f"{c.name or ''} {c.organization or ''}") for _r, c in group).replace(" ", "")
-        domains = {r.domain.split(".")[0] for r, _c in group}
-        if owner in names or owner in domains:
+        names = "".join(m.data[2] for m in members).replace(" ", "")
+        if owner in names or owner in {m.data[5] for m in members}:
             return None
-    token_sets = [t for t in (identity_tokens(c) for _r, c in group) if t]
+    # distinct token sets only (a portfolio repeats one holder many times), and at most MAX_COMPARED of them
+    token_sets = list(dict.fromkeys(m.data[3] for m in members if m.data[3]))[:MAX_COMPARED]
     for i, a in enumerate(token_sets):
         for b in token_sets[i + 1 :]:
             if not (a & b):
-                names = sorted({(c.name or c.organization or "") for _r, c in group if c.name or c.organization})
-                countries = sorted({c.country for _r, c in group if c.country})
+                names = sorted({m.data[1] for m in members if m.data[1]})
+                countries = sorted({m.data[4] for m in members if m.data[4]})
                 where = f" in {', '.join(countries)}" if len(countries) > 1 else ""
                 return "names " + "; ".join(repr(n) for n in names[:4]) + where
     return None
+
+
+def _identity_facts(record: RegistrationRecord, ctx: RuleContext) -> Iterator[Fact]:
+    contact = _registrant(record)
+    if contact is None:
+        return
+    shown = contact.name or contact.organization or ""
+    folded = placeholders.fold(f"{contact.name or ''} {contact.organization or ''}")
+    tokens = identity_tokens(contact)
+    for field, key, value in _identity_keys(record, contact, ctx):
+        location = contact.location("handle" if field == "record" else field)
+        yield Fact(record.domain, record.raw_sha256, Role.REGISTRANT.value, field, value, location,
+                   (key, shown, folded, tokens, contact.country, record.domain.split(".")[0]))
 
 
 @rule(
@@ -89,8 +106,9 @@ def _contradiction(field: str, key: str, group: Sequence[tuple[RegistrationRecor
     severity=Severity.MEDIUM,
     scope="dataset",
     policy=(policies.NIS2_28_1, policies.RAA_WAPS_1E),
+    extract=_identity_facts,
 )
-def identity_reused_with_conflicting_details(records: Sequence[RegistrationRecord], ctx: RuleContext) -> Iterator[Finding]:
+def identity_reused_with_conflicting_details(facts: Sequence[Fact], ctx: RuleContext) -> Iterator[Finding]:
     """One registrant email, phone number or contact handle appears with contradictory holder names.
 
     Registrants are grouped by email address, by valid phone number (E.164) and by registry contact
@@ -113,27 +131,25 @@ def identity_reused_with_conflicting_details(records: Sequence[RegistrationRecor
     ## Remedy
     Ask the registrar which holder each domain belongs to and to correct the others.
     """
-    groups: dict[tuple[str, str], list[tuple[RegistrationRecord, Contact, str]]] = defaultdict(list)
-    for record, contact in _registrants(records):
-        for field, key, shown in _identity_keys(record, contact, ctx):
-            groups[(field, key)].append((record, contact, shown))
+    groups: dict[tuple[str, str], list[Fact]] = defaultdict(list)
+    for fact in facts:
+        groups[(fact.field, fact.data[0])].append(fact)
     flagged: set[tuple[str, str]] = set()
-    for (field, _key), members in sorted(groups.items()):
-        domains = sorted({r.domain for r, _c, _s in members})
+    for (field, key), members in sorted(groups.items()):
+        domains = sorted({m.domain for m in members})
         if len(domains) < 2:
             continue
-        reason = _contradiction(field, _key, [(r, c) for r, c, _s in members])
+        reason = _contradiction(field, key, members)
         if reason is None:
             continue
-        for record, contact, shown in members:
-            if (record.domain, field) in flagged:
+        for member in members:
+            if (member.domain, field) in flagged:
                 continue
-            flagged.add((record.domain, field))
-            others = [d for d in domains if d != record.domain]
-            yield ctx.finding(record, f"registrant {field} {shown!r} is shared with {len(others)} other domain(s) "
-                              f"whose holders contradict each other ({reason})", contact=contact, field=field,
-                              value=shown, related_domains=others[:50],
-                              location=contact.location("handle" if field == "record" else field))
+            flagged.add((member.domain, field))
+            others = [d for d in domains if d != member.domain]
+            yield finding_from_fact(ctx, member, f"registrant {field} {member.value!r} is shared with {len(others)} "
+                                    f"other domain(s) whose holders contradict each other ({reason})",
+                                    related_domains=others[:50])
 
 
 def _holder_fingerprint(contact: Contact) -> tuple[str, ...] | None:
@@ -141,6 +157,17 @@ def _holder_fingerprint(contact: Contact) -> tuple[str, ...] | None:
     if sum(1 for p in parts if p) < 2:
         return None  # too little published to call two holders identical
     return parts
+
+
+def _bulk_facts(record: RegistrationRecord, ctx: RuleContext) -> Iterator[Fact]:
+    contact = _registrant(record)
+    if contact is None or record.created_at is None:
+        return
+    fingerprint = _holder_fingerprint(contact)
+    if fingerprint is not None:
+        yield Fact(record.domain, record.raw_sha256, Role.REGISTRANT.value, "record",
+                   contact.name or contact.organization or contact.email, record.location("created_at"),
+                   (fingerprint, record.created_at.timestamp()))
 
 
 @rule(
@@ -151,8 +178,9 @@ def _holder_fingerprint(contact: Contact) -> tuple[str, ...] | None:
     scope="dataset",
     policy=(policies.NIS2_28_3,),
     params={"min_domains": 10, "window_hours": 24},
+    extract=_bulk_facts,
 )
-def bulk_registration_identical_data(records: Sequence[RegistrationRecord], ctx: RuleContext) -> Iterator[Finding]:
+def bulk_registration_identical_data(facts: Sequence[Fact], ctx: RuleContext) -> Iterator[Finding]:
     """Many domains registered within a short window with identical registrant data (default: 10 in 24 hours).
 
     ## Why it matters
@@ -170,31 +198,27 @@ def bulk_registration_identical_data(records: Sequence[RegistrationRecord], ctx:
     Verify the holder's identity once for the whole batch (eID, business register, documents).
     """
     min_domains = int(ctx.params.get("min_domains", 10))
-    window = timedelta(hours=float(ctx.params.get("window_hours", 24)))
-    groups: dict[tuple[str, ...], list[tuple[RegistrationRecord, Contact]]] = defaultdict(list)
-    for record, contact in _registrants(records):
-        fingerprint = _holder_fingerprint(contact)
-        if fingerprint is not None and record.created_at is not None:
-            groups[fingerprint].append((record, contact))
+    window = float(ctx.params.get("window_hours", 24)) * 3600
+    groups: dict[tuple[str, ...], list[Fact]] = defaultdict(list)
+    for fact in facts:
+        groups[fact.data[0]].append(fact)
     for members in groups.values():
         if len(members) < min_domains:
             continue
-        members.sort(key=lambda m: m[0].created_at)  # type: ignore[arg-type, return-value]
+        members.sort(key=lambda m: (m.data[1], m.domain))
         in_burst: set[int] = set()
         start = 0
         for end in range(len(members)):
-            while members[end][0].created_at - members[start][0].created_at > window:  # type: ignore[operator]
+            while members[end].data[1] - members[start].data[1] > window:
                 start += 1
             if end - start + 1 >= min_domains:
                 in_burst.update(range(start, end + 1))
         burst = [members[i] for i in sorted(in_burst)]
-        domains = [r.domain for r, _c in burst]
-        for record, contact in burst:
-            yield ctx.finding(record, f"one of {len(burst)} domains registered within {window.total_seconds() / 3600:g} "
-                              "hours with identical registrant data", contact=contact, field="record",
-                              value=contact.name or contact.organization or contact.email,
-                              related_domains=[d for d in domains if d != record.domain][:50],
-                              location=record.location("created_at"))
+        domains = [m.domain for m in burst]
+        for member in burst:
+            yield finding_from_fact(ctx, member, f"one of {len(burst)} domains registered within {window / 3600:g} "
+                                    "hours with identical registrant data",
+                                    related_domains=[d for d in domains if d != member.domain][:50])
 
 
 def _placeholder_values(contact: Contact) -> Iterator[tuple[str, str]]:
@@ -212,6 +236,15 @@ def _placeholder_values(contact: Contact) -> Iterator[tuple[str, str]]:
         yield "postcode", contact.postcode or ""
 
 
+def _placeholder_facts(record: RegistrationRecord, ctx: RuleContext) -> Iterator[Fact]:
+    for contact in record.contacts:
+        if contact.privacy_service:
+            continue
+        for field, value in _placeholder_values(contact):
+            yield Fact(record.domain, record.raw_sha256, contact.role.value, field, value, contact.location(field),
+                       (record.registrar or "(no registrar given)", placeholders.fold(value)))
+
+
 @rule(
     id="PAT003",
     name="placeholder-reused-across-registrar",
@@ -220,8 +253,9 @@ def _placeholder_values(contact: Contact) -> Iterator[tuple[str, str]]:
     scope="dataset",
     policy=(policies.GAO_06_165, policies.RAA_3_7_7_2, policies.NIS2_28_3),
     params={"min_domains": 3},
+    extract=_placeholder_facts,
 )
-def placeholder_reused_across_registrar(records: Sequence[RegistrationRecord], ctx: RuleContext) -> Iterator[Finding]:
+def placeholder_reused_across_registrar(facts: Sequence[Fact], ctx: RuleContext) -> Iterator[Finding]:
     """The same placeholder value appears in several domains of one registrar (default: 3 or more).
 
     One finding per registrar and value, on the first domain in name order, listing the others:
@@ -241,22 +275,14 @@ def placeholder_reused_across_registrar(records: Sequence[RegistrationRecord], c
     Ask the registrar to review its validation and correct every listed domain.
     """
     min_domains = int(ctx.params.get("min_domains", 3))
-    groups: dict[tuple[str, str, str], set[str]] = defaultdict(set)
-    first: dict[tuple[str, str, str], tuple[RegistrationRecord, Contact]] = {}
-    for record in sorted(records, key=lambda r: r.domain):
-        for contact in record.contacts:
-            if contact.privacy_service:
-                continue
-            for field, value in _placeholder_values(contact):
-                key = (record.registrar or "(no registrar given)", field, placeholders.fold(value))
-                groups[key].add(record.domain)
-                first.setdefault(key, (record, contact))
-    for key, domains in sorted(groups.items()):
+    groups: dict[tuple[str, str, str], list[Fact]] = defaultdict(list)
+    for fact in facts:
+        registrar, folded = fact.data
+        groups[(registrar, fact.field, folded)].append(fact)
+    for (registrar, field, _folded), members in sorted(groups.items()):
+        domains = sorted({m.domain for m in members})
         if len(domains) < min_domains:
             continue
-        registrar, field, _folded = key
-        record, contact = first[key]
-        value = contact.value(field)
-        yield ctx.finding(record, f"placeholder {field} {value!r} is used in {len(domains)} domains of registrar "
-                          f"{registrar}", contact=contact, field=field, value=value, role="registrar",
-                          related_domains=sorted(domains - {record.domain})[:200])
+        first = min(members, key=lambda m: (m.domain, m.role))
+        yield finding_from_fact(ctx, first, f"placeholder {field} {first.value!r} is used in {len(domains)} domains of "
+                                f"registrar {registrar}", role="registrar", related_domains=domains[1:201])

@@ -1,0 +1,50 @@
+"""Scoring over partitions in several processes gives exactly what one process gives."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+import auditor.engine as engine
+from auditor.importers import discover, import_file
+from auditor.parse import parse
+from auditor.records import RegistrationRecord
+from auditor.verify import Verifier
+from rules import select
+from tests.conftest import FIXTURES
+
+NOW = datetime(2026, 11, 23, tzinfo=UTC)
+
+
+def labelled_records() -> list[RegistrationRecord]:
+    files, _ = discover([FIXTURES / "labelled"])
+    out = []
+    for path in files:
+        for raw in import_file(path).records:
+            rec = parse(raw)
+            if isinstance(rec, RegistrationRecord):
+                out.append(rec)
+    return out
+
+
+def test_parallel_scoring_is_identical_to_one_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    records = labelled_records()
+    rules = select()
+    one = engine.score(records, rules, Verifier(None), NOW, workers=1)
+    monkeypatch.setattr(engine, "PARALLEL_THRESHOLD", 10)  # force the pool on a small set
+    pools = []
+    real_get_context = engine.multiprocessing.get_context
+
+    def spy(method: str):  # type: ignore[no-untyped-def]
+        pools.append(method)
+        return real_get_context(method)
+
+    monkeypatch.setattr(engine.multiprocessing, "get_context", spy)
+    two = engine.score(records, rules, Verifier(None), NOW, workers=2)
+    assert pools == ["fork"]  # the partitioned path really ran
+    assert [f.fingerprint for f in two.findings] == [f.fingerprint for f in one.findings]
+    assert [f.to_dict() for f in two.findings] == [f.to_dict() for f in one.findings]
+    assert {k: v.to_dict() for k, v in two.tallies.items()} == {k: v.to_dict() for k, v in one.tallies.items()}
+    assert two.unchecked == one.unchecked and two.errors == one.errors
+    assert any(f.rule_id.startswith("PAT") for f in two.findings)  # the combine step ran over all partitions
