@@ -8,6 +8,12 @@ while a restarted crawl does the same). While it runs, the frontier is read twic
 progress display. The same job name (by default derived from the sources) continues where the
 store says the last run stopped.
 
+With a Redis URL (``tuning["redis_url"]``) the crawl is distributed (spiders/shared.py): `run_crawl`
+also queues the job's open targets in Redis and publishes the job's settings there, then crawls as one
+worker; `run_worker` joins a published job as another worker (on this machine or another, with the same
+database) and crawls until no worker has anything left. Every worker's answers go to the one store, so
+the seeding command audits the whole job when its own crawl process ends.
+
 `audit_crawl` hands what the job collected (ok, not_found and rate_limited answers; failed attempts
 are reported, not parsed) to exactly the audit `auditor audit` runs, with the crawl's per-server
 counts under ``collection`` in summary.json.
@@ -15,6 +21,7 @@ counts under ``collection`` in summary.json.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import signal
@@ -22,7 +29,7 @@ import subprocess
 import sys
 import time
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
@@ -34,7 +41,7 @@ from auditor.records import utcnow
 from auditor.sources import DomainList, parse_source, read_domains
 from auditor.store import CrawlStore
 from spiders.guard import AddressGuard
-from spiders.job import DB_URL_ENV, CrawlJob
+from spiders.job import DB_URL_ENV, REDIS_URL_ENV, CrawlJob
 from spiders.politeness import Policies
 from spiders.servers import NoServerError, RdapDirectory, Target, WhoisDirectory
 
@@ -202,16 +209,73 @@ def snapshot(store: CrawlStore, job: str) -> list[ServerCount]:
 
 def run_targets(store: CrawlStore, job: CrawlJob, plan: Plan, work_dir: Path,
                 on_progress: Callable[[list[ServerCount]], None] | None = None) -> CrawlReport:
-    """Seed the frontier with the plan, run the crawl process to its end, and report."""
+    """Seed the frontier with the plan (and the shared queue, when distributed), run the crawl process to its end, and report."""
     work_dir.mkdir(parents=True, exist_ok=True)
     started = utcnow()
     store.seed_targets(job.job, [{"domain": t.domain, "protocol": t.protocol, "server": t.server, "url": t.url,
                                   "query": t.query} for t in plan.targets])
-    job_file = job.write(work_dir / "crawl.json")
-    log = work_dir / "crawl.log"
+    if job.redis_url:
+        from spiders.shared import SharedFrontier, seed_from_store, worker_name
+
+        job = replace(job, worker=job.worker or worker_name())
+        with _redis_errors(job.redis_url):
+            frontier = SharedFrontier.for_job(job)
+            frontier.publish(job)
+            seed_from_store(store, frontier, job.job, job.protocols)
+    return _crawl(store, job, plan, work_dir, started, "crawl", on_progress)
+
+
+def run_worker(db_url: str, redis_url: str, prefix: str, job_name: str | None, work_dir: Path,
+               on_progress: Callable[[list[ServerCount]], None] | None = None) -> CrawlReport:
+    """Join a distributed crawl as one more worker: the job's settings come from Redis, the database is ours to name.
+
+    Crawls until no worker has anything queued or leased, then reports on the whole job.
+    """
+    from spiders.shared import SharedFrontier, connect, worker_name
+
+    with _redis_errors(redis_url):
+        try:
+            published = SharedFrontier.published(connect(redis_url), prefix, job_name)
+        except LookupError as exc:
+            raise ConfigError(str(exc)) from exc
+    job = replace(published, db_url=db_url, redis_url=redis_url, redis_prefix=prefix, worker=worker_name())
+    work_dir.mkdir(parents=True, exist_ok=True)
+    store = CrawlStore(db_url)
+    try:
+        return _crawl(store, job, Plan(), work_dir, utcnow(), f"worker-{job.worker}", on_progress)
+    finally:
+        store.close()
+
+
+@contextlib.contextmanager
+def _redis_errors(url: str | None) -> Iterator[None]:
+    """Redis connection and protocol errors as a CrawlError that names the server (password hidden)."""
+    from redis.exceptions import RedisError
+
+    from auditor.db import redact_url
+
+    try:
+        yield
+    except RedisError as exc:
+        raise CrawlError(f"Redis {redact_url(url or '')}: {exc}") from exc
+
+
+def _crawl(store: CrawlStore, job: CrawlJob, plan: Plan, work_dir: Path, started: datetime, stem: str,
+           on_progress: Callable[[list[ServerCount]], None] | None) -> CrawlReport:
+    """Run the crawl process (when there is anything to ask) and report on the job from the store."""
+    job_file = job.write(work_dir / f"{stem}.json")
+    log = work_dir / f"{stem}.log"
     exit_code = 0
-    if any(store.open_servers(job.job, protocol) for protocol in ("whois", "rdap")):  # else: nothing left to ask
-        exit_code = _run_process(job_file, log, job.db_url,
+    if job.redis_url:
+        from spiders.shared import SharedFrontier
+
+        with _redis_errors(job.redis_url):
+            frontier = SharedFrontier.for_job(job)
+            work = any(frontier.remaining(protocol) for protocol in job.protocols)
+    else:
+        work = any(store.open_servers(job.job, protocol) for protocol in ("whois", "rdap"))
+    if work:  # else: nothing left to ask
+        exit_code = _run_process(job_file, log, job.db_url, job.redis_url,
                                  lambda: on_progress(snapshot(store, job.job)) if on_progress else None)
     servers = snapshot(store, job.job)
     if on_progress:
@@ -237,9 +301,11 @@ def _policy_dict(policies: Policies, server: str) -> dict[str, Any]:
     return {"rate": p.rate, "quota_per_24h": p.quota, "group": p.group, "source": p.source}
 
 
-def _run_process(job_file: Path, log: Path, db_url: str, poll: Callable[[], None]) -> int:
+def _run_process(job_file: Path, log: Path, db_url: str, redis_url: str | None, poll: Callable[[], None]) -> int:
     """Run ``python -m spiders.run`` until it exits; on Ctrl-C stop it gracefully, then re-raise."""
-    env = {**os.environ, DB_URL_ENV: db_url}  # the job file holds the URL with its password hidden
+    env = {**os.environ, DB_URL_ENV: db_url}  # the job file holds the URLs with their passwords hidden
+    if redis_url:
+        env[REDIS_URL_ENV] = redis_url
     with log.open("ab") as log_handle:
         proc = subprocess.Popen([sys.executable, "-m", "spiders.run", str(job_file), "--with-parent"],
                                 stdin=subprocess.PIPE, stdout=log_handle, stderr=subprocess.STDOUT, env=env)

@@ -1,15 +1,30 @@
-"""`auditor crawl`: arguments, the per-server progress display and the closing table; the work is in auditor/crawl.py."""
+"""`auditor crawl`: arguments, the per-server progress display and the closing table; the work is in auditor/crawl.py.
+
+``auditor crawl SOURCE... --out DIR`` crawls and audits; with ``--redis URL`` it also queues the job in
+Redis for other workers, crawls as one of them, and audits once no worker has anything left.
+``auditor crawl --worker --redis URL --db URL`` joins such a job (docs/crawling.md, "Distributed crawl").
+"""
 
 from __future__ import annotations
 
 import argparse
+import tempfile
 from pathlib import Path
 from typing import Any
 
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
-from auditor.crawl import PROTOCOLS, CrawlOptions, CrawlReport, ServerCount, audit_crawl, run_crawl, unfinished_by_reason
+from auditor.crawl import (
+    PROTOCOLS,
+    CrawlOptions,
+    CrawlReport,
+    ServerCount,
+    audit_crawl,
+    run_crawl,
+    run_worker,
+    unfinished_by_reason,
+)
 from auditor.errors import ConfigError
 
 #: Exit status when the crawl stopped with domains left (quota used up, server paused): re-run to continue.
@@ -42,11 +57,13 @@ def add_crawl_parser(subparsers: Any) -> None:
         "crawl", help="collect WHOIS/RDAP records politely (resumable), then audit them",
         description="Crawl the domains of SOURCE over RDAP and/or port-43 WHOIS within each server's published "
                     "limits, keep every answer, then audit what was collected exactly like `auditor audit`. "
-                    "Running the same command again continues where it stopped.")
-    p.add_argument("sources", nargs="+", metavar="SOURCE",
+                    "Running the same command again continues where it stopped. With --redis, several workers "
+                    "(auditor crawl --worker) share the crawl.")
+    p.add_argument("sources", nargs="*", metavar="SOURCE",
                    help="domains.txt | zone:FILE[#ORIGIN] (or *.zone) | axfr://HOST[:PORT]/ZONE | csv:FILE[#COLUMN] (or *.csv)")
-    p.add_argument("--out", required=True, type=Path, metavar="DIR",
-                   help="where findings.jsonl, summary.json, report.html, crawl.json and crawl.log go")
+    p.add_argument("--out", type=Path, metavar="DIR",
+                   help="where findings.jsonl, summary.json, report.html, crawl.json and crawl.log go "
+                        "(required, except for a --worker: its job file and log)")
     p.add_argument("--db", default=None, metavar="URL", help="SQLite file or postgresql:// URL (default: $AUDITOR_DB or ./auditor.sqlite)")
     g = p.add_argument_group("servers")
     g.add_argument("--protocol", choices=PROTOCOLS, default="auto",
@@ -84,6 +101,18 @@ def add_crawl_parser(subparsers: Any) -> None:
     g.add_argument("--connect-only-to", action="append", default=[], metavar="CIDR",
                    help="connect to addresses in these networks only, and resolve no host names (a sandbox); repeatable")
     g.add_argument("--job", metavar="NAME", help="crawl job name (default: derived from the sources; same job = resume)")
+    g = p.add_argument_group("distributed crawl (docs/crawling.md)")
+    g.add_argument("--redis", metavar="URL",
+                   help="share the frontier and every server's rate and quota with other workers through this Redis "
+                        "(redis://HOST:PORT/DB); the database must be one all workers reach (postgresql://)")
+    g.add_argument("--worker", action="store_true",
+                   help="no SOURCE: join the job a seeding command published in --redis (the one with work left, or "
+                        "--job NAME), crawl until no worker has anything left, then exit without auditing; every "
+                        "crawl setting comes from the published job")
+    g.add_argument("--redis-prefix", default="auditor:crawl", metavar="PREFIX", help="Redis key prefix (default auditor:crawl)")
+    g.add_argument("--lease", type=float, default=30.0, metavar="SECONDS",
+                   help="how long a worker holds a domain without a heartbeat; a dead worker's domains are asked "
+                        "again after this (default 30)")
     g = p.add_argument_group("audit (as auditor audit)")
     _add_dns_options(g)
     g.add_argument("--select", nargs="*", default=(), metavar="ID", help="only rules whose id starts with these")
@@ -109,11 +138,12 @@ def crawl_options(args: argparse.Namespace) -> CrawlOptions:
         "allow_networks": tuple(args.allow_referrals_to),
         "egress_networks": tuple(args.connect_only_to),
         "user_agent": f"{USER_AGENT[:-1]}; contact: {args.contact})" if args.contact else USER_AGENT,
+        "redis_url": args.redis, "redis_prefix": args.redis_prefix, "lease_seconds": args.lease,
     }
     for name in ("max_attempts", "give_up_after"):
         if tuning[name] < 1:
             raise ConfigError(f"--{name.replace('_', '-')} must be at least 1")
-    for name in ("backoff_base", "timeout", "connect_timeout", "read_timeout"):
+    for name in ("backoff_base", "timeout", "connect_timeout", "read_timeout", "lease_seconds"):
         if tuning[name] <= 0:
             raise ConfigError(f"{name.replace('_', ' ')} must be above 0 seconds")
     return CrawlOptions(protocol=args.protocol, whois_servers=whois, rdap_urls=rdap, whois_map=args.whois_map,
@@ -173,10 +203,35 @@ def print_crawl(report: CrawlReport) -> None:
         out.print(f"the crawl process reported errors (exit {report.exit_code}); see {report.log}", markup=False)
 
 
+def cmd_worker(args: argparse.Namespace) -> int:
+    """Join a distributed crawl and work until its shared frontier is empty (no audit)."""
+    from auditor.cli import default_db, out
+
+    if args.sources:
+        raise ConfigError("a --worker takes no SOURCE: it takes its work from the shared frontier in --redis "
+                          "(the seeding command, auditor crawl SOURCE... --redis URL, reads the sources)")
+    if not args.redis:
+        raise ConfigError("--worker needs --redis URL: the shared frontier to take work from")
+    if args.lease <= 0:
+        raise ConfigError("--lease must be above 0 seconds")
+    work_dir = args.out or Path(tempfile.mkdtemp(prefix="auditor-crawl-worker-"))
+    with CrawlDisplay(enabled=not args.quiet) as display:
+        report = run_worker(args.db or default_db(), args.redis, args.redis_prefix, args.job, work_dir, display.update)
+    print_crawl(report)
+    out.print(f"worker log: {report.log}", markup=False)
+    return EXIT_INCOMPLETE if report.unfinished else 0
+
+
 def cmd_crawl(args: argparse.Namespace) -> int:
-    """Crawl, then audit what was collected."""
+    """Crawl, then audit what was collected (or, with --worker, only crawl a shared job)."""
     from auditor.cli import RichProgress, audit_options, default_db, print_summary
 
+    if args.worker:
+        return cmd_worker(args)
+    if not args.sources:
+        raise ConfigError("no SOURCE to crawl (or --worker --redis URL to join a distributed crawl)")
+    if args.out is None:
+        raise ConfigError("--out DIR is required: where the audit's files go")
     options = crawl_options(args)
     audit = audit_options(args)
     args.out.mkdir(parents=True, exist_ok=True)

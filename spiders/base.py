@@ -11,6 +11,11 @@ and is ``done`` after that answer (whatever it is: the registry's answer is alre
 (rate limit) or a transient failure backs the server off and asks again, up to ``max_attempts`` times
 per run; then the target stays ``rate_limited`` or ``error`` for the next run. A server paused for the
 run (quota used up, too many refusals) leaves its targets as they are, with a note.
+
+In a distributed crawl (``frontier``: spiders/shared.py) the targets come from leases on the shared
+queue in Redis instead of pages of the store, each settlement is stored only if the row is still where
+the worker found it (another worker whose lease had expired may have settled it first), and a worker
+that lost a target to another worker sends nothing more for it.
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ import asyncio
 from collections import Counter
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import scrapy
 from scrapy.http import Response
@@ -33,17 +38,30 @@ from spiders.outcome import Verdict
 from spiders.politeness import Politeness, ServerPausedError
 from spiders.servers import Target
 
+if TYPE_CHECKING:
+    from spiders.shared import SharedCrawlStore, SharedFrontier
+
 FINAL = (FetchStatus.OK, FetchStatus.NOT_FOUND)
 
 
 @dataclass
 class Settled:
-    """One answer (or one failed attempt) and the target's new state, stored together."""
+    """One answer (or one failed attempt) and the target's new state, stored together.
+
+    `fence` is the row's (hop, attempts) when the attempt was made: a distributed crawl stores the
+    settlement only if the row is still there. `final` is False when a follow-up query comes next.
+    """
 
     target_id: int
     update: dict[str, Any]
     raw: RawRecord | None = None
     response: dict[str, Any] | None = None
+    fence: tuple[int, int] = (0, 0)
+    final: bool = True
+
+
+class LeaseLostError(Exception):
+    """Another worker of a distributed crawl settled this target first: nothing more is sent for it."""
 
 
 @dataclass
@@ -74,6 +92,8 @@ class Attempt:
 
 #: Requests a server may have waiting in Scrapy at once; it is asked one at a time anyway.
 PER_SERVER = 32
+#: Seconds between two looks at an empty shared queue while other workers still hold leases.
+IDLE_SECONDS = 0.1
 
 
 @dataclass
@@ -89,10 +109,11 @@ class FrontierSpider(scrapy.Spider):
     source: ClassVar[Source]
 
     def __init__(self, job: CrawlJob, store: CrawlStore, politeness: Politeness, guard: AddressGuard,
-                 *args: Any, **kwargs: Any) -> None:
+                 *args: Any, frontier: SharedFrontier | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.job = job
         self.store = store
+        self.frontier = frontier  # the shared queue of a distributed crawl, else None
         self.politeness = politeness  # read by the download handlers
         self.guard = guard  # read by the download handlers
         self.outstanding: Counter[str] = Counter()  # targets handed to Scrapy and not yet settled, by start server
@@ -103,6 +124,10 @@ class FrontierSpider(scrapy.Spider):
         Pages come from the store as they are needed, so neither the frontier nor Scrapy's scheduler
         ever holds a whole zone, and a slow server's backlog never stands in front of the others.
         """
+        if self.frontier is not None:
+            async for request in self._start_shared(self.frontier):
+                yield request
+            return
         pages = {server: _Page() for server in self.store.open_servers(self.job.job, self.protocol)}
         while pages:
             sent = False
@@ -122,6 +147,38 @@ class FrontierSpider(scrapy.Spider):
             if not sent and pages:
                 await asyncio.sleep(0.05)
 
+    async def _start_shared(self, frontier: SharedFrontier) -> AsyncIterator[scrapy.Request]:
+        """Leased targets, round-robin by server, at most `LEASED_PER_SERVER` per server; until no worker has any left.
+
+        The queue may be empty while other workers still hold leases: this worker waits, since a lease
+        of a worker that died comes back to the queue when it expires.
+        """
+        from spiders.shared import LEASED_PER_SERVER
+
+        store: SharedCrawlStore = self.store  # type: ignore[assignment]
+        servers: list[str] = []
+        while True:
+            servers = frontier.servers(self.protocol) or servers
+            sent = False
+            for server in servers:
+                room = LEASED_PER_SERVER - self.outstanding[server]
+                ids = frontier.take(self.protocol, server, room) if room > 0 else []
+                if not ids:
+                    continue
+                rows = {row["id"]: row for row in store.targets_by_id(ids)}
+                for target_id in ids:
+                    target = rows.get(target_id)
+                    if target is None or target["state"] == "done":  # settled by a worker that died before releasing it
+                        frontier.settled(target_id, final=True, count=False)
+                        continue
+                    self.outstanding[server] += 1
+                    sent = True
+                    yield self.ask(Attempt(target, target["attempts"] + 1, 1, list(target.get("visited") or []), server))
+            if not sent:
+                if not any(self.outstanding.values()) and frontier.remaining(self.protocol) == 0:
+                    return
+                await asyncio.sleep(IDLE_SECONDS)
+
     # -- protocol specifics -----------------------------------------------------------------
     def ask(self, attempt: Attempt) -> scrapy.Request:
         """The request for one attempt."""
@@ -136,6 +193,26 @@ class FrontierSpider(scrapy.Spider):
         raise NotImplementedError
 
     # -- shared flow ----------------------------------------------------------------------------
+    def commit(self, item: Settled) -> None:
+        """Store a settlement (called by the pipeline); in a distributed crawl, only once, then the lease moves on."""
+        if self.frontier is None:
+            self.store.record_answer(self.job.job, item.target_id, item.raw, item.response, item.update)
+            return
+        store: SharedCrawlStore = self.store  # type: ignore[assignment]
+        if not self.frontier.holds(item.target_id):
+            return  # lost to another worker before this answer came in
+        if store.settle_once(self.job.job, item.target_id, item.raw, item.response, item.update, *item.fence):
+            self.frontier.settled(item.target_id, item.final)
+        else:
+            self.logger.info("target %s was settled by another worker; this answer is not stored", item.target_id)
+            self.frontier.drop(item.target_id)
+
+    def admit(self, request: scrapy.Request) -> None:
+        """Raise LeaseLostError when the request's target now belongs to another worker (checked before the gate)."""
+        attempt: Attempt | None = request.meta.get("attempt")
+        if self.frontier is not None and attempt is not None and not self.frontier.holds(attempt.target["id"]):
+            raise LeaseLostError(f"target {attempt.target['id']} was settled by another worker")
+
     def request_meta(self, attempt: Attempt) -> dict[str, Any]:
         """Meta every request carries: the attempt, its politeness slot, and whether it came from a response."""
         target = attempt.target
@@ -179,12 +256,15 @@ class FrontierSpider(scrapy.Spider):
 
     def _failed(self, request: scrapy.Request, attempt: Attempt, exc: BaseException) -> Iterator[Any]:
         target = attempt.target
+        fence = (target["hop"], attempt.number - 1)
+        if isinstance(exc, LeaseLostError):  # nothing was sent: another worker has it
+            return
         if isinstance(exc, ServerPausedError):  # nothing was sent: no attempt used
-            yield Settled(target["id"], {"note": f"not asked: {exc}"})
+            yield Settled(target["id"], {"note": f"not asked: {exc}"}, fence=fence)
             return
         if isinstance(exc, RefusedTargetError):  # nothing was sent: the guard said no
             update = self._done_after_hop(attempt, str(exc)) if target["hop"] else {"state": "error", "note": str(exc)}
-            yield Settled(target["id"], update)
+            yield Settled(target["id"], update, fence=fence)
             return
         yield from self.settle(attempt, request.meta.get("reading") or self.observe(request, None, exc))
 
@@ -204,6 +284,7 @@ class FrontierSpider(scrapy.Spider):
         assert reading is not None
         raw, verdict, hop, note = reading.raw, reading.verdict, reading.hop, reading.note
         target = attempt.target
+        fence = (target["hop"], attempt.number - 1)
         response = {"domain": target["domain"], "protocol": self.protocol, "hop": target["hop"],
                     "attempt": attempt.number, "server": target["server"]}
         update: dict[str, Any] = {"attempts": attempt.number, "outcome": verdict.status.value, "note": verdict.error or note}
@@ -212,7 +293,7 @@ class FrontierSpider(scrapy.Spider):
             visited = [*attempt.visited, target["server"]]
             update.update(state="pending", hop=1, server=hop.server, url=hop.url, query=hop.query, visited=visited,
                           attempts=0, note=None)
-            yield Settled(target["id"], update, raw, response)
+            yield Settled(target["id"], update, raw, response, fence, final=False)
             nxt = {**target, "hop": 1, "server": hop.server, "url": hop.url, "query": hop.query, "visited": visited}
             yield self.ask(Attempt(nxt, 1, 1, visited, attempt.counted))
             return
@@ -222,7 +303,7 @@ class FrontierSpider(scrapy.Spider):
             update["state"] = "done"
         else:
             update["state"] = verdict.status.value  # rate_limited | error: asked again now, or next run
-        yield Settled(target["id"], update, raw, response)
+        yield Settled(target["id"], update, raw, response, fence, final=not again)
         if again:
             yield self.ask(Attempt(target, attempt.number + 1, attempt.this_run + 1, attempt.visited, attempt.counted))
 

@@ -66,6 +66,9 @@ async def _politely(crawler: Crawler, request: Request, server: str,
     """
     politeness = _spider_attr(crawler, "politeness")
     observe = _spider_attr(crawler, "observe")
+    admit = _spider_attr(crawler, "admit")
+    if admit is not None:
+        admit(request)  # a distributed crawl's target lost to another worker: nothing to send
     async with politeness.turn(server) if politeness is not None else contextlib.nullcontext():
         if politeness is not None:
             await politeness.before_send(server)

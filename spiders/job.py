@@ -2,8 +2,10 @@
 
 The targets themselves are not in it: they are rows of the store's frontier (``crawl_target``), which
 is what makes a crawl resumable. This file only says how to crawl them, and is kept beside the
-results as a record of the run's settings. The database URL in the file has its password hidden; the
-crawl process gets the real one from the ``AUDITOR_CRAWL_DB_URL`` environment variable.
+results as a record of the run's settings. The database and Redis URLs in the file have their password
+hidden; the crawl process gets the real ones from the ``AUDITOR_CRAWL_DB_URL`` and
+``AUDITOR_CRAWL_REDIS_URL`` environment variables. With a Redis URL the crawl is one worker of a
+distributed crawl (spiders/shared.py): the job's settings are published in Redis for the other workers.
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ from auditor.db import redact_url
 
 #: How the crawl process gets the database URL (with its password), which the job file does not hold.
 DB_URL_ENV = "AUDITOR_CRAWL_DB_URL"
+#: How the crawl process gets the Redis URL of a distributed crawl (with its password).
+REDIS_URL_ENV = "AUDITOR_CRAWL_REDIS_URL"
 
 USER_AGENT = f"registration-auditor/{__version__} (data-quality audit; one query at a time, within published limits)"
 
@@ -53,6 +57,11 @@ class CrawlJob:
     rdap_max_bytes: int = 4 * 1024 * 1024
     user_agent: str = USER_AGENT
     log_level: str = "INFO"
+    # a distributed crawl (see spiders/shared.py): the shared frontier and budget, this worker's name
+    redis_url: str | None = None
+    redis_prefix: str = "auditor:crawl"
+    lease_seconds: float = 30.0
+    worker: str | None = None
 
     def to_json(self) -> str:
         """The job as JSON."""
@@ -68,10 +77,12 @@ class CrawlJob:
         return cls(**data)
 
     def write(self, path: Path) -> Path:
-        """Write the job file, password hidden; returns its path."""
-        path.write_text(replace(self, db_url=redact_url(self.db_url)).to_json() + "\n", encoding="utf-8")
+        """Write the job file, passwords hidden; returns its path."""
+        hidden = replace(self, db_url=redact_url(self.db_url), redis_url=redact_url(self.redis_url) if self.redis_url else None)
+        path.write_text(hidden.to_json() + "\n", encoding="utf-8")
         return path
 
     def with_db_from_env(self) -> CrawlJob:
-        """The job with the real database URL, when the parent passed it in the environment."""
-        return replace(self, db_url=os.environ[DB_URL_ENV]) if os.environ.get(DB_URL_ENV) else self
+        """The job with the real database (and Redis) URL, when the parent passed them in the environment."""
+        job = replace(self, db_url=os.environ[DB_URL_ENV]) if os.environ.get(DB_URL_ENV) else self
+        return replace(job, redis_url=os.environ[REDIS_URL_ENV]) if os.environ.get(REDIS_URL_ENV) else job

@@ -2,7 +2,8 @@
 
 The raw record goes through the store's insert-ignore (an identical answer is stored once), the link
 row ties it to the job and attempt, and the target's state moves on, all or nothing: a crawl killed
-between two answers loses at most the answer in flight, which the next run asks for again.
+between two answers loses at most the answer in flight, which the next run asks for again. The spider
+decides how (`FrontierSpider.commit`): a distributed crawl stores a settlement only once.
 """
 
 from __future__ import annotations
@@ -30,5 +31,5 @@ class RawRecordPipeline:
     def process_item(self, item: Any) -> Any:
         if isinstance(item, Settled):
             spider: Any = self.crawler.spider
-            spider.store.record_answer(spider.job.job, item.target_id, item.raw, item.response, item.update)
+            spider.commit(item)  # CrawlStore.record_answer; in a distributed crawl, only if no other worker settled it first
         return item

@@ -4,7 +4,8 @@ Every query passes `Politeness.before_send` in the download handler, at the mome
 (not when it is scheduled: Scrapy's AutoThrottle may shorten a slot's delay, and a gate before the
 downloader's queue lets two queries out back to back). The gate books the next send time and counts
 the query against the quota in the database (`CrawlStore.reserve_query`), so a restarted crawl, or a
-second process on the same database, keeps the same pace and the same daily count.
+second process on the same database, keeps the same pace and the same daily count. A distributed crawl
+books the same way in Redis instead (`spiders.shared.RedisBudget`, the same three calls).
 
 A rate-limit answer or a failure pushes that server's next send time back for every process: by the
 HTTP Retry-After when the server sends one (to the letter: a longer wait than `Backoff.maximum` pauses
@@ -172,8 +173,16 @@ class Politeness:
         await sleep_until(booking.send_at)
         if server in self.paused:  # paused while this query waited
             raise ServerPausedError(self.paused[server])
+        if not self.still_clear(server):  # another process backed the server off while this query waited
+            return await self.before_send(server)
         # The next slot of this process counts from the actual send: a late wake-up never shortens a gap.
         self.last_sent[server] = datetime.now(UTC) + timedelta(seconds=policy.interval)
+
+    def still_clear(self, server: str) -> bool:
+        """Whether a query that waited for its slot may still go. Always, here: within one process the
+        server's turn lock already orders a refusal before the next booking; a distributed crawl, where
+        other workers' queries are booked ahead, checks the latest back-off (spiders/shared.py)."""
+        return True
 
     def _pause_until(self, server: str, until: datetime) -> None:
         reason = f"asked not to be queried before {until:%Y-%m-%d %H:%M:%S} UTC; paused for this run"

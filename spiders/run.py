@@ -5,6 +5,10 @@ CLI, the demo, a test) stays free to crawl again. With ``--with-parent`` the pro
 its standard input closes, which is when its parent dies, even by SIGKILL: an orphaned crawl would
 keep querying servers while a restarted one does the same.
 
+With a Redis URL in the job the process is one worker of a distributed crawl (spiders/shared.py): its
+targets are leases on the shared queue, its politeness budget is booked in Redis, and a thread keeps its
+leases alive; on a clean stop (Ctrl-C) it hands back what it still holds.
+
 Exit status: 0 when the crawl ran to its end, 1 when it logged errors (see the log), 2 on bad input.
 """
 
@@ -24,6 +28,7 @@ from spiders.job import CrawlJob
 from spiders.politeness import Backoff, Policies, Politeness
 from spiders.rdap import RdapSpider
 from spiders.settings import build_settings
+from spiders.shared import RedisBudget, SharedCrawlStore, SharedFrontier, SharedPoliteness
 from spiders.whois import WhoisSpider
 
 SPIDERS = (WhoisSpider, RdapSpider)
@@ -44,19 +49,32 @@ def exit_with_parent() -> None:
 
 def run(job: CrawlJob) -> int:
     """Crawl the job's open targets with one spider per protocol, in this process."""
-    store = CrawlStore(job.db_url)
     policies = Policies(Path(job.policy_file) if job.policy_file else None, job.rates, job.quotas)
-    politeness = Politeness(store, policies, Backoff(job.backoff_base, job.backoff_max, job.give_up_after))
+    backoff = Backoff(job.backoff_base, job.backoff_max, job.give_up_after)
     guard = AddressGuard(job.allow_networks, job.egress_networks)
+    frontier: SharedFrontier | None = None
+    if job.redis_url:
+        frontier = SharedFrontier.for_job(job)
+        store: CrawlStore = SharedCrawlStore(job.db_url)
+        politeness: Politeness = SharedPoliteness(RedisBudget(frontier.client, job.redis_prefix), policies, backoff)
+        frontier.start_heartbeat()
+    else:
+        store = CrawlStore(job.db_url)
+        politeness = Politeness(store, policies, backoff)
     process = AsyncCrawlerProcess(build_settings(job))
     crawlers = []
-    for spider_cls in SPIDERS:
-        if spider_cls.protocol in job.protocols and store.open_servers(job.job, spider_cls.protocol):
-            crawler = process.create_crawler(spider_cls)
-            crawlers.append(crawler)
-            process.crawl(crawler, job=job, store=store, politeness=politeness, guard=guard)
-    if crawlers:
-        process.start()
+    try:
+        for spider_cls in SPIDERS:
+            protocol = spider_cls.protocol
+            if protocol in job.protocols and (frontier.remaining(protocol) if frontier else store.open_servers(job.job, protocol)):
+                crawler = process.create_crawler(spider_cls)
+                crawlers.append(crawler)
+                process.crawl(crawler, job=job, store=store, politeness=politeness, guard=guard, frontier=frontier)
+        if crawlers:
+            process.start()
+    finally:
+        if frontier is not None:
+            frontier.stop()
     errors = sum(int(c.stats.get_value("log_count/ERROR", 0) or 0) for c in crawlers if c.stats)
     store.close()
     return 1 if errors else 0
