@@ -72,7 +72,7 @@ class ParseResultRow(SQLModel, table=True):
     __table_args__ = (UniqueConstraint("raw_sha256", "parser", name="uq_parse_result"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    raw_sha256: str = Field(max_length=64, index=True)
+    raw_sha256: str = Field(max_length=64)  # looked up through the unique key, whose first column it is
     parser: str = Field(max_length=64)
     status: str = Field(max_length=16)  # a ResponseStatus value, or "failed"
     domain: str | None = Field(default=None, max_length=255)
@@ -87,7 +87,7 @@ class RegistrationRow(SQLModel, table=True):
     __table_args__ = (UniqueConstraint("raw_sha256", "parser", name="uq_registration"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    raw_sha256: str = Field(max_length=64, index=True)
+    raw_sha256: str = Field(max_length=64)  # looked up through the unique key, whose first column it is
     parser: str = Field(max_length=64)
     domain: str = Field(max_length=255, index=True)
     source: str = Field(max_length=16)

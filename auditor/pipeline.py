@@ -8,19 +8,20 @@ from __future__ import annotations
 
 import hashlib
 import json
+import multiprocessing
 import os
 import tempfile
 import time
 import uuid
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol
 
 from auditor import __version__
-from auditor.engine import EngineResult, score
+from auditor.engine import PARALLEL_THRESHOLD, EngineResult, score
 from auditor.evidence import excerpt
 from auditor.grades import grade_all
 from auditor.grades import summarise_rows as summarise_grade_rows
@@ -120,20 +121,46 @@ def import_inputs(store: Store, inputs: Iterable[str | Path], progress: Progress
     return totals
 
 
-def parse_raw(store: Store, raws: Sequence[RawRecord], progress: Progress) -> list[tuple[RawRecord, ParseOutcome]]:
-    """Parse every raw record and store each outcome once per parser version."""
+#: The raw records forked parse workers read (inherited by fork: never pickled on the way in).
+_PARSE_JOB: list[RawRecord] = []
+#: Raw records per parse batch: one task for a worker, one bulk write to the store.
+PARSE_BATCH = 2000
+
+
+def _parse_range(bounds: tuple[int, int]) -> list[ParseOutcome]:
+    return [parse(raw) for raw in _PARSE_JOB[bounds[0] : bounds[1]]]
+
+
+def _parsed_in_order(raws: Sequence[RawRecord], workers: int) -> Iterator[tuple[int, list[ParseOutcome]]]:
+    """Parse outcomes in input order, in batches: in forked workers when there are enough records."""
+    step = PARSE_BATCH
+    bounds = [(i, min(i + step, len(raws))) for i in range(0, len(raws), step)]
+    if workers > 1 and len(raws) >= PARALLEL_THRESHOLD and "fork" in multiprocessing.get_all_start_methods():
+        _PARSE_JOB[:] = raws
+        try:
+            with multiprocessing.get_context("fork").Pool(workers) as pool:
+                yield from zip((b[0] for b in bounds), pool.imap(_parse_range, bounds), strict=True)
+        finally:
+            _PARSE_JOB.clear()
+    else:
+        for b in bounds:
+            yield b[0], [parse(raw) for raw in raws[b[0] : b[1]]]
+
+
+def parse_raw(store: Store, raws: Sequence[RawRecord], progress: Progress,
+              workers: int = 1) -> list[tuple[RawRecord, ParseOutcome]]:
+    """Parse every raw record and store each outcome once per parser version.
+
+    Parsing is pure, so with `workers` > 1 it runs in forked processes over slices; this process
+    stores each batch as it comes back, in input order, so the result does not depend on `workers`.
+    """
     progress.stage("parse", len(raws))
     outcomes: list[tuple[RawRecord, ParseOutcome]] = []
-    batch: list[tuple[ParseOutcome, datetime]] = []
-    for raw in raws:
-        outcome = parse(raw)
-        outcomes.append((raw, outcome))
-        batch.append((outcome, raw.fetched_at))
-        if len(batch) >= 2000:
-            store.add_parse_outcomes(batch)
-            batch = []
-        progress.advance()
-    store.add_parse_outcomes(batch)
+    for start, batch in _parsed_in_order(raws, workers):
+        pairs = list(zip(raws[start : start + len(batch)], batch, strict=True))
+        store.add_parse_outcomes([(outcome, raw.fetched_at) for raw, outcome in pairs])
+        outcomes.extend(pairs)
+        progress.advance(len(batch))
     return outcomes
 
 
@@ -222,7 +249,7 @@ def audit_collected(
 
     timings: dict[str, float] = dict(totals.details.pop("timings", {}))
     clock = time.perf_counter()
-    outcomes = parse_raw(store, totals.raw_records, progress)
+    outcomes = parse_raw(store, totals.raw_records, progress, options.workers)
     records, superseded = latest_per_domain(outcomes)
     timings["parse and store registrations"] = time.perf_counter() - clock
     if options.only_domains is not None:

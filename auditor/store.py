@@ -47,15 +47,46 @@ CHUNK = 2000
 BULK_TABLES = frozenset({"raw_record", "parse_result", "registration", "finding", "record_grade"})
 
 
+#: One encoder for every JSON column (json.dumps with options builds a new encoder on every call).
+_JSON = json.JSONEncoder(ensure_ascii=False, default=str).encode
+
+
+def _sqlite_time(v: datetime) -> str:
+    return v.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
 def _converter(column_type: Any, dialect: str) -> Any:
-    """How a Python value of this column becomes a driver value (what SQLAlchemy's type would do)."""
+    """How a Python value of this column becomes a driver value (what SQLAlchemy's type would do);
+    None when the driver takes the value as it is."""
     if isinstance(column_type, JSON):
-        return lambda v: None if v is None else json.dumps(v, ensure_ascii=False, default=str)
+        return lambda v: None if v is None else _JSON(v)
     if isinstance(column_type, UTCDateTime):
         if dialect == "sqlite":
-            return lambda v: None if v is None else v.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+            cache: dict[datetime, str] = {}  # a batch shares few timestamps (the import's fetch time)
+
+            def to_text(v: datetime | None) -> str | None:
+                if v is None:
+                    return None
+                text = cache.get(v)
+                if text is None:
+                    text = cache[v] = _sqlite_time(v)
+                return text
+            return to_text
         return lambda v: None if v is None else (v if v.tzinfo else v.replace(tzinfo=UTC))
-    return lambda v: v
+    return None
+
+
+def _driver_rows(rows: Sequence[dict[str, Any]], columns: list[str], converters: list[Any]) -> list[tuple[Any, ...]]:
+    """Rows as tuples in column order, converting only the columns that need it."""
+    special = [(i, f) for i, f in enumerate(converters) if f is not None]
+    values = []
+    for row in rows:
+        value = [row[col] for col in columns]
+        for i, f in special:
+            value[i] = f(value[i])
+        values.append(tuple(value))
+    return values
+
 
 _RAW = RawRecordRow.__table__  # type: ignore[attr-defined]
 _PARSE = ParseResultRow.__table__  # type: ignore[attr-defined]
@@ -107,8 +138,8 @@ class Store:
         return added
 
     def _bulk_insert_ignore(self, table: Table, columns: list[str], rows: Sequence[dict[str, Any]]) -> int:
-        convert = [_converter(table.c[col].type, self.dialect) for col in columns]
-        values = [tuple(f(row[col]) for f, col in zip(convert, columns, strict=True)) for row in rows]
+        converters = [_converter(table.c[col].type, self.dialect) for col in columns]
+        values = _driver_rows(rows, columns, converters)
         names = ", ".join(columns)
         with self.engine.begin() as conn:
             dbapi = conn.connection.driver_connection

@@ -48,3 +48,34 @@ def test_parallel_scoring_is_identical_to_one_process(monkeypatch: pytest.Monkey
     assert {k: v.to_dict() for k, v in two.tallies.items()} == {k: v.to_dict() for k, v in one.tallies.items()}
     assert two.unchecked == one.unchecked and two.errors == one.errors
     assert any(f.rule_id.startswith("PAT") for f in two.findings)  # the combine step ran over all partitions
+
+
+def test_parallel_parsing_is_identical_to_one_process(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
+    import auditor.pipeline as pipeline
+    from auditor.store import Store
+
+    files, _ = discover([FIXTURES / "labelled", FIXTURES / "demo"])
+    raws = [raw for path in files for raw in import_file(path).records]
+    silent = pipeline._Silent()
+    one_store, two_store = Store(f"sqlite:///{tmp_path / 'one.sqlite'}"), Store(f"sqlite:///{tmp_path / 'two.sqlite'}")
+    try:
+        one = pipeline.parse_raw(one_store, raws, silent, workers=1)
+        monkeypatch.setattr(pipeline, "PARALLEL_THRESHOLD", 10)
+        monkeypatch.setattr(pipeline, "PARSE_BATCH", 37)  # many batches, coming back out of step
+        forked = []
+        real_pool = pipeline.multiprocessing.get_context
+
+        def spy(method: str):  # type: ignore[no-untyped-def]
+            forked.append(method)
+            return real_pool(method)
+
+        monkeypatch.setattr(pipeline.multiprocessing, "get_context", spy)
+        two = pipeline.parse_raw(two_store, raws, silent, workers=2)
+        assert forked == ["fork"]
+        assert [(r.sha256, o) for r, o in two] == [(r.sha256, o) for r, o in one]
+        for table in ("parse_result", "registration"):
+            assert two_store.count(table) == one_store.count(table) > 0
+        assert two_store.registrations() == one_store.registrations()
+    finally:
+        one_store.close()
+        two_store.close()
