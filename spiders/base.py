@@ -21,6 +21,7 @@ that lost a target to another worker sends nothing more for it.
 from __future__ import annotations
 
 import asyncio
+import time
 from collections import Counter
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
@@ -92,7 +93,9 @@ class Attempt:
 
 #: Requests a server may have waiting in Scrapy at once; it is asked one at a time anyway.
 PER_SERVER = 32
-#: Seconds between two looks at an empty shared queue while other workers still hold leases.
+#: Seconds between two looks at the shared queue while this worker has queries in flight (a late refill
+#: leaves the server idle), and while only other workers hold leases (one of them may die).
+REFILL_SECONDS = 0.01
 IDLE_SECONDS = 0.1
 
 
@@ -157,8 +160,10 @@ class FrontierSpider(scrapy.Spider):
 
         store: SharedCrawlStore = self.store  # type: ignore[assignment]
         servers: list[str] = []
+        listed = 0.0
         while True:
-            servers = frontier.servers(self.protocol) or servers
+            if time.monotonic() - listed > 1.0:  # a new server's queue appears when a seeding command runs again
+                servers, listed = frontier.servers(self.protocol), time.monotonic()
             sent = False
             for server in servers:
                 room = LEASED_PER_SERVER - self.outstanding[server]
@@ -174,9 +179,14 @@ class FrontierSpider(scrapy.Spider):
                     self.outstanding[server] += 1
                     sent = True
                     yield self.ask(Attempt(target, target["attempts"] + 1, 1, list(target.get("visited") or []), server))
-            if not sent:
-                if not any(self.outstanding.values()) and frontier.remaining(self.protocol) == 0:
-                    return
+            if sent:
+                continue
+            if any(self.outstanding.values()):
+                await asyncio.sleep(REFILL_SECONDS)
+            elif frontier.remaining(self.protocol) == 0:
+                return
+            else:
+                listed = 0.0
                 await asyncio.sleep(IDLE_SECONDS)
 
     # -- protocol specifics -----------------------------------------------------------------

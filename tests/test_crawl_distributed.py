@@ -169,7 +169,7 @@ def assert_each_domain_stored_once(crawl: Crawl) -> None:
 def test_three_workers_share_the_frontier_and_stay_within_each_servers_rate(
         tmp_path: Path, postgres_url: str, redis_url: str, redis_client: Any, prefix: str) -> None:
     rate = 15.0  # below ALLOWED: three processes on a small machine jitter more than one
-    crawl = Crawl(tmp_path, postgres_url, redis_url, prefix, domains=60, rate=rate, lease=10)
+    crawl = Crawl(tmp_path, postgres_url, redis_url, prefix, domains=90, rate=rate, lease=10)
     with crawl.whois, crawl.rdap:
         processes = run_three(crawl, redis_client)
         results = [finish(p) for p in processes]
@@ -180,8 +180,11 @@ def test_three_workers_share_the_frontier_and_stay_within_each_servers_rate(
         for name, server in servers.items():
             assert server.log.violations == 0, name
             assert len(server.queries) == len(crawl.domains), name  # no lease expired: each domain asked once
-            achieved = server.log.achieved_rate()
-            assert 0.8 * rate <= achieved <= rate * 1.02, (name, achieved)
+            assert server.log.achieved_rate() <= rate * 1.02, name
+            # close to the limit once every process has started (starting Scrapy takes the CPU for a while)
+            later = [t for t, _line in server.log.entries][len(crawl.domains) // 2:]
+            steady = (len(later) - 1) / (later[-1] - later[0])
+            assert 0.85 * rate <= steady <= rate * 1.02, (name, steady)
     assert_each_domain_stored_once(crawl)
     settled = {k: int(v) for k, v in redis_client.hgetall(crawl.key("workers")).items()}
     assert len(settled) == 3 and all(n > 0 for n in settled.values()), settled  # all three took part
