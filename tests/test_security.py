@@ -74,3 +74,48 @@ def test_csv_exports_with_arbitrary_cells(tmp_path: Path, rows: list[list[str]])
     report = import_file(path)
     for raw in report.records:
         assert isinstance(parse(raw), RegistrationRecord | NoRegistration | ParseFailure)
+
+
+@pytest.mark.parametrize(("name", "body", "reason"), [
+    ("deep.json", "[" * 200_000 + "]" * 200_000, "nested too deeply"),
+    ("deep-entities.json", '{"objectClassName": "domain", "ldhName": "a.zz", "entities": '
+                           + "[" * 5000 + "]" * 5000 + "}", "nested too deeply"),
+    ("huge.json", '{"objectClassName": "domain", "ldhName": "a.zz", "remarks": ["' + "x" * 9_000_000 + '"]}',
+     "too large"),
+])
+def test_json_bombs_are_parse_failures_with_a_reason(tmp_path: Path, name: str, body: str, reason: str) -> None:
+    path = tmp_path / name
+    path.write_text(body)
+    report = import_file(path)
+    assert len(report.records) == 1  # kept as evidence ...
+    outcome = parse(report.records[0])
+    assert isinstance(outcome, ParseFailure) and reason in outcome.reason  # ... and never a registration
+
+
+def test_gzip_bomb_over_rdap_is_refused_at_the_size_cap(tmp_path: Path) -> None:
+    """A 64 MiB answer packed into about 64 KiB of gzip stops at the crawler's RDAP size cap."""
+    from auditor.crawl import CrawlOptions, run_crawl
+    from auditor.loopback.rdap_server import GzipBomb, LoopbackRdapServer
+    from auditor.store import CrawlStore
+
+    loopback = ("127.0.0.0/8", "::1/128")
+    tuning = {"rates": {"*": 50.0}, "max_attempts": 1, "timeout": 5.0, "rdap_max_bytes": 1024 * 1024,
+              "allow_networks": loopback, "egress_networks": loopback}
+    record = b'{"objectClassName": "domain", "ldhName": "fine.zz", "entities": []}'
+    with LoopbackRdapServer(lambda d: record, faults={"bomb.zz": GzipBomb(size=64 * 1024 * 1024)}) as server:
+        (tmp_path / "domains.txt").write_text("bomb.zz\nfine.zz\n")
+        db = f"sqlite:///{tmp_path / 'crawl.sqlite'}"
+        report = run_crawl([str(tmp_path / "domains.txt")], db,
+                           CrawlOptions(rdap_urls={"zz": server.base_url}, tuning=tuning), tmp_path / "out")
+    store = CrawlStore(db)
+    try:
+        answers = {r["domain"]: r for r in store.responses(report.job)}
+        assert answers["fine.zz"]["status"] == "ok"
+        assert answers["bomb.zz"]["status"] == "error"
+        raws = store.raw_by_sha([a["sha256"] for a in answers.values() if a.get("sha256")])
+        assert all(len(raw.body) <= 1024 * 1024 for raw in raws.values())
+        assert answers["bomb.zz"].get("error")  # a reason, never a registration
+        parsed = [parse(raw) for raw in store.collected_raw(report.job)]
+        assert [p.domain for p in parsed if isinstance(p, RegistrationRecord)] == ["fine.zz"]
+    finally:
+        store.close()

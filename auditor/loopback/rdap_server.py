@@ -4,11 +4,13 @@
 error object. Over HTTP the faults read: ``RateLimit`` and ``QuotaExhausted`` answer 429 with a
 ``Retry-After``; ``Referral(to)`` adds a ``rel="related"`` link to another RDAP server (the
 registrar's, a private address, or this server again); ``Drop`` closes without a status line;
-``Trickle`` sends the body byte by byte; ``Garbage`` sends binary bytes as ``application/rdap+json``.
+``Trickle`` sends the body byte by byte; ``Garbage`` sends binary bytes as ``application/rdap+json``;
+``GzipBomb`` sends a small ``Content-Encoding: gzip`` body that inflates to many megabytes.
 """
 
 from __future__ import annotations
 
+import gzip
 import json
 import random
 import socket
@@ -16,6 +18,7 @@ import struct
 import threading
 import time
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import TracebackType
@@ -38,6 +41,17 @@ from auditor.loopback.whois_server import (
 )
 
 RDAP_JSON = "application/rdap+json"
+
+
+@dataclass(frozen=True)
+class GzipBomb:
+    """A gzip-encoded answer of a few kilobytes that inflates to `size` bytes (a decompression bomb)."""
+
+    size: int = 256 * 1024 * 1024
+
+
+#: What this server can play: the WHOIS server's faults and the HTTP-only ones.
+HttpFault = Fault | GzipBomb
 
 
 def error_object(code: int, title: str, description: str = "") -> bytes:
@@ -83,11 +97,14 @@ class _Handler(BaseHTTPRequestHandler):
         except OSError:
             pass  # the client went away
 
-    def _answer(self, owner: LoopbackRdapServer, domain: str, fault: Fault | None, limited: bool) -> None:
+    def _answer(self, owner: LoopbackRdapServer, domain: str, fault: HttpFault | None, limited: bool) -> None:
         with owner.log.lock:
             count = owner.log.per_domain[domain] if domain in owner.faults else len(owner.log.entries)
         if isinstance(fault, Hang):
             wait_for_hangup(self.connection, owner.stopping, owner.hang_limit)
+            return
+        if isinstance(fault, GzipBomb):
+            self._send(200, _gzip_bomb(fault.size), {"Content-Encoding": "gzip"})
             return
         if isinstance(fault, Drop) and not fault.after:
             _reset(self.connection)
@@ -130,6 +147,20 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(body)
 
 
+def _gzip_bomb(size: int) -> bytes:
+    """`size` bytes of JSON whitespace, gzip-compressed about a thousandfold, without holding them in memory."""
+    import io
+
+    out = io.BytesIO()
+    block = b" " * (1024 * 1024)
+    with gzip.GzipFile(fileobj=out, mode="wb", compresslevel=9) as packer:
+        packer.write(b"{")
+        for _ in range(size // len(block)):
+            packer.write(block)
+        packer.write(b"}")
+    return out.getvalue()
+
+
 def _reset(conn: socket.socket) -> None:
     conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
     conn.close()
@@ -146,7 +177,7 @@ class LoopbackRdapServer:
     """Context manager: an RDAP server on 127.0.0.1 (a free port), answering ``/domain/<name>`` until stopped."""
 
     def __init__(self, answers: Path | Mapping[str, bytes] | Callable[[str], bytes | None] | None = None,
-                 fault: Fault | None = None, faults: Mapping[str, Fault] | None = None, host: str = "127.0.0.1",
+                 fault: HttpFault | None = None, faults: Mapping[str, HttpFault] | None = None, host: str = "127.0.0.1",
                  stamp: bool = False, hang_limit: float = 30.0) -> None:
         self.answers = Answers(answers, suffix=".json")
         self.fault = fault
@@ -175,7 +206,7 @@ class LoopbackRdapServer:
         with self.log.lock:
             return [line for _t, line in self.log.entries]
 
-    def answer_for(self, domain: str, fault: Fault | None, host: str) -> tuple[int, bytes]:
+    def answer_for(self, domain: str, fault: HttpFault | None, host: str) -> tuple[int, bytes]:
         """Status and body of a normal (or faulty-content) answer."""
         if isinstance(fault, Oversize):
             return 200, b'{"objectClassName": "domain", "remarks": ["' + b"x" * fault.size + b'"]}'
