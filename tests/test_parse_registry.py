@@ -67,3 +67,27 @@ def test_policies_withhold_roles_and_zones() -> None:
     assert profile_for(None, "jp").date_offset_hours == 9
     assert profile_for(None, "ml").day_first is False
     assert server_for("de") == "whois.denic.de" and server_for("ao") is None
+
+
+def test_parser_and_crawler_server_maps_agree() -> None:
+    """Two maps, two questions: servers.toml says which profile reads a server's answers (old hosts
+    included, for recordings); the crawler's whois-servers.json says whom to ask and how. Where both
+    know a ccTLD, the crawler asks the host the parser lists first, or says why it asks none."""
+    import json
+    import tomllib
+
+    from tests.conftest import ROOT
+
+    parser_map = tomllib.loads((ROOT / "auditor/parse/registries/servers.toml").read_text("utf-8"))
+    crawler_zones = json.loads((ROOT / "auditor/data/whois-servers.json").read_text("utf-8"))["zones"]
+    disagree = []
+    for tld, entry in parser_map.items():
+        crawl = crawler_zones.get(tld)
+        if crawl is None or not entry.get("servers"):
+            continue
+        if crawl.get("servers"):
+            if crawl["servers"][0] not in entry["servers"]:
+                disagree.append((tld, entry["servers"], crawl["servers"]))
+        elif not crawl.get("note"):
+            disagree.append((tld, entry["servers"], crawl))
+    assert disagree == []

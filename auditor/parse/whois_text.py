@@ -89,7 +89,6 @@ class WhoisProfile:
     withheld_roles: tuple[str, ...] = ()  # roles the registry never publishes on port 43 (by policy)
     date_offset_hours: float = 0.0
     day_first: bool = True  # False where 03/02/2020 means 2 March
-    query_format: str = "{domain}"
     #: what the last lines of a multi-line address hold, when the registry fixes the layout
     #: (e.g. .it: street..., city, postcode, province, country)
     address_tail: tuple[str, ...] = ()
