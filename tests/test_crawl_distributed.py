@@ -291,10 +291,13 @@ def test_an_expired_lease_goes_back_to_the_queue_and_its_owner_learns_it_lost_it
     assert alive.take("whois", "s:43", 5) == [1, 2]
     dead.heartbeat()
     assert not dead.holds(1) and not dead.holds(2)  # it lost them to the live worker
-    for target in (1, 2, 3):
+    for target in (1, 2):
         alive.settled(target, final=True)
+    alive.stop()  # a clean stop (Ctrl-C) hands back what it still holds, without waiting for the lease to expire
+    assert not alive.holds(3) and dead.take("whois", "s:43", 5) == [3]
+    dead.settled(3, final=True)
     assert alive.remaining("whois") == 0
-    assert alive.settled_by() == {"alive": 3}
+    assert alive.settled_by() == {"alive": 2, "dead": 1}
 
 
 @pytest.mark.postgres
@@ -317,3 +320,27 @@ def test_a_target_settled_by_two_workers_is_stored_once(postgres_url: str) -> No
         assert store.targets("j")[0]["state"] == "done"
     finally:
         store.close()
+
+
+# -- the command line -------------------------------------------------------------------------
+@pytest.mark.parametrize(("args", "message"), [
+    (["--out", "OUT"], "no SOURCE to crawl"),
+    (["--worker"], "--worker needs --redis URL"),
+    (["d.txt", "--worker", "--redis", "redis://127.0.0.1:1/0"], "a --worker takes no SOURCE"),
+    (["--worker", "--redis", "redis://127.0.0.1:1/0", "--lease", "0"], "--lease must be above 0"),
+])
+def test_bad_distributed_options_are_clear_errors(tmp_path: Path, capsys: Any, args: list[str], message: str) -> None:
+    from auditor.cli import main
+
+    args = [str(tmp_path / a) if a in ("OUT", "d.txt") else a for a in args]
+    assert main(["crawl", *args, "--db", str(tmp_path / "a.sqlite"), "--quiet"]) == 2
+    assert message in capsys.readouterr().err
+
+
+def test_a_worker_with_no_published_job_says_what_to_start_first(tmp_path: Path, capsys: Any, redis_url: str,
+                                                                  prefix: str) -> None:
+    from auditor.cli import main
+
+    code = main(["crawl", "--worker", "--redis", redis_url, "--redis-prefix", prefix, "--db", str(tmp_path / "a.sqlite"),
+                 "--quiet"])
+    assert code == 2 and "start the seeding command first" in capsys.readouterr().err
