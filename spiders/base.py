@@ -161,14 +161,19 @@ class FrontierSpider(scrapy.Spider):
         store: SharedCrawlStore = self.store  # type: ignore[assignment]
         servers: list[str] = []
         listed = 0.0
+        empty: dict[str, float] = {}  # server -> when its queue was last found empty
         while True:
-            if time.monotonic() - listed > 1.0:  # a new server's queue appears when a seeding command runs again
-                servers, listed = frontier.servers(self.protocol), time.monotonic()
+            now = time.monotonic()
+            if now - listed > 1.0:  # a new server's queue appears when a seeding command runs again
+                servers, listed = frontier.servers(self.protocol), now
             sent = False
             for server in servers:
                 room = LEASED_PER_SERVER - self.outstanding[server]
-                ids = frontier.take(self.protocol, server, room) if room > 0 else []
+                if room <= 0 or now - empty.get(server, float("-inf")) < IDLE_SECONDS:
+                    continue
+                ids = frontier.take(self.protocol, server, room)
                 if not ids:
+                    empty[server] = now  # look again a little later: only an expired lease or a new seeding refills it
                     continue
                 rows = {row["id"]: row for row in store.targets_by_id(ids)}
                 for target_id in ids:
@@ -187,6 +192,7 @@ class FrontierSpider(scrapy.Spider):
                 return
             else:
                 listed = 0.0
+                empty.clear()
                 await asyncio.sleep(IDLE_SECONDS)
 
     # -- protocol specifics -----------------------------------------------------------------

@@ -173,15 +173,15 @@ class Politeness:
         await sleep_until(booking.send_at)
         if server in self.paused:  # paused while this query waited
             raise ServerPausedError(self.paused[server])
-        if not self.still_clear(server):  # another process backed the server off while this query waited
+        if not await self.clear_to_send(server, policy.interval):  # backed off by another process meanwhile
             return await self.before_send(server)
         # The next slot of this process counts from the actual send: a late wake-up never shortens a gap.
         self.last_sent[server] = datetime.now(UTC) + timedelta(seconds=policy.interval)
 
-    def still_clear(self, server: str) -> bool:
-        """Whether a query that waited for its slot may still go. Always, here: within one process the
-        server's turn lock already orders a refusal before the next booking; a distributed crawl, where
-        other workers' queries are booked ahead, checks the latest back-off (spiders/shared.py)."""
+    async def clear_to_send(self, server: str, interval: float) -> bool:
+        """Whether a query that waited for its slot may go now (False: book again). Always, here: within
+        one process the turn lock orders a refusal before the next booking, and `last_sent` spaces the
+        actual sends; a distributed crawl checks both across workers (spiders/shared.py)."""
         return True
 
     def _pause_until(self, server: str, until: datetime) -> None:

@@ -27,8 +27,12 @@ expires and a target that is taken again, read from the store, and found already
 **The budget.** Each server's next permitted send time, its "do not ask before" hold (a back-off or a
 Retry-After) and its quota counters (hourly buckets over the last 25 hours, as in the SQL store) are
 Redis keys, booked by one Lua script per query: no two workers can get the same slot, and the quota
-cannot be overrun. The scripts read Redis's own clock (``TIME``) and return *delays*, so workers on
-machines whose clocks disagree still keep the same pace. Budget keys are per server, not per job, like
+cannot be overrun. A booked slot is not yet permission to send: a worker that wakes late (a busy
+event loop, a starved CPU) would squeeze its query against the next worker's, so right before sending
+it *claims* the send (`RedisBudget.claim`), which is granted only one interval after the last actual
+send of any worker and when no back-off holds, else says how long to wait or to book again. The
+scripts read Redis's own clock (``TIME``) and return *delays*, so workers on machines whose clocks
+disagree still keep the same pace. Budget keys are per server, not per job, like
 the ``crawl_server`` and ``crawl_quota`` tables they replace in a distributed crawl.
 
 Single Redis only (or a primary with replicas): the scripts touch keys they compute, which Redis
@@ -44,6 +48,7 @@ import secrets
 import socket
 import threading
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -52,7 +57,7 @@ from sqlalchemy import select
 from auditor.db import RawRecordRow, redact_url
 from auditor.store import CrawlStore, Reservation, _raw_row
 from spiders.job import CrawlJob
-from spiders.politeness import Politeness
+from spiders.politeness import Politeness, sleep_until
 
 if TYPE_CHECKING:
     import redis
@@ -215,6 +220,17 @@ end
 return 1
 """
 
+# KEYS: last, hold   ARGV: interval_us   -> {0}: send now (recorded) | {1, held_us}: book again | {2, wait_us}
+_CLAIM = _NOW + """
+local now = now_us()
+local hold = tonumber(redis.call('GET', KEYS[2]) or '0')
+if hold > now then return {1, s(hold - now)} end
+local due = tonumber(redis.call('GET', KEYS[1]) or '0') + tonumber(ARGV[1])
+if now < due then return {2, s(due - now)} end
+redis.call('SET', KEYS[1], s(now), 'PX', s(math.floor(tonumber(ARGV[1]) / 1000) + 3600000))
+return {0}
+"""
+
 # KEYS: a time key   -> microseconds from now until it (nil when unset)
 _UNTIL = _NOW + """
 local at = redis.call('GET', KEYS[1])
@@ -291,8 +307,6 @@ class SharedFrontier:
     # -- the job's settings -----------------------------------------------------------------
     def publish(self, job: CrawlJob) -> None:
         """Publish how to crawl (passwords hidden; each worker names its own database and Redis)."""
-        from dataclasses import replace
-
         public = replace(job, db_url=redact_url(job.db_url), redis_url=redact_url(job.redis_url or ""), worker=None)
         self.client.set(f"{self.base}:settings", public.to_json())
         self.client.sadd(f"{self.prefix}:jobs", self.job)
@@ -447,6 +461,7 @@ class RedisBudget:
         self._reserve = client.register_script(_RESERVE)
         self._push_back = client.register_script(_PUSH_BACK)
         self._until = client.register_script(_UNTIL)
+        self._claim = client.register_script(_CLAIM)
 
     def _next(self, server: str) -> str:
         return f"{self.prefix}:server:{server}:next"
@@ -472,6 +487,14 @@ class RedisBudget:
         """No query to `server` before `until`, for every worker: both its next slot and its hold move."""
         self._push_back(keys=[self._next(server), self._hold(server)], args=[_offset_us(until)])
 
+    def claim(self, server: str, interval: float) -> tuple[str, float]:
+        """Ask to send now: ("send", 0) and the send is recorded; ("wait", seconds) since the last actual
+        send of any worker is too recent; ("held", seconds) when a back-off holds (book again)."""
+        reply = self._claim(keys=[f"{self.prefix}:server:{server}:last", self._hold(server)],
+                            args=[int(interval * 1_000_000)])
+        kind = {0: "send", 1: "held", 2: "wait"}[int(reply[0])]
+        return kind, int(reply[1]) / 1_000_000 if len(reply) > 1 else 0.0
+
     def next_allowed(self, server: str) -> datetime | None:
         """When the server may next be asked (None: never booked)."""
         reply = self._until(keys=[self._next(server)])
@@ -490,7 +513,8 @@ class RedisBudget:
 
 
 class SharedPoliteness(Politeness):
-    """The gate with its budget in Redis: a query that waited for its slot goes only if no worker backed off since."""
+    """The gate with its budget in Redis: a query that waited for its slot still claims the send, so the
+    actual sends of all workers keep the interval and no query goes out after another worker backed off."""
 
     budget: RedisBudget
 
@@ -498,9 +522,12 @@ class SharedPoliteness(Politeness):
         super().__init__(budget, *args, **kwargs)  # type: ignore[arg-type]
         self.budget = budget
 
-    def still_clear(self, server: str) -> bool:
-        held = self.budget.held_until(server)
-        return held is None or held <= datetime.now(UTC)
+    async def clear_to_send(self, server: str, interval: float) -> bool:
+        while True:
+            kind, wait = self.budget.claim(server, interval)
+            if kind != "wait":
+                return kind == "send"
+            await sleep_until(datetime.now(UTC) + timedelta(seconds=wait))
 
 
 class SharedCrawlStore(CrawlStore):
