@@ -248,6 +248,12 @@ def test_two_workers_booking_one_server_get_distinct_spaced_slots_and_share_the_
     assert refused.send_at is None and refused.used == 6
     assert refused.exhausted_until is not None and refused.exhausted_until > datetime.now(UTC) + timedelta(hours=23)
     assert second.quota_used("whois.test:43") == 6
+    # a slot is not permission enough: the send itself keeps the interval after any worker's last actual send
+    assert first.claim("whois.test:43", 0.1) == ("send", 0.0)
+    kind, wait = second.claim("whois.test:43", 0.1)
+    assert kind == "wait" and 0.08 < wait <= 0.1
+    second.push_back("whois.test:43", datetime.now(UTC) + timedelta(seconds=5))
+    assert first.claim("whois.test:43", 0.1)[0] == "held"  # a back-off: book again
 
 
 def test_a_retry_after_seen_by_one_worker_pauses_the_server_for_another(redis_client: Any, prefix: str) -> None:
