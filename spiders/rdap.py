@@ -8,6 +8,7 @@ contacts; that link is followed once, through the SSRF guard, and never back to 
 from __future__ import annotations
 
 import json
+import zlib
 from dataclasses import replace
 from typing import Any
 from urllib.parse import urljoin, urlsplit
@@ -39,6 +40,30 @@ FAILURES: dict[type[BaseException], tuple[str, bool]] = {
     DownloadFailedError: ("the connection failed before an answer", True),
     DownloadCancelledError: ("download cancelled: the answer is larger than the size cap", False),
 }
+
+
+def decode_content(body: bytes, encoding: str, cap: int) -> tuple[bytes, str | None]:
+    """The body a server compressed although it was not asked to, inflated to at most `cap` bytes.
+
+    The crawler sends no Accept-Encoding (Scrapy's compression middleware is off), so compliant servers
+    answer uncompressed and the bytes kept are the bytes sent. A server that gzips or deflates anyway
+    is read here, never beyond the size cap (a decompression bomb stops there). Returns (body, error).
+    """
+    encoding = encoding.strip().lower()
+    if encoding in ("", "identity"):
+        return body, None
+    if encoding not in ("gzip", "x-gzip", "deflate"):
+        return body, f"unsupported Content-Encoding {encoding!r}"
+    inflater = zlib.decompressobj(wbits=47 if encoding != "deflate" else 15)  # 47: gzip or zlib header
+    try:
+        out = inflater.decompress(body, cap + 1)
+        if len(out) <= cap:
+            out += inflater.flush()
+    except zlib.error as exc:
+        return body, f"Content-Encoding {encoding} that does not decompress: {exc}"
+    if len(out) > cap:
+        return out[:cap], f"answer larger than {cap} bytes once decompressed; reading stopped there"
+    return out, None
 
 
 def raw_server_name(url: str) -> str:
@@ -77,10 +102,14 @@ class RdapSpider(FrontierSpider):
         charset = "utf-8"
         if "charset=" in content_type:
             charset = content_type.split("charset=", 1)[1].split(";")[0].strip().strip('"') or charset
-        raw = self.raw(attempt, response.body, FetchStatus.OK, url=response.url, charset=charset, error=None,
+        encoding = (response.headers.get("Content-Encoding") or b"").decode("latin-1")
+        body, encoding_error = decode_content(response.body, encoding, self.job.rdap_max_bytes)
+        raw = self.raw(attempt, body, FetchStatus.OK, url=response.url, charset=charset, error=None,
                        server=raw_server_name(response.url))
         retry_after = (response.headers.get("Retry-After") or b"").decode("latin-1") or None
         verdict = rdap_verdict(raw, response.status, retry_after)
+        if encoding_error is not None:
+            verdict = Verdict(FetchStatus.ERROR, encoding_error, retryable=False)
         raw = replace(raw, status=verdict.status, error=verdict.error)
         hop, note = self.related(raw, attempt) if verdict.status is FetchStatus.OK else (None, None)
         return raw, verdict, hop, note

@@ -9,6 +9,8 @@
   of 0.5 a slow server is left idle at least as long as it took to answer.
 - Scrapy's retry middleware off: refusals and failures are retried by the spiders, per server, with
   back-off, and recorded; a 404 or 429 reaches the spider (``HTTPERROR_ALLOW_ALL``).
+- No compression: the crawler sends no Accept-Encoding, so the bytes kept as evidence are the bytes the
+  server sent; a server that compresses anyway is inflated by the RDAP spider, never beyond the size cap.
 - No duplicate filter and no JOBDIR: the frontier in the store is the one list of work, and survives
   a SIGKILL, which JOBDIR does not.
 """
@@ -44,6 +46,7 @@ SETTINGS: dict[str, Any] = {
     "DUPEFILTER_CLASS": "scrapy.dupefilters.BaseDupeFilter",
     "ROBOTSTXT_OBEY": False,
     "COOKIES_ENABLED": False,
+    "COMPRESSION_ENABLED": False,
     "TELNETCONSOLE_ENABLED": False,
     "REMOTE_CONTROL_ENABLED": False,  # a crawler opens no listening ports
     "DOWNLOAD_TIMEOUT": 60,

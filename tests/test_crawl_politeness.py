@@ -82,7 +82,9 @@ def test_the_allowed_rate_is_never_exceeded_and_nearly_reached(runs: Runs) -> No
     assert len(paced.queries) == 40 and all(t["state"] == "done" for t in runs.targets("paced"))
     times = [t for t, _line in paced.log.entries]
     gaps = [b - a for a, b in zip(times, times[1:], strict=False)]
-    assert min(gaps) >= 0.5 / RATE  # never two at once: queries are spaced, not sent in bursts
+    # never two at once: queries are spaced, not sent in bursts (a burst shows gaps near 0; the server
+    # stamps arrivals in its own threads, so on a loaded machine a gap can look shorter than it was sent)
+    assert min(gaps) >= 0.25 / RATE
     assert 0.85 * RATE <= paced.log.achieved_rate() <= RATE * 1.02
 
 

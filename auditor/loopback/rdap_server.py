@@ -5,7 +5,8 @@ error object. Over HTTP the faults read: ``RateLimit`` and ``QuotaExhausted`` an
 ``Retry-After``; ``Referral(to)`` adds a ``rel="related"`` link to another RDAP server (the
 registrar's, a private address, or this server again); ``Drop`` closes without a status line;
 ``Trickle`` sends the body byte by byte; ``Garbage`` sends binary bytes as ``application/rdap+json``;
-``GzipBomb`` sends a small ``Content-Encoding: gzip`` body that inflates to many megabytes.
+``Gzipped`` compresses the normal answer unasked; ``GzipBomb`` sends a small ``Content-Encoding: gzip``
+body that inflates to many megabytes.
 """
 
 from __future__ import annotations
@@ -50,8 +51,13 @@ class GzipBomb:
     size: int = 256 * 1024 * 1024
 
 
+@dataclass(frozen=True)
+class Gzipped:
+    """The normal answer, gzip-compressed although the client did not ask for it."""
+
+
 #: What this server can play: the WHOIS server's faults and the HTTP-only ones.
-HttpFault = Fault | GzipBomb
+HttpFault = Fault | GzipBomb | Gzipped
 
 
 def error_object(code: int, title: str, description: str = "") -> bytes:
@@ -131,6 +137,8 @@ class _Handler(BaseHTTPRequestHandler):
                     return
                 self.wfile.write(body[i : i + fault.chunk])
                 self.wfile.flush()
+        elif isinstance(fault, Gzipped):
+            self._send(status, gzip.compress(body), {"Content-Encoding": "gzip"})
         else:
             self._send(status, body)
 
