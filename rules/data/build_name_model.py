@@ -1,7 +1,7 @@
 """Build rules/data/name_model.json: letter-trigram statistics of real names, for gibberish detection.
 
 Not used at run time; re-run when changing the model:
-    pip install faker && python rules/data/build_name_model.py
+    pip install -e ".[dev]" && python rules/data/build_name_model.py
 
 Source data: the first names, last names, company words, street and city names that Faker (MIT) ships
 for its Latin-script locales. Only counts of letter trigrams are kept, folded to a-z, so the model is
