@@ -408,17 +408,34 @@ class CrawlStore(Store):
             return [dict(r._mapping) for r in rows]
 
     def record_answer(self, job: str, target_id: int, raw: RawRecord | None, response: dict[str, Any] | None,
-                      target: dict[str, Any]) -> None:
-        """Store one answer, its link to the job and the frontier row's new state, all or nothing."""
+                      target: dict[str, Any], expect: tuple[int, int] | None = None) -> bool:
+        """Store one answer, its link to the job and the frontier row's new state, all or nothing.
+
+        With `expect` = (hop, attempts), as the row was when the target was asked, the row is settled
+        only if it is still there (not done, same hop and attempt count): when another worker of a
+        distributed crawl settled it meanwhile, nothing is written and the answer returns False.
+        """
+        t = self._target
+        where = [t.c.id == target_id]
+        if expect is not None:
+            where += [t.c.state != "done", t.c.hop == expect[0], t.c.attempts == expect[1]]
         with self.engine.begin() as conn:
+            won = conn.execute(t.update().where(*where).values(**target, updated_at=datetime.now(UTC))).rowcount
+            if expect is not None and won != 1:
+                return False
             if raw is not None and response is not None:
                 self._insert_ignore_on(conn, _RAW, [_raw_row(raw)])
                 self._insert_ignore_on(conn, self._response, [{
                     **response, "job": job, "raw_source": raw.source.value, "raw_server": raw.server,
                     "raw_query": raw.query, "sha256": raw.sha256, "status": raw.status.value,
                     "fetched_at": raw.fetched_at, "error": raw.error}])
-            conn.execute(self._target.update().where(self._target.c.id == target_id)
-                         .values(**target, updated_at=datetime.now(UTC)))
+        return True
+
+    def targets_by_id(self, ids: Sequence[int]) -> list[dict[str, Any]]:
+        """The frontier rows of these ids, in id order."""
+        t = self._target
+        with self.engine.connect() as conn:
+            return [dict(r._mapping) for r in conn.execute(select(t).where(t.c.id.in_(list(ids))).order_by(t.c.id))]
 
     def target_counts(self, job: str) -> list[tuple[str, str, str, int]]:
         """(protocol, registry server, state, count) for the job's targets."""

@@ -40,7 +40,7 @@ from spiders.politeness import Politeness, ServerPausedError
 from spiders.servers import Target
 
 if TYPE_CHECKING:
-    from spiders.shared import SharedCrawlStore, SharedFrontier
+    from spiders.shared import SharedFrontier
 
 FINAL = (FetchStatus.OK, FetchStatus.NOT_FOUND)
 
@@ -158,7 +158,7 @@ class FrontierSpider(scrapy.Spider):
         """
         from spiders.shared import LEASED_PER_SERVER
 
-        store: SharedCrawlStore = self.store  # type: ignore[assignment]
+        store = self.store
         servers: list[str] = []
         listed = 0.0
         empty: dict[str, float] = {}  # server -> when its queue was last found empty
@@ -214,10 +214,10 @@ class FrontierSpider(scrapy.Spider):
         if self.frontier is None:
             self.store.record_answer(self.job.job, item.target_id, item.raw, item.response, item.update)
             return
-        store: SharedCrawlStore = self.store  # type: ignore[assignment]
         if not self.frontier.holds(item.target_id):
             return  # lost to another worker before this answer came in
-        if store.settle_once(self.job.job, item.target_id, item.raw, item.response, item.update, *item.fence):
+        if self.store.record_answer(self.job.job, item.target_id, item.raw, item.response, item.update,
+                                    expect=item.fence):
             self.frontier.settled(item.target_id, item.final)
         else:
             self.logger.info("target %s was settled by another worker; this answer is not stored", item.target_id)

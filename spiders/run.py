@@ -28,7 +28,7 @@ from spiders.job import CrawlJob
 from spiders.politeness import Backoff, Policies, Politeness
 from spiders.rdap import RdapSpider
 from spiders.settings import build_settings
-from spiders.shared import RedisBudget, SharedCrawlStore, SharedFrontier, SharedPoliteness
+from spiders.shared import RedisBudget, SharedFrontier, SharedPoliteness
 from spiders.whois import WhoisSpider
 
 SPIDERS = (WhoisSpider, RdapSpider)
@@ -53,13 +53,12 @@ def run(job: CrawlJob) -> int:
     backoff = Backoff(job.backoff_base, job.backoff_max, job.give_up_after)
     guard = AddressGuard(job.allow_networks, job.egress_networks)
     frontier: SharedFrontier | None = None
+    store = CrawlStore(job.db_url)
     if job.redis_url:
         frontier = SharedFrontier.for_job(job)
-        store: CrawlStore = SharedCrawlStore(job.db_url)
         politeness: Politeness = SharedPoliteness(RedisBudget(frontier.client, job.redis_prefix), policies, backoff)
         frontier.start_heartbeat()
     else:
-        store = CrawlStore(job.db_url)
         politeness = Politeness(store, policies, backoff)
     process = AsyncCrawlerProcess(build_settings(job))
     crawlers = []

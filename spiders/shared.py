@@ -16,7 +16,7 @@ scan of every worker's list plus a liveness key per worker.
 
 **Settling exactly once.** A lease can expire while its worker is alive but stalled, and another worker
 may then ask the same domain. The answer is stored by a compare-and-set on the frontier row
-(`SharedCrawlStore.settle_once`): the row is updated only if it is still at the hop and attempt count
+(`CrawlStore.record_answer` with `expect`): the row is updated only if it is still at the hop and attempt count
 the worker read when it took the target, and the raw record and answer link are written only when that
 update won, in the same transaction. Whichever worker settles first wins; the other's answer is
 dropped (never a second raw record, even when the server stamps each answer) and it stops working on
@@ -52,17 +52,14 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
-
-from auditor.db import RawRecordRow, redact_url
-from auditor.store import CrawlStore, Reservation, _raw_row
+from auditor.db import redact_url
+from auditor.store import CrawlStore, Reservation
 from spiders.job import CrawlJob
 from spiders.politeness import Politeness, sleep_until
 
 if TYPE_CHECKING:
     import redis
 
-    from auditor.records import RawRecord
 
 log = logging.getLogger(__name__)
 
@@ -529,34 +526,3 @@ class SharedPoliteness(Politeness):
                 return kind == "send"
             await sleep_until(datetime.now(UTC) + timedelta(seconds=wait))
 
-
-class SharedCrawlStore(CrawlStore):
-    """The crawl store with what several workers need: targets by id, and a settlement that wins only once."""
-
-    def targets_by_id(self, ids: Sequence[int]) -> list[dict[str, Any]]:
-        """The frontier rows of these ids, in id order."""
-        t = self._target
-        with self.engine.connect() as conn:
-            return [dict(r._mapping) for r in conn.execute(select(t).where(t.c.id.in_(list(ids))).order_by(t.c.id))]
-
-    def settle_once(self, job: str, target_id: int, raw: RawRecord | None, response: dict[str, Any] | None,
-                    update: dict[str, Any], hop: int, attempts: int) -> bool:
-        """`record_answer`, if the row is still where the worker found it (not done, same hop and attempt count).
-
-        The row update comes first and decides: when another worker settled the target meanwhile it
-        changes nothing, and neither the raw record nor the answer link is written. True when stored.
-        """
-        t = self._target
-        with self.engine.begin() as conn:
-            won = conn.execute(t.update().where(t.c.id == target_id, t.c.state != "done", t.c.hop == hop,
-                                                t.c.attempts == attempts)
-                               .values(**update, updated_at=datetime.now(UTC))).rowcount
-            if won != 1:
-                return False
-            if raw is not None and response is not None:
-                self._insert_ignore_on(conn, RawRecordRow.__table__, [_raw_row(raw)])  # type: ignore[attr-defined]
-                self._insert_ignore_on(conn, self._response, [{
-                    **response, "job": job, "raw_source": raw.source.value, "raw_server": raw.server,
-                    "raw_query": raw.query, "sha256": raw.sha256, "status": raw.status.value,
-                    "fetched_at": raw.fetched_at, "error": raw.error}])
-            return True

@@ -308,9 +308,9 @@ def test_an_expired_lease_goes_back_to_the_queue_and_its_owner_learns_it_lost_it
 
 @pytest.mark.postgres
 def test_a_target_settled_by_two_workers_is_stored_once(postgres_url: str) -> None:
-    from spiders.shared import SharedCrawlStore
+    from auditor.store import CrawlStore
 
-    store = SharedCrawlStore(postgres_url)
+    store = CrawlStore(postgres_url)
     try:
         store.seed_targets("j", [{"domain": "a.zz", "protocol": "whois", "server": "s:43", "url": "whois://s/a.zz",
                                   "query": None}])
@@ -319,8 +319,8 @@ def test_a_target_settled_by_two_workers_is_stored_once(postgres_url: str) -> No
         for body in (b"Domain Name: a.zz\r\n% answer 1\r\n", b"Domain Name: a.zz\r\n% answer 2\r\n"):
             raw = RawRecord(Source.WHOIS, "s", "a.zz", body, datetime.now(UTC), status=FetchStatus.OK)
             response = {"domain": "a.zz", "protocol": "whois", "hop": 0, "attempt": 1, "server": "s:43"}
-            won.append(store.settle_once("j", target["id"], raw, response, {"state": "done", "attempts": 1, "outcome": "ok"},
-                                         hop=0, attempts=0))
+            won.append(store.record_answer("j", target["id"], raw, response,
+                                           {"state": "done", "attempts": 1, "outcome": "ok"}, expect=(0, 0)))
         assert won == [True, False]
         assert store.count("raw_record") == 1 and len(store.responses("j")) == 1
         assert store.targets("j")[0]["state"] == "done"
