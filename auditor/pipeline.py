@@ -38,7 +38,7 @@ from auditor.records import (
     Source,
     utcnow,
 )
-from auditor.store import Store
+from auditor.store import PreparedRows, Store, prepare_parse_outcomes
 from auditor.verify import DnsChecker, Verifier
 from rules import select
 
@@ -121,30 +121,41 @@ def import_inputs(store: Store, inputs: Iterable[str | Path], progress: Progress
     return totals
 
 
-#: The raw records forked parse workers read (inherited by fork: never pickled on the way in).
-_PARSE_JOB: list[RawRecord] = []
+#: The raw records forked parse workers read, and the store's dialect they prepare rows for
+#: (inherited by fork: never pickled on the way in).
+_PARSE_JOB: dict[str, Any] = {}
 #: Raw records per parse batch: one task for a worker, one bulk write to the store.
 PARSE_BATCH = 2000
 
-
-def _parse_range(bounds: tuple[int, int]) -> list[ParseOutcome]:
-    return [parse(raw) for raw in _PARSE_JOB[bounds[0] : bounds[1]]]
+_ParsedBatch = tuple[int, list[ParseOutcome], list[PreparedRows]]
 
 
-def _parsed_in_order(raws: Sequence[RawRecord], workers: int) -> Iterator[tuple[int, list[ParseOutcome]]]:
-    """Parse outcomes in input order, in batches: in forked workers when there are enough records."""
+def _parse_and_prepare(raws: Sequence[RawRecord], start: int, dialect: str) -> _ParsedBatch:
+    """Parse a slice and build its storage rows: the pure, costly part of the parse stage."""
+    outcomes = [parse(raw) for raw in raws]
+    rows = prepare_parse_outcomes([(o, raw.fetched_at) for raw, o in zip(raws, outcomes, strict=True)], dialect)
+    return start, outcomes, rows
+
+
+def _parse_range(bounds: tuple[int, int]) -> _ParsedBatch:
+    return _parse_and_prepare(_PARSE_JOB["raws"][bounds[0] : bounds[1]], bounds[0], _PARSE_JOB["dialect"])
+
+
+def _parsed_in_order(raws: Sequence[RawRecord], workers: int, dialect: str) -> Iterator[_ParsedBatch]:
+    """Parse outcomes and their storage rows in input order, in batches: in forked workers when there
+    are enough records, so the one process that writes to the store does little else."""
     step = PARSE_BATCH
     bounds = [(i, min(i + step, len(raws))) for i in range(0, len(raws), step)]
     if workers > 1 and len(raws) >= PARALLEL_THRESHOLD and "fork" in multiprocessing.get_all_start_methods():
-        _PARSE_JOB[:] = raws
+        _PARSE_JOB.update(raws=raws, dialect=dialect)
         try:
             with multiprocessing.get_context("fork").Pool(workers) as pool:
-                yield from zip((b[0] for b in bounds), pool.imap(_parse_range, bounds), strict=True)
+                yield from pool.imap(_parse_range, bounds)
         finally:
             _PARSE_JOB.clear()
     else:
-        for b in bounds:
-            yield b[0], [parse(raw) for raw in raws[b[0] : b[1]]]
+        for lo, hi in bounds:
+            yield _parse_and_prepare(raws[lo:hi], lo, dialect)
 
 
 def parse_raw(store: Store, raws: Sequence[RawRecord], progress: Progress,
@@ -156,10 +167,9 @@ def parse_raw(store: Store, raws: Sequence[RawRecord], progress: Progress,
     """
     progress.stage("parse", len(raws))
     outcomes: list[tuple[RawRecord, ParseOutcome]] = []
-    for start, batch in _parsed_in_order(raws, workers):
-        pairs = list(zip(raws[start : start + len(batch)], batch, strict=True))
-        store.add_parse_outcomes([(outcome, raw.fetched_at) for raw, outcome in pairs])
-        outcomes.extend(pairs)
+    for start, batch, rows in _parsed_in_order(raws, workers, store.dialect):
+        store.write_prepared(rows)
+        outcomes.extend(zip(raws[start : start + len(batch)], batch, strict=True))
         progress.advance(len(batch))
     return outcomes
 

@@ -43,7 +43,7 @@ from auditor.records import (
 )
 
 CHUNK = 2000
-#: Tables written in bulk through the driver (see Store._bulk_insert_ignore).
+#: Tables written in bulk through the driver (see Store.write_prepared).
 BULK_TABLES = frozenset({"raw_record", "parse_result", "registration", "finding", "record_grade"})
 
 
@@ -96,6 +96,48 @@ _FINDING = FindingRow.__table__  # type: ignore[attr-defined]
 _GRADE = RecordGradeRow.__table__  # type: ignore[attr-defined]
 
 
+@dataclass(frozen=True, slots=True)
+class PreparedRows:
+    """Rows of one table as the driver takes them: plain values in column order, nothing left to convert.
+
+    Preparing is pure and costs more than writing (JSON, timestamps), so parse workers prepare their
+    own outcomes and the one writing process only writes (`Store.write_prepared`).
+    """
+
+    table: str
+    columns: list[str]
+    values: list[tuple[Any, ...]]
+
+
+def prepare_rows(table: Table, rows: Sequence[dict[str, Any]], dialect: str) -> PreparedRows:
+    """Dict rows (any mix of keys) to a `PreparedRows` for this dialect."""
+    columns = sorted({k for row in rows for k in row})
+    if any(len(row) != len(columns) for row in rows):
+        rows = [{k: row.get(k) for k in columns} for row in rows]  # executemany and COPY need one shape
+    converters = [_converter(table.c[col].type, dialect) for col in columns]
+    return PreparedRows(table.name, columns, _driver_rows(rows, columns, converters))
+
+
+def prepare_parse_outcomes(outcomes: Sequence[tuple[ParseOutcome, datetime]], dialect: str) -> list[PreparedRows]:
+    """The parse_result and registration rows of some outcomes (pure: runs in parse workers)."""
+    results: list[dict[str, Any]] = []
+    registrations: list[dict[str, Any]] = []
+    for outcome, fetched_at in outcomes:
+        if isinstance(outcome, RegistrationRecord):
+            results.append({"raw_sha256": outcome.raw_sha256, "parser": outcome.parser,
+                            "status": outcome.status.value, "domain": outcome.domain, "reason": None,
+                            "excerpt": None})
+            registrations.append(_registration_row(outcome, fetched_at))
+        elif isinstance(outcome, NoRegistration):
+            results.append({"raw_sha256": outcome.raw_sha256, "parser": outcome.parser,
+                            "status": outcome.status.value, "domain": outcome.domain,
+                            "reason": outcome.reason, "excerpt": None})
+        else:
+            results.append({"raw_sha256": outcome.raw_sha256, "parser": outcome.parser, "status": "failed",
+                            "domain": outcome.domain, "reason": outcome.reason, "excerpt": outcome.excerpt})
+    return [prepare_rows(_PARSE, results, dialect), prepare_rows(_REG, registrations, dialect)]
+
+
 def _chunks(items: Sequence[Any], size: int = CHUNK) -> Iterator[Sequence[Any]]:
     for i in range(0, len(items), size):
         yield items[i : i + size]
@@ -127,7 +169,7 @@ class Store:
         if any(len(row) != len(keys) for row in rows):
             rows = [{k: row.get(k) for k in keys} for row in rows]  # executemany needs one shape
         if table.name in BULK_TABLES:
-            return self._bulk_insert_ignore(table, sorted(keys), rows)
+            return self.write_prepared([prepare_rows(table, rows, self.dialect)])
         make = pg_insert if self.dialect == "postgresql" else sqlite_insert
         added = 0
         with self.engine.begin() as conn:
@@ -137,29 +179,39 @@ class Store:
                 added += len(conn.execute(statement, list(chunk)).all())
         return added
 
-    def _bulk_insert_ignore(self, table: Table, columns: list[str], rows: Sequence[dict[str, Any]]) -> int:
-        converters = [_converter(table.c[col].type, self.dialect) for col in columns]
-        values = _driver_rows(rows, columns, converters)
-        names = ", ".join(columns)
+    def write_prepared(self, batches: Sequence[PreparedRows]) -> int:
+        """Write rows `prepare_rows` made (perhaps in another process), skipping those already stored.
+
+        One transaction for all the batches. Returns the rows added.
+        """
+        added = 0
         with self.engine.begin() as conn:
             dbapi = conn.connection.driver_connection
             cursor = dbapi.cursor()
             try:
-                if self.dialect == "sqlite":
-                    before = dbapi.total_changes
-                    cursor.executemany(f"INSERT OR IGNORE INTO {table.name} ({names}) VALUES "
-                                       f"({', '.join('?' for _ in columns)})", values)
-                    return int(dbapi.total_changes - before)
-                cursor.execute(f"CREATE TEMP TABLE IF NOT EXISTS bulk_{table.name} "
-                               f"(LIKE {table.name} INCLUDING DEFAULTS) ON COMMIT DROP")
-                with cursor.copy(f"COPY bulk_{table.name} ({names}) FROM STDIN") as copy:
-                    for value in values:
-                        copy.write_row(value)
-                cursor.execute(f"INSERT INTO {table.name} ({names}) SELECT {names} FROM bulk_{table.name} "
-                               f"ON CONFLICT DO NOTHING")
-                return max(int(cursor.rowcount), 0)
+                for batch in batches:
+                    if batch.values:
+                        added += self._write_batch(dbapi, cursor, batch)
             finally:
                 cursor.close()
+        return added
+
+    def _write_batch(self, dbapi: Any, cursor: Any, batch: PreparedRows) -> int:
+        names = ", ".join(batch.columns)
+        if self.dialect == "sqlite":
+            before = dbapi.total_changes
+            cursor.executemany(f"INSERT OR IGNORE INTO {batch.table} ({names}) VALUES "
+                               f"({', '.join('?' for _ in batch.columns)})", batch.values)
+            return int(dbapi.total_changes - before)
+        cursor.execute(f"CREATE TEMP TABLE IF NOT EXISTS bulk_{batch.table} "
+                       f"(LIKE {batch.table} INCLUDING DEFAULTS) ON COMMIT DROP")
+        cursor.execute(f"TRUNCATE bulk_{batch.table}")
+        with cursor.copy(f"COPY bulk_{batch.table} ({names}) FROM STDIN") as copy:
+            for value in batch.values:
+                copy.write_row(value)
+        cursor.execute(f"INSERT INTO {batch.table} ({names}) SELECT {names} FROM bulk_{batch.table} "
+                       f"ON CONFLICT DO NOTHING")
+        return max(int(cursor.rowcount), 0)
 
     # -- raw records ---------------------------------------------------------------------
     def add_raw(self, records: Iterable[RawRecord]) -> int:
@@ -195,23 +247,7 @@ class Store:
     # -- parse results and registrations -------------------------------------------------
     def add_parse_outcomes(self, outcomes: Sequence[tuple[ParseOutcome, datetime]]) -> None:
         """Record every outcome (registration, non-registration, failure) once per parser version."""
-        results: list[dict[str, Any]] = []
-        registrations: list[dict[str, Any]] = []
-        for outcome, fetched_at in outcomes:
-            if isinstance(outcome, RegistrationRecord):
-                results.append({"raw_sha256": outcome.raw_sha256, "parser": outcome.parser,
-                                "status": outcome.status.value, "domain": outcome.domain})
-                registrations.append(_registration_row(outcome, fetched_at))
-            elif isinstance(outcome, NoRegistration):
-                results.append({"raw_sha256": outcome.raw_sha256, "parser": outcome.parser,
-                                "status": outcome.status.value, "domain": outcome.domain,
-                                "reason": outcome.reason})
-            else:
-                results.append({"raw_sha256": outcome.raw_sha256, "parser": outcome.parser, "status": "failed",
-                                "domain": outcome.domain, "reason": outcome.reason,
-                                "excerpt": outcome.excerpt})
-        self._insert_ignore(_PARSE, results)
-        self._insert_ignore(_REG, registrations)
+        self.write_prepared(prepare_parse_outcomes(outcomes, self.dialect))
 
     def registrations(self, domains: Iterable[str] | None = None) -> list[tuple[RegistrationRecord, datetime | None]]:
         """Stored registrations (optionally for some domains), with when their raw was fetched."""

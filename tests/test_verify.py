@@ -31,3 +31,51 @@ def test_phone_read_against_the_contact_country() -> None:
     assert check_phone("030 12345678", None).verdict is PhoneVerdict.NO_REGION
     assert check_phone("+44 (0)20 7123 4567", "GB").verdict is PhoneVerdict.VALID  # trunk prefix written for locals
     assert check_phone("+39 06941 88 688 (Please include country prefix)", "IT").verdict is PhoneVerdict.VALID
+
+
+def _numbers_around_every_region_example() -> list[str]:
+    """Each region's example numbers of every type, with one digit changed, one dropped, one added,
+    and a national prefix written in front: valid and invalid numbers from every numbering plan."""
+    import phonenumbers
+    from phonenumbers import PhoneNumberType
+
+    numbers: set[str] = set()
+    for region in sorted(phonenumbers.SUPPORTED_REGIONS):
+        for kind in (PhoneNumberType.FIXED_LINE, PhoneNumberType.MOBILE, PhoneNumberType.TOLL_FREE,
+                     PhoneNumberType.PREMIUM_RATE, PhoneNumberType.VOIP, PhoneNumberType.UAN):
+            example = phonenumbers.example_number_for_type(region, kind)
+            if example is None:
+                continue
+            nsn = phonenumbers.national_significant_number(example)
+            changed = nsn[:-1] + str((int(nsn[-1]) + 1) % 10)
+            first = str((int(nsn[0]) + 1) % 10) + nsn[1:]
+            for variant in (nsn, changed, first, nsn[:-1], nsn + "7", "0" + nsn, "1" + nsn):
+                numbers.add(f"+{example.country_code}.{variant}")
+            numbers.add(f"+{example.country_code} {nsn[:2]}-{nsn[2:]}")
+    return sorted(numbers)
+
+
+def test_phone_fast_path_gives_phonenumbers_own_answer() -> None:
+    """The precompiled check answers only VALID, and only as phonenumbers.parse + is_valid_number would."""
+    from auditor.verify import _check_with_phonenumbers, _clean_phone, _valid_international
+
+    numbers = _numbers_around_every_region_example()
+    answered = 0
+    for number in numbers:
+        cleaned = _clean_phone(number)
+        fast = _valid_international(cleaned)
+        if fast is not None:
+            answered += 1
+            assert fast == _check_with_phonenumbers(cleaned, None), number
+    assert len(numbers) > 5000 and answered > len(numbers) // 4  # it does answer most valid numbers
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.from_regex(r"\+[1-9][0-9]{1,2}[. ]?[0-9]{4,13}", fullmatch=True))
+def test_phone_fast_path_agrees_on_arbitrary_numbers(number: str) -> None:
+    from auditor.verify import _check_with_phonenumbers, _clean_phone, _valid_international
+
+    cleaned = _clean_phone(number)
+    fast = _valid_international(cleaned)
+    if fast is not None:
+        assert fast == _check_with_phonenumbers(cleaned, None)
