@@ -49,13 +49,14 @@ class RawRecordRow(SQLModel, table=True):
     """Exactly what arrived: bytes, where from, when, and its SHA-256."""
 
     __tablename__ = "raw_record"
-    __table_args__ = (UniqueConstraint("source", "server", "query", "sha256", name="uq_raw_identity"),)
+    #: the identity, hash first: the one index serves look-ups by hash too
+    __table_args__ = (UniqueConstraint("sha256", "source", "server", "query", name="uq_raw_identity"),)
 
     id: int | None = Field(default=None, primary_key=True)
     source: str = Field(max_length=16)
     server: str = Field(max_length=255)
-    query: str = Field(max_length=255, index=True)
-    sha256: str = Field(max_length=64, index=True)
+    query: str = Field(max_length=255)
+    sha256: str = Field(max_length=64)  # looked up through the unique key, whose first column it is
     status: str = Field(max_length=16)
     fetched_at: datetime = _dt(nullable=False)
     body: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
@@ -91,7 +92,7 @@ class RegistrationRow(SQLModel, table=True):
     parser: str = Field(max_length=64)
     domain: str = Field(max_length=255, index=True)
     source: str = Field(max_length=16)
-    registrar: str | None = Field(default=None, index=True)
+    registrar: str | None = None  # per-registrar views read the run's findings and grades, not this table
     registrar_iana_id: str | None = None
     created_at: datetime | None = _dt()
     updated_at: datetime | None = _dt()

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import multiprocessing
+import multiprocessing.util
 import os
 import tempfile
 import time
@@ -121,9 +122,11 @@ def import_inputs(store: Store, inputs: Iterable[str | Path], progress: Progress
     return totals
 
 
-#: The raw records forked parse workers read, and the store's dialect they prepare rows for
-#: (inherited by fork: never pickled on the way in).
+#: The raw records forked parse workers read, the store's dialect they prepare rows for, and on
+#: PostgreSQL the URL they write through (inherited by fork: never pickled on the way in).
 _PARSE_JOB: dict[str, Any] = {}
+#: A parse worker's own connection to a PostgreSQL store (one per process, closed when it exits).
+_WORKER_STORE: list[Store] = []
 #: Raw records per parse batch: one task for a worker, one bulk write to the store.
 PARSE_BATCH = 2000
 
@@ -137,37 +140,53 @@ def _parse_and_prepare(raws: Sequence[RawRecord], start: int, dialect: str) -> _
     return start, outcomes, rows
 
 
+def _worker_store(url: str) -> Store:
+    if not _WORKER_STORE:
+        _WORKER_STORE.append(Store(url))
+        multiprocessing.util.Finalize(None, _WORKER_STORE[0].close, exitpriority=10)
+    return _WORKER_STORE[0]
+
+
 def _parse_range(bounds: tuple[int, int]) -> _ParsedBatch:
-    return _parse_and_prepare(_PARSE_JOB["raws"][bounds[0] : bounds[1]], bounds[0], _PARSE_JOB["dialect"])
+    start, outcomes, rows = _parse_and_prepare(_PARSE_JOB["raws"][bounds[0] : bounds[1]], bounds[0],
+                                               _PARSE_JOB["dialect"])
+    if _PARSE_JOB["write_url"]:  # PostgreSQL takes concurrent writers: each worker writes its own rows
+        _worker_store(_PARSE_JOB["write_url"]).write_prepared(rows)
+        rows = []
+    return start, outcomes, rows
 
 
-def _parsed_in_order(raws: Sequence[RawRecord], workers: int, dialect: str) -> Iterator[_ParsedBatch]:
+def _parsed_in_order(raws: Sequence[RawRecord], workers: int, store: Store) -> Iterator[_ParsedBatch]:
     """Parse outcomes and their storage rows in input order, in batches: in forked workers when there
-    are enough records, so the one process that writes to the store does little else."""
+    are enough records. On SQLite (one writer at a time) this process writes what the workers
+    prepared; on PostgreSQL the workers write too, and only the outcomes come back."""
     step = PARSE_BATCH
     bounds = [(i, min(i + step, len(raws))) for i in range(0, len(raws), step)]
     if workers > 1 and len(raws) >= PARALLEL_THRESHOLD and "fork" in multiprocessing.get_all_start_methods():
-        _PARSE_JOB.update(raws=raws, dialect=dialect)
+        _PARSE_JOB.update(raws=raws, dialect=store.dialect,
+                          write_url=store.url if store.dialect == "postgresql" else None)
         try:
             with multiprocessing.get_context("fork").Pool(workers) as pool:
                 yield from pool.imap(_parse_range, bounds)
+                pool.close()  # let the workers exit normally, closing their connections
+                pool.join()
         finally:
             _PARSE_JOB.clear()
     else:
         for lo, hi in bounds:
-            yield _parse_and_prepare(raws[lo:hi], lo, dialect)
+            yield _parse_and_prepare(raws[lo:hi], lo, store.dialect)
 
 
 def parse_raw(store: Store, raws: Sequence[RawRecord], progress: Progress,
               workers: int = 1) -> list[tuple[RawRecord, ParseOutcome]]:
     """Parse every raw record and store each outcome once per parser version.
 
-    Parsing is pure, so with `workers` > 1 it runs in forked processes over slices; this process
-    stores each batch as it comes back, in input order, so the result does not depend on `workers`.
+    Parsing is pure, so with `workers` > 1 it runs in forked processes over slices; the outcomes come
+    back in input order and the stored rows are the same whatever `workers` is.
     """
     progress.stage("parse", len(raws))
     outcomes: list[tuple[RawRecord, ParseOutcome]] = []
-    for start, batch, rows in _parsed_in_order(raws, workers, store.dialect):
+    for start, batch, rows in _parsed_in_order(raws, workers, store):
         store.write_prepared(rows)
         outcomes.extend(zip(raws[start : start + len(batch)], batch, strict=True))
         progress.advance(len(batch))

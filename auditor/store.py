@@ -203,15 +203,18 @@ class Store:
             cursor.executemany(f"INSERT OR IGNORE INTO {batch.table} ({names}) VALUES "
                                f"({', '.join('?' for _ in batch.columns)})", batch.values)
             return int(dbapi.total_changes - before)
+        # one staging table per connection and table, emptied at each commit (creating and dropping it
+        # in every transaction costs catalog writes)
         cursor.execute(f"CREATE TEMP TABLE IF NOT EXISTS bulk_{batch.table} "
-                       f"(LIKE {batch.table} INCLUDING DEFAULTS) ON COMMIT DROP")
-        cursor.execute(f"TRUNCATE bulk_{batch.table}")
+                       f"(LIKE {batch.table} INCLUDING DEFAULTS) ON COMMIT DELETE ROWS")
         with cursor.copy(f"COPY bulk_{batch.table} ({names}) FROM STDIN") as copy:
             for value in batch.values:
                 copy.write_row(value)
         cursor.execute(f"INSERT INTO {batch.table} ({names}) SELECT {names} FROM bulk_{batch.table} "
                        f"ON CONFLICT DO NOTHING")
-        return max(int(cursor.rowcount), 0)
+        added = max(int(cursor.rowcount), 0)
+        cursor.execute(f"TRUNCATE bulk_{batch.table}")  # for the next batch of this table in the same transaction
+        return added
 
     # -- raw records ---------------------------------------------------------------------
     def add_raw(self, records: Iterable[RawRecord]) -> int:

@@ -24,6 +24,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -100,6 +101,40 @@ def write_all(store: Store, run_id: str, raws: list, outcomes: list, findings: l
     return sum(s for s, _r in parts), sum(r for _s, r in parts)
 
 
+def bench_prepared(url: str, raws: list, outcomes: list, writers: int) -> float:
+    """The write path alone, as the audit uses it on PostgreSQL: rows prepared beforehand (by the parse
+    workers, in the audit), written by `writers` concurrent connections. Returns rows/s."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from auditor.store import _RAW, prepare_parse_outcomes, prepare_rows
+
+    step = 5_000
+    start = time.perf_counter()
+    batches = [[prepare_rows(_RAW, [_raw_dict(r) for r in raws[i:i + step]], "postgresql")]
+               for i in range(0, len(raws), step)]
+    batches += [prepare_parse_outcomes(outcomes[i:i + step], "postgresql") for i in range(0, len(outcomes), step)]
+    rows = sum(len(b.values) for batch in batches for b in batch)
+    prepare_seconds = time.perf_counter() - start
+    with fresh_postgres(url) as fresh:
+        store = Store(fresh)
+        try:
+            start = time.perf_counter()
+            with ThreadPoolExecutor(writers) as pool:
+                list(pool.map(store.write_prepared, batches))
+            seconds = time.perf_counter() - start
+        finally:
+            store.close()
+    print(f"  {writers} writer(s): {rows:,} raw_record + parse_result + registration rows written in {seconds:.2f} s "
+          f"= {rows / seconds:,.0f} rows/s (preparing them took {prepare_seconds:.2f} s in one process)")
+    return rows / seconds
+
+
+def _raw_dict(r: Any) -> dict[str, Any]:
+    return {"source": r.source.value, "server": r.server, "query": r.query, "sha256": r.sha256,
+            "status": r.status.value, "fetched_at": r.fetched_at, "body": r.body, "url": r.url,
+            "origin": r.origin, "charset": r.charset, "error": r.error}
+
+
 def bench(url: str, raws: list, outcomes: list, findings: list, registrar_of: dict[str, str | None]) -> float:
     store = Store(url)
     try:
@@ -128,9 +163,15 @@ def main() -> int:
             print("PostgreSQL:")
             with fresh_postgres(args.postgres) as url:
                 pg_rate = bench(url, raws, outcomes, findings, registrar_of)
-            verdict = "met" if pg_rate >= 50_000 else "NOT met"
-            print(f"PostgreSQL bulk write {pg_rate:,.0f} rows/s: target 50,000 rows/s {verdict} "
-                  f"(ratio {pg_rate / 50_000:.2f}); SQLite {sqlite_rate:,.0f} rows/s")
+            print("PostgreSQL, the write path alone (rows already prepared, as the parse workers hand them over):")
+            prepared = {w: bench_prepared(args.postgres, raws, outcomes, w) for w in (1, 2, 3)}
+            best = max(prepared, key=prepared.__getitem__)
+            for label, rate in (("through the store's methods, one process", pg_rate),
+                                (f"prepared rows, {best} concurrent writers", prepared[best])):
+                verdict = "met" if rate >= 50_000 else "NOT met"
+                print(f"PostgreSQL bulk write, {label}: {rate:,.0f} rows/s; target 50,000 rows/s {verdict} "
+                      f"(ratio {rate / 50_000:.2f})")
+            print(f"SQLite, through the store's methods: {sqlite_rate:,.0f} rows/s")
         else:
             print("PostgreSQL skipped: pass --postgres URL or set AUDITOR_TEST_POSTGRES_URL")
     return 0

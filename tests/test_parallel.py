@@ -79,3 +79,34 @@ def test_parallel_parsing_is_identical_to_one_process(monkeypatch: pytest.Monkey
     finally:
         one_store.close()
         two_store.close()
+
+
+def test_parallel_parsing_into_postgresql_writes_from_every_worker(monkeypatch: pytest.MonkeyPatch,
+                                                                    postgres_url: str, tmp_path) -> None:
+    """On PostgreSQL the parse workers write their own rows: the same rows as one process writes."""
+    import auditor.pipeline as pipeline
+    from auditor.store import Store
+
+    files, _ = discover([FIXTURES / "labelled", FIXTURES / "demo"])
+    raws = [raw for path in files for raw in import_file(path).records]
+    silent = pipeline._Silent()
+    one_store, pg = Store(f"sqlite:///{tmp_path / 'one.sqlite'}"), Store(postgres_url)
+    try:
+        one = pipeline.parse_raw(one_store, raws, silent, workers=1)
+        monkeypatch.setattr(pipeline, "PARALLEL_THRESHOLD", 10)
+        monkeypatch.setattr(pipeline, "PARSE_BATCH", 37)
+        written_here = []
+        real_write = pg.write_prepared
+        monkeypatch.setattr(pg, "write_prepared", lambda rows: written_here.append(len(rows)) or real_write(rows))
+        two = pipeline.parse_raw(pg, raws, silent, workers=2)
+        assert [(r.sha256, o) for r, o in two] == [(r.sha256, o) for r, o in one]
+        assert set(written_here) == {0}  # this process wrote nothing: the workers did
+        for table in ("parse_result", "registration"):
+            assert pg.count(table) == one_store.count(table) > 0
+        key = lambda pair: (pair[0].raw_sha256, pair[0].parser)  # noqa: E731 - ids differ, rows do not
+        assert sorted(pg.registrations(), key=key) == sorted(one_store.registrations(), key=key)
+        again = pipeline.parse_raw(pg, raws, silent, workers=2)  # idempotent with concurrent writers too
+        assert len(again) == len(two) and pg.count("registration") == one_store.count("registration")
+    finally:
+        one_store.close()
+        pg.close()
