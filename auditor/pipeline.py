@@ -6,6 +6,7 @@ the same inputs and database and add no raw record, registration or finding twic
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import multiprocessing
@@ -63,6 +64,18 @@ class _Silent:
         pass
 
 
+def keep_long_lived() -> None:
+    """Tell Python's cyclic garbage collector that everything the audit holds so far is long-lived.
+
+    A zone's records are millions of objects that live until the audit ends and form no cycles. Left
+    in the collector's generations, every full collection walks all of them again, so each stage got
+    slower the bigger the zone (unpickling 20k records' facts took 0.9 s instead of 0.2 s), and
+    forked workers copied every page the collector touched. `gc.freeze()` moves them out of its
+    sight; `audit_collected` gives them back (`gc.unfreeze()`) when it returns.
+    """
+    gc.freeze()
+
+
 @dataclass
 class AuditOptions:
     """Everything that changes an audit's result; hashed into the run's config_hash."""
@@ -116,6 +129,7 @@ def import_inputs(store: Store, inputs: Iterable[str | Path], progress: Progress
         if len(batch) >= 2000:
             totals.new_raw += store.add_raw(batch)
             batch = []
+            keep_long_lived()
         progress.advance()
     totals.new_raw += store.add_raw(batch)
     totals.details["timings"] = {"import and store raw": time.perf_counter() - started}
@@ -190,6 +204,7 @@ def parse_raw(store: Store, raws: Sequence[RawRecord], progress: Progress,
         store.write_prepared(rows)
         outcomes.extend(zip(raws[start : start + len(batch)], batch, strict=True))
         progress.advance(len(batch))
+        keep_long_lived()
     return outcomes
 
 
@@ -252,6 +267,7 @@ def run_audit(
         totals = import_inputs(store, inputs, progress)
         return audit_collected(store, totals, out_dir, options, progress)
     finally:
+        gc.unfreeze()  # import_inputs froze what it read (see keep_long_lived)
         store.close()
 
 
@@ -263,6 +279,20 @@ def audit_collected(
     progress: Progress | None = None,
 ) -> AuditResult:
     """Parse, score and write findings.jsonl, summary.json and report.html for collected raw records."""
+    keep_long_lived()
+    try:
+        return _audit_collected(store, totals, out_dir, options, progress)
+    finally:
+        gc.unfreeze()
+
+
+def _audit_collected(
+    store: Store,
+    totals: CollectTotals,
+    out_dir: str | Path,
+    options: AuditOptions | None,
+    progress: Progress | None,
+) -> AuditResult:
     options = options or AuditOptions()
     progress = progress or _Silent()
     out = Path(out_dir)
@@ -280,6 +310,7 @@ def audit_collected(
     clock = time.perf_counter()
     outcomes = parse_raw(store, totals.raw_records, progress, options.workers)
     records, superseded = latest_per_domain(outcomes)
+    keep_long_lived()
     timings["parse and store registrations"] = time.perf_counter() - clock
     if options.only_domains is not None:
         records = [r for r in records if r.domain in options.only_domains]

@@ -370,6 +370,10 @@ class Evidence:
     expected: str | None = None  # what a valid value looks like, when that helps
     detail: str | None = None  # e.g. the DNS answer behind a mail-domain finding
 
+    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
+        """Pickle as plain values (see Contact.__reduce__): findings come back from scoring workers."""
+        return (Evidence, (self.value, self.location, self.excerpt, self.expected, self.detail))
+
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready, omitting empty keys except `value`."""
         out: dict[str, Any] = {"value": self.value}
@@ -400,6 +404,12 @@ class Finding:
     policy: tuple[str, ...] = ()
     raw_sha256: str = ""
     related_domains: tuple[str, ...] = ()
+
+    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
+        """Pickle as plain values (see Contact.__reduce__)."""
+        return (Finding, (self.rule_id, self.rule_name, self.category, self.severity, self.domain, self.role,
+                          self.field, self.message, self.evidence, self.policy, self.raw_sha256,
+                          self.related_domains))
 
     @property
     def fingerprint(self) -> str:
