@@ -218,8 +218,9 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.execute("PRAGMA foreign_keys=ON")
     # SQLite's default page cache is 2 MiB: a zone's unique indexes outgrow it and every insert becomes
-    # random I/O. 256 MiB keeps them in memory (the pages are allocated only as they are used).
-    cur.execute("PRAGMA cache_size=-262144")
+    # random I/O. 1 GiB keeps a million registrations' indexes in memory (the pages are allocated only
+    # as they are used; 256 MiB was outgrown at about a million rows: 1M audit 851 s -> 671 s).
+    cur.execute("PRAGMA cache_size=-1048576")
     cur.execute("PRAGMA temp_store=MEMORY")
     cur.close()
 
