@@ -165,19 +165,22 @@ class Store:
         """
         if not rows:
             return 0
+        if table.name in BULK_TABLES:
+            return self.write_prepared([prepare_rows(table, rows, self.dialect)])
         keys = {k for row in rows for k in row}
         if any(len(row) != len(keys) for row in rows):
             rows = [{k: row.get(k) for k in keys} for row in rows]  # executemany needs one shape
-        if table.name in BULK_TABLES:
-            return self.write_prepared([prepare_rows(table, rows, self.dialect)])
-        make = pg_insert if self.dialect == "postgresql" else sqlite_insert
-        added = 0
         with self.engine.begin() as conn:
-            statement = make(table).on_conflict_do_nothing().returning(table.c.id)
-            for chunk in _chunks(rows):
-                # RETURNING yields only the rows actually inserted, on SQLite and PostgreSQL alike
-                added += len(conn.execute(statement, list(chunk)).all())
-        return added
+            return self._insert_ignore_on(conn, table, rows)
+
+    def _insert_ignore_on(self, conn: Any, table: Table, rows: Sequence[dict[str, Any]]) -> int:
+        """`_insert_ignore` through SQLAlchemy, inside a transaction the caller holds.
+
+        RETURNING yields only the rows actually inserted, on SQLite and PostgreSQL alike.
+        """
+        make = pg_insert if self.dialect == "postgresql" else sqlite_insert
+        statement = make(table).on_conflict_do_nothing().returning(table.c.id)
+        return sum(len(conn.execute(statement, list(chunk)).all()) for chunk in _chunks(rows) if chunk)
 
     def write_prepared(self, batches: Sequence[PreparedRows]) -> int:
         """Write rows `prepare_rows` made (perhaps in another process), skipping those already stored.
@@ -219,15 +222,7 @@ class Store:
     # -- raw records ---------------------------------------------------------------------
     def add_raw(self, records: Iterable[RawRecord]) -> int:
         """Store raw responses; an identical (source, server, query, bytes) is a no-op."""
-        rows = [
-            {
-                "source": r.source.value, "server": r.server, "query": r.query, "sha256": r.sha256,
-                "status": r.status.value, "fetched_at": r.fetched_at, "body": r.body, "url": r.url,
-                "origin": r.origin, "charset": r.charset, "error": r.error,
-            }
-            for r in records
-        ]
-        return self._insert_ignore(_RAW, rows)
+        return self._insert_ignore(_RAW, [_raw_row(r) for r in records])
 
     def raw_by_sha(self, shas: Iterable[str]) -> dict[str, RawRecord]:
         """Raw records by hash (the first stored when the same bytes came twice)."""
@@ -393,12 +388,6 @@ class CrawlStore(Store):
         self._response: Table = CrawlResponseRow.__table__  # type: ignore[attr-defined]
         self._server: Table = CrawlServerRow.__table__  # type: ignore[attr-defined]
         self._quota: Table = CrawlQuotaRow.__table__  # type: ignore[attr-defined]
-
-    def _insert_ignore_on(self, conn: Any, table: Table, rows: Sequence[dict[str, Any]]) -> int:
-        """`_insert_ignore` inside a transaction the caller holds."""
-        make = pg_insert if self.dialect == "postgresql" else sqlite_insert
-        statement = make(table).on_conflict_do_nothing().returning(table.c.id)
-        return sum(len(conn.execute(statement, list(chunk)).all()) for chunk in _chunks(rows) if chunk)
 
     # -- the frontier ---------------------------------------------------------------------
     def seed_targets(self, job: str, targets: Sequence[dict[str, Any]]) -> int:
@@ -581,7 +570,7 @@ class CrawlStore(Store):
 
 
 def _raw_row(r: RawRecord) -> dict[str, Any]:
-    """A raw record as a raw_record row (the same shape `Store.add_raw` writes)."""
+    """A raw record as a raw_record row."""
     return {"source": r.source.value, "server": r.server, "query": r.query, "sha256": r.sha256,
             "status": r.status.value, "fetched_at": r.fetched_at, "body": r.body, "url": r.url,
             "origin": r.origin, "charset": r.charset, "error": r.error}

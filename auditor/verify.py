@@ -199,7 +199,8 @@ def _valid_international(cleaned: str) -> PhoneCheck | None:
     if digits[0] == "0":
         return None
     for size in (1, 2, 3):
-        regions = phonenumbers.COUNTRY_CODE_TO_REGION_CODE.get(int(digits[:size]))
+        country_code = int(digits[:size])
+        regions = phonenumbers.COUNTRY_CODE_TO_REGION_CODE.get(country_code)
         if regions:
             break
     else:
@@ -228,7 +229,6 @@ def _valid_international(cleaned: str) -> PhoneCheck | None:
     plan = _plan(region) if region else None
     if plan is None or not plan.is_valid(nsn):
         return None
-    country_code = int(digits[:size])
     return PhoneCheck(PhoneVerdict.VALID, region=region, country_code=country_code, national_number=nsn,
                       e164=f"+{country_code}{nsn}")
 

@@ -24,7 +24,6 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -106,11 +105,11 @@ def bench_prepared(url: str, raws: list, outcomes: list, writers: int) -> float:
     workers, in the audit), written by `writers` concurrent connections. Returns rows/s."""
     from concurrent.futures import ThreadPoolExecutor
 
-    from auditor.store import _RAW, prepare_parse_outcomes, prepare_rows
+    from auditor.store import _RAW, _raw_row, prepare_parse_outcomes, prepare_rows
 
     step = 5_000
     start = time.perf_counter()
-    batches = [[prepare_rows(_RAW, [_raw_dict(r) for r in raws[i:i + step]], "postgresql")]
+    batches = [[prepare_rows(_RAW, [_raw_row(r) for r in raws[i:i + step]], "postgresql")]
                for i in range(0, len(raws), step)]
     batches += [prepare_parse_outcomes(outcomes[i:i + step], "postgresql") for i in range(0, len(outcomes), step)]
     rows = sum(len(b.values) for batch in batches for b in batch)
@@ -127,12 +126,6 @@ def bench_prepared(url: str, raws: list, outcomes: list, writers: int) -> float:
     print(f"  {writers} writer(s): {rows:,} raw_record + parse_result + registration rows written in {seconds:.2f} s "
           f"= {rows / seconds:,.0f} rows/s (preparing them took {prepare_seconds:.2f} s in one process)")
     return rows / seconds
-
-
-def _raw_dict(r: Any) -> dict[str, Any]:
-    return {"source": r.source.value, "server": r.server, "query": r.query, "sha256": r.sha256,
-            "status": r.status.value, "fetched_at": r.fetched_at, "body": r.body, "url": r.url,
-            "origin": r.origin, "charset": r.charset, "error": r.error}
 
 
 def bench(url: str, raws: list, outcomes: list, findings: list, registrar_of: dict[str, str | None]) -> float:
