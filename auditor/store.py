@@ -138,6 +138,13 @@ def prepare_parse_outcomes(outcomes: Sequence[tuple[ParseOutcome, datetime]], di
     return [prepare_rows(_PARSE, results, dialect), prepare_rows(_REG, registrations, dialect)]
 
 
+def _unique_violation() -> type[Exception]:
+    """psycopg's unique-violation error (imported late: SQLite-only installs never load psycopg)."""
+    from psycopg.errors import UniqueViolation
+
+    return UniqueViolation
+
+
 def _chunks(items: Sequence[Any], size: int = CHUNK) -> Iterator[Sequence[Any]]:
     for i in range(0, len(items), size):
         yield items[i : i + size]
@@ -206,6 +213,22 @@ class Store:
             cursor.executemany(f"INSERT OR IGNORE INTO {batch.table} ({names}) VALUES "
                                f"({', '.join('?' for _ in batch.columns)})", batch.values)
             return int(dbapi.total_changes - before)
+        # Optimistic path: COPY straight into the table, which is about twice as fast as staging then
+        # INSERT ... ON CONFLICT. It fails as a whole on the first row that collides with a unique key
+        # (a re-import, a duplicate inside the batch, a concurrent writer), and the savepoint then
+        # undoes it and the batch goes through the staging path, which skips the stored rows.
+        # (An explicit SAVEPOINT: psycopg's own transaction() block would COMMIT when it happens to open
+        # the transaction, behind SQLAlchemy's back.)
+        cursor.execute("SAVEPOINT bulk_copy")
+        try:
+            with cursor.copy(f"COPY {batch.table} ({names}) FROM STDIN") as copy:
+                for value in batch.values:
+                    copy.write_row(value)
+        except _unique_violation():
+            cursor.execute("ROLLBACK TO SAVEPOINT bulk_copy")
+        else:
+            cursor.execute("RELEASE SAVEPOINT bulk_copy")
+            return len(batch.values)
         # one staging table per connection and table, emptied at each commit (creating and dropping it
         # in every transaction costs catalog writes)
         cursor.execute(f"CREATE TEMP TABLE IF NOT EXISTS bulk_{batch.table} "

@@ -10,7 +10,7 @@ import pytest
 from auditor.errors import StoreError
 from auditor.pipeline import AuditOptions, run_audit
 from auditor.records import RawRecord, Source
-from auditor.store import Store
+from auditor.store import _RAW, Store, _raw_row, prepare_rows
 from tests.conftest import FIXTURES
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
@@ -26,6 +26,14 @@ def check_idempotent_raw(url: str) -> None:
         assert store.add_raw([_raw(i) for i in range(5)]) == 5
         assert store.add_raw([_raw(i) for i in range(7)]) == 2  # only the two new ones
         assert store.count("raw_record") == 7
+        # a duplicate inside one write, and a write whose first batch is new and whose second collides:
+        # the colliding batch must not undo the new one (PostgreSQL's fast COPY path falls back per batch)
+        assert store.add_raw([_raw(8), _raw(8)]) == 1
+        batches = [prepare_rows(_RAW, [_raw_row(_raw(i)) for i in range(9, 12)], store.dialect),
+                   prepare_rows(_RAW, [_raw_row(_raw(i)) for i in range(5, 14)], store.dialect)]
+        assert store.write_prepared(batches) == 3 + 3  # 9-11, then 7, 12 and 13
+        assert store.count("raw_record") == 14
+        assert store.add_raw([_raw(i) for i in range(14)]) == 0
         got = store.raw_by_sha([_raw(3).sha256])[_raw(3).sha256]
         assert got.body == _raw(3).body and got.fetched_at == NOW  # bytes exact, time aware UTC
     finally:
