@@ -182,13 +182,6 @@ def grade_all(records: Sequence[RegistrationRecord], findings: Iterable[Finding]
     return [grade_record(r, by_domain.get(r.domain, ()), verify).to_dict() for r in records]
 
 
-def summarise_rows(rows: Iterable[dict[str, Any]]) -> dict[str, Any]:
-    """`summarise` over stored grade rows (the dicts `grade_all` returns)."""
-    return summarise(RecordGrade(r["domain"], {role: {m: ModeGrade(**g) for m, g in modes.items()}
-                                              for role, modes in r["modes"].items()},
-                                 r["registrant_identified"], r["norc"]) for r in rows)
-
-
 def wilson_interval(passes: int, total: int, z: float = 1.959964) -> tuple[float, float] | None:
     """95 % Wilson score interval for a proportion (None when there is no denominator)."""
     if total <= 0:
@@ -210,27 +203,37 @@ def _rate(counter: Counter[str]) -> dict[str, Any]:
 
 def summarise(grades: Iterable[RecordGrade]) -> dict[str, Any]:
     """ARS-comparable pass rates per role and mode, all-three syntax accuracy, and the NORC distribution."""
-    per: dict[tuple[str, str, str], Counter[str]] = {}
+    return summarise_rows(g.to_dict() for g in grades)
+
+
+def summarise_rows(rows: Iterable[dict[str, Any]]) -> dict[str, Any]:
+    """`summarise` over grade rows as stored (the dicts `grade_all` returns): counted straight from the
+    dicts, since a zone-wide audit has millions of them."""
+    per: dict[tuple[str, str], tuple[Counter[str], Counter[str]]] = {}  # (role, mode) -> (syntax, operability)
     all_three: Counter[str] = Counter()
     norc: Counter[str] = Counter()
     count = 0
-    for g in grades:
+    for g in rows:
         count += 1
-        norc[g.norc] += 1
-        for role, modes in g.modes.items():
+        norc[g["norc"]] += 1
+        for role, modes in g["modes"].items():
             for mode, mg in modes.items():
-                per.setdefault((role, mode, "syntax"), Counter())[mg.syntax] += 1
-                per.setdefault((role, mode, "operability"), Counter())[mg.operability] += 1
-        reg = g.modes.get(Role.REGISTRANT.value)
+                key = (role, mode)
+                counters = per.get(key)
+                if counters is None:
+                    counters = per[key] = (Counter(), Counter())
+                counters[0][mg["syntax"]] += 1
+                counters[1][mg["operability"]] += 1
+        reg = g["modes"].get(Role.REGISTRANT.value)
         if reg:
-            syntaxes = [reg[m].syntax for m in MODES]
+            syntaxes = [reg[m]["syntax"] for m in MODES]
             if NA in syntaxes:
                 all_three[NA] += 1
             else:
                 all_three[PASS if all(s == PASS for s in syntaxes) else FAIL] += 1
     ars: dict[str, Any] = {}
-    for (role, mode, test), counter in sorted(per.items()):
-        ars.setdefault(role, {}).setdefault(mode, {})[test] = _rate(counter)
+    for (role, mode), (syntax, operability) in sorted(per.items()):
+        ars.setdefault(role, {})[mode] = {"operability": _rate(operability), "syntax": _rate(syntax)}
     return {
         "records": count,
         "method": "ICANN ARS syntax/operability per contact mode; NORC-style record labels (see auditor/grades.py). "

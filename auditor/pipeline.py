@@ -28,6 +28,7 @@ from auditor.evidence import excerpt
 from auditor.grades import grade_all
 from auditor.grades import summarise_rows as summarise_grade_rows
 from auditor.importers import discover, import_file
+from auditor.jsontext import compact_json
 from auditor.parse import parse
 from auditor.records import (
     Finding,
@@ -327,13 +328,18 @@ def _audit_collected(
     findings = attach_excerpts(result.findings, raws)
     registrar_of = {r.domain: r.registrar for r in records}
     store.add_findings(run_id, findings, registrar_of)
+    timings["store findings"] = time.perf_counter() - clock
+    clock = time.perf_counter()
     grade_rows = grade_all(records, findings, verify, options.workers)
+    timings["grade records"] = time.perf_counter() - clock
+    clock = time.perf_counter()
     store.add_grades(run_id, grade_rows, registrar_of)
-
+    timings["store grades"] = time.perf_counter() - clock
+    clock = time.perf_counter()
     summary = build_summary(run_id, started, utcnow(), store, totals, outcomes, records, superseded,
                             findings, result, rules, verify, options)
     summary["grades"] = summarise_grade_rows(grade_rows)
-    timings["findings, grades and summary"] = time.perf_counter() - clock
+    timings["summary"] = time.perf_counter() - clock
     clock = time.perf_counter()
     store.finish_run(run_id, utcnow(), {k: v.to_dict() for k, v in result.tallies.items()}, summary)
     progress.stage("report", 4)
@@ -458,7 +464,7 @@ def write_jsonl(path: Path, rows: Iterable[dict[str, Any]]) -> None:
 
     def write(handle: Any) -> None:
         for row in rows:
-            handle.write(json.dumps(row, ensure_ascii=False, sort_keys=False) + "\n")
+            handle.write(compact_json(row) + "\n")
 
     _atomic_write(path, write)
 

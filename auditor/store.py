@@ -7,7 +7,6 @@ ever built by SQLAlchemy with bound parameters; registration data never becomes 
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -29,6 +28,7 @@ from auditor.db import (
     make_engine,
     normalise_db_url,
 )
+from auditor.jsontext import compact_json
 from auditor.records import (
     Contact,
     FetchStatus,
@@ -47,8 +47,8 @@ CHUNK = 2000
 BULK_TABLES = frozenset({"raw_record", "parse_result", "registration", "finding", "record_grade"})
 
 
-#: One encoder for every JSON column (json.dumps with options builds a new encoder on every call).
-_JSON = json.JSONEncoder(ensure_ascii=False, default=str).encode
+#: One encoder for every JSON column.
+_JSON = compact_json
 
 
 def _sqlite_time(v: datetime) -> str:

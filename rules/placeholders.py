@@ -56,15 +56,18 @@ _KEYBOARD_ROWS = ("qwertyuiop", "asdfghjkl", "zxcvbnm", "qwertzuiop", "azertyuio
                   "qazwsxedc")
 _REPEATED_CHAR = re.compile(r"^(.)\1{2,}$")
 _ONLY_PUNCT_OR_DIGITS = re.compile(r"^[\W\d_]+$")
+_NOT_WORD = re.compile(r"[^\w/]+")
 
 
 @lru_cache(maxsize=200_000)
 def fold(value: str) -> str:
     """Lower-case, accents and punctuation removed, single spaces."""
-    text = unicodedata.normalize("NFKD", value)
-    text = "".join(ch for ch in text if not unicodedata.combining(ch)).casefold()
-    text = re.sub(r"[^\w/]+", " ", text)
-    return " ".join(text.split())
+    if value.isascii():  # most values: NFKD changes nothing, nothing combines, casefold is lower
+        text = value.lower()
+    else:
+        text = unicodedata.normalize("NFKD", value)
+        text = "".join(ch for ch in text if not unicodedata.combining(ch)).casefold()
+    return " ".join(_NOT_WORD.sub(" ", text).split())
 
 
 def _is_keyboard_run(letters: str) -> bool:

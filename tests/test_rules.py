@@ -104,3 +104,29 @@ def test_a_rule_that_raises_is_counted_not_fatal() -> None:
         assert result.tallies["TST999"].errors == 1 and result.errors[0]["error"] == "RuntimeError: boom"
     finally:
         REGISTRY.pop("TST999")
+
+
+def _fold_reference(value: str) -> str:
+    """fold() as first written, for every input: NFKD, combining marks dropped, casefold, punctuation to spaces."""
+    import re
+    import unicodedata
+
+    text = unicodedata.normalize("NFKD", value)
+    text = "".join(ch for ch in text if not unicodedata.combining(ch)).casefold()
+    return " ".join(re.sub(r"[^\w/]+", " ", text).split())
+
+
+def test_fold_fast_ascii_path_matches_the_full_normalisation() -> None:
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from rules.placeholders import fold
+
+    @settings(max_examples=3000, derandomize=True, deadline=None)
+    @given(st.text(alphabet=st.characters(max_codepoint=0x24F), max_size=40))
+    def same(value: str) -> None:
+        assert fold.__wrapped__(value) == _fold_reference(value)
+
+    same()
+    for value in ("Jürgen MÜLLER-Straße", "N/A", "  ", "Ｆｕｌｌｗｉｄｔｈ", "ÆØÅ æøå", "İstanbul"):
+        assert fold.__wrapped__(value) == _fold_reference(value)

@@ -82,6 +82,8 @@ _ZONE_TOKEN = re.compile(r"\b([A-Z]{1,5})\b")
 _UTC_OFFSET = re.compile(r"\(?(?:UTC|GMT)\s*([+-])(\d{1,2})(?::?(\d{2}))?\)?")
 _NUMERIC_ZONE = re.compile(r"\s*(?:UTC|GMT)?\s*([+-])(\d{1,2}):?(\d{2})?\s*$")
 _KOREAN = re.compile(r"^(\d{4})\.\s*(\d{1,2})\.\s*(\d{1,2})\.?$")
+#: ISO 8601 / RFC 3339 without fractional seconds (which the general path drops).
+_PLAIN_ISO = re.compile(r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2})?)?(?:Z|[+-]\d{2}:\d{2})?\Z")
 _ORDINAL = re.compile(r"(\d)(st|nd|rd|th)\b")
 
 
@@ -105,6 +107,12 @@ def parse_date(text: str | None, default_offset: float = 0.0, day_first: bool = 
     """
     if not text:
         return None
+    if _PLAIN_ISO.match(text):  # the common case, which the clean-ups below would leave as it is
+        try:
+            return _aware(datetime.fromisoformat(text[:-1] + "+00:00" if text.endswith("Z") else text),
+                          default_offset)
+        except ValueError:
+            pass  # 2020-13-01 and the like: the general path decides
     value = text.strip().rstrip(".").strip()
     if not value or len(value) > 64:
         return None

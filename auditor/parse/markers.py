@@ -120,14 +120,14 @@ def privacy_service_of(values: Iterable[str | None]) -> str | None:
 #: Every service pattern above contains one of these words: a cheap test before the big regex.
 _SERVICE_HINTS = ("proxy", "privacy", "guard", "protect", "whois", "withheld", "anonymi", "redacted", "private",
                   "agent", "fbo", "secure")
+_SERVICE_HINT_RE = re.compile("|".join(_SERVICE_HINTS))
 
 
 @lru_cache(maxsize=16384)
 def _privacy_service(joined: str) -> str | None:
     if not joined:
         return None
-    lowered = joined.lower()
-    if not any(hint in lowered for hint in _SERVICE_HINTS):
+    if not _SERVICE_HINT_RE.search(joined.lower()):
         return None
     found = [int(k[1:]) for m in _SERVICES_RE.finditer(joined) for k, v in m.groupdict().items() if v]
     if found:
