@@ -354,3 +354,27 @@ def test_handle_object_named_at_its_end_and_bracketed_markers() -> None:
     assert holder.state("email") is FieldState.REDACTED and holder.state("phone") is FieldState.REDACTED
     tech = rec.contact(Role.TECHNICAL)
     assert tech is not None and tech.organization == "Firma Markus Beispiel"
+
+
+def test_plain_iso_fast_path_gives_the_general_answer() -> None:
+    """parse_date reads plain ISO 8601 straight away; a leading space sends the same text down the general path."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from auditor.parse.dates import _PLAIN_ISO, parse_date
+
+    digits = st.integers(0, 99).map(lambda n: f"{n:02d}")
+    iso = st.builds(lambda y, mo, d, sep, h, mi, s, zone: f"{y:04d}-{mo}-{d}" + (f"{sep}{h}:{mi}{s}" if sep else "") + zone,
+                    st.integers(0, 9999), digits, digits, st.sampled_from(["", "T", " "]), digits, digits,
+                    st.sampled_from(["", ":00", ":59", ":61"]),
+                    st.sampled_from(["", "Z", "+02:00", "-05:30", "+14:00", "+25:00"]))
+
+    @settings(max_examples=1500, derandomize=True, deadline=None)
+    @given(iso, st.sampled_from([0.0, 9.0, -5.0]))
+    def same(text: str, offset: float) -> None:
+        assert _PLAIN_ISO.match(text)
+        assert parse_date(text, offset) == parse_date(" " + text, offset)
+
+    same()
+    # found by this test: dates that cannot be placed in UTC raised instead of reading as "not a date"
+    assert parse_date("0001-01-01T00:00+02:00") is None and parse_date("2020-01-01T00:00+25:00") is None

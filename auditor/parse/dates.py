@@ -103,8 +103,16 @@ def parse_date(text: str | None, default_offset: float = 0.0, day_first: bool = 
     """Parse a registry date; None when the text is not a date we recognise.
 
     `day_first` settles 03/02/2020 (3 February, the international order) against registries that write
-    month first; when one number is above 12 the order is not in doubt either way.
+    month first; when one number is above 12 the order is not in doubt either way. A date that cannot be
+    placed in UTC (year 1 east of Greenwich, a +25:00 offset) is not a date either.
     """
+    try:
+        return _parse_date(text, default_offset, day_first)
+    except (ValueError, OverflowError):
+        return None
+
+
+def _parse_date(text: str | None, default_offset: float, day_first: bool) -> datetime | None:
     if not text:
         return None
     if _PLAIN_ISO.match(text):  # the common case, which the clean-ups below would leave as it is
