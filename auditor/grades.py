@@ -158,15 +158,37 @@ def grade_record(record: RegistrationRecord, findings: Sequence[Finding], verify
 _GRADE_JOB: dict[str, Any] = {}
 
 
-def _grade_range(bounds: tuple[int, int]) -> list[dict[str, Any]]:
+@dataclass
+class GradedRecords:
+    """Every record's grade row (as stored, in record order) and the counts of their summary."""
+
+    rows: list[dict[str, Any]]
+    tally: GradeTally
+
+    def summary(self) -> dict[str, Any]:
+        """What `summarise_rows(self.rows)` returns, from the counts."""
+        return self.tally.summary()
+
+
+def _grade_slice(records: Sequence[RegistrationRecord], by_domain: dict[str, list[Finding]],
+                 verify: Verifier) -> GradedRecords:
+    graded = GradedRecords([], GradeTally())
+    for record in records:
+        row = grade_record(record, by_domain.get(record.domain, ()), verify).to_dict()
+        graded.rows.append(row)
+        graded.tally.add(row)
+    return graded
+
+
+def _grade_range(bounds: tuple[int, int]) -> GradedRecords:
     job = _GRADE_JOB
-    by_domain, verify = job["by_domain"], job["verify"]
-    return [grade_record(r, by_domain.get(r.domain, ()), verify).to_dict() for r in job["records"][bounds[0]:bounds[1]]]
+    return _grade_slice(job["records"][bounds[0]:bounds[1]], job["by_domain"], job["verify"])
 
 
 def grade_all(records: Sequence[RegistrationRecord], findings: Iterable[Finding], verify: Verifier,
-              workers: int = 1, parallel_threshold: int = 20_000) -> list[dict[str, Any]]:
-    """Every record's grade (as stored), in record order; forked workers for large sets."""
+              workers: int = 1, parallel_threshold: int = 20_000) -> GradedRecords:
+    """Every record's grade (as stored), in record order, with their summary counts; forked workers for
+    large sets."""
     by_domain: dict[str, list[Finding]] = {}
     for f in findings:
         by_domain.setdefault(f.domain, []).append(f)
@@ -174,12 +196,16 @@ def grade_all(records: Sequence[RegistrationRecord], findings: Iterable[Finding]
         step = -(-len(records) // (workers * 4))
         bounds = [(i, min(i + step, len(records))) for i in range(0, len(records), step)]
         _GRADE_JOB.update(records=records, by_domain=by_domain, verify=verify)
+        graded = GradedRecords([], GradeTally())
         try:
             with multiprocessing.get_context("fork").Pool(workers) as pool:
-                return [g for part in pool.imap(_grade_range, bounds) for g in part]
+                for part in pool.imap(_grade_range, bounds):
+                    graded.rows.extend(part.rows)
+                    graded.tally.merge(part.tally)
         finally:
             _GRADE_JOB.clear()
-    return [grade_record(r, by_domain.get(r.domain, ()), verify).to_dict() for r in records]
+        return graded
+    return _grade_slice(records, by_domain, verify)
 
 
 def wilson_interval(passes: int, total: int, z: float = 1.959964) -> tuple[float, float] | None:
@@ -207,38 +233,62 @@ def summarise(grades: Iterable[RecordGrade]) -> dict[str, Any]:
 
 
 def summarise_rows(rows: Iterable[dict[str, Any]]) -> dict[str, Any]:
-    """`summarise` over grade rows as stored (the dicts `grade_all` returns): counted straight from the
-    dicts, since a zone-wide audit has millions of them."""
-    per: dict[tuple[str, str], tuple[Counter[str], Counter[str]]] = {}  # (role, mode) -> (syntax, operability)
-    all_three: Counter[str] = Counter()
-    norc: Counter[str] = Counter()
-    count = 0
-    for g in rows:
-        count += 1
-        norc[g["norc"]] += 1
-        for role, modes in g["modes"].items():
-            for mode, mg in modes.items():
-                key = (role, mode)
-                counters = per.get(key)
-                if counters is None:
-                    counters = per[key] = (Counter(), Counter())
-                counters[0][mg["syntax"]] += 1
-                counters[1][mg["operability"]] += 1
-        reg = g["modes"].get(Role.REGISTRANT.value)
-        if reg:
-            syntaxes = [reg[m]["syntax"] for m in MODES]
+    """`summarise` over grade rows as stored (the dicts `grade_all` returns)."""
+    tally = GradeTally()
+    for row in rows:
+        tally.add(row)
+    return tally.summary()
+
+
+@dataclass
+class GradeTally:
+    """The counts behind `summarise`, kept per slice by grading workers and added together afterwards
+    (a zone-wide audit has millions of rows: counting them in the workers spares the parent a pass)."""
+
+    records: int = 0
+    norc: Counter[str] = field(default_factory=Counter)
+    all_three: Counter[str] = field(default_factory=Counter)
+    #: (role, mode, "syntax" | "operability") -> verdict counts
+    per_mode: dict[tuple[str, str, str], Counter[str]] = field(default_factory=dict)
+
+    def add(self, row: dict[str, Any]) -> None:
+        """Count one grade row."""
+        self.records += 1
+        self.norc[row["norc"]] += 1
+        per_mode = self.per_mode
+        for role, modes in row["modes"].items():
+            for mode, grade in modes.items():
+                for test in ("syntax", "operability"):
+                    counter = per_mode.get((role, mode, test))
+                    if counter is None:
+                        counter = per_mode[(role, mode, test)] = Counter()
+                    counter[grade[test]] += 1
+        registrant = row["modes"].get(Role.REGISTRANT.value)
+        if registrant:
+            syntaxes = [registrant[m]["syntax"] for m in MODES]
             if NA in syntaxes:
-                all_three[NA] += 1
+                self.all_three[NA] += 1
             else:
-                all_three[PASS if all(s == PASS for s in syntaxes) else FAIL] += 1
-    ars: dict[str, Any] = {}
-    for (role, mode), (syntax, operability) in sorted(per.items()):
-        ars.setdefault(role, {})[mode] = {"operability": _rate(operability), "syntax": _rate(syntax)}
-    return {
-        "records": count,
-        "method": "ICANN ARS syntax/operability per contact mode; NORC-style record labels (see auditor/grades.py). "
-                  "Email operability is a DNS test; phone and postal operability are stated proxies (no calls, no post).",
-        "ars": ars,
-        "registrant_all_three_syntax": _rate(all_three),
-        "norc": {label: norc.get(label, 0) for label in NORC_LABELS},
-    }
+                self.all_three[PASS if all(s == PASS for s in syntaxes) else FAIL] += 1
+
+    def merge(self, other: GradeTally) -> None:
+        """Add another slice's counts to these."""
+        self.records += other.records
+        self.norc.update(other.norc)
+        self.all_three.update(other.all_three)
+        for key, counter in other.per_mode.items():
+            self.per_mode.setdefault(key, Counter()).update(counter)
+
+    def summary(self) -> dict[str, Any]:
+        """The summary `summarise` returns."""
+        ars: dict[str, Any] = {}
+        for (role, mode, test), counter in sorted(self.per_mode.items()):
+            ars.setdefault(role, {}).setdefault(mode, {})[test] = _rate(counter)
+        return {
+            "records": self.records,
+            "method": "ICANN ARS syntax/operability per contact mode; NORC-style record labels (see auditor/grades.py). "
+                      "Email operability is a DNS test; phone and postal operability are stated proxies (no calls, no post).",
+            "ars": ars,
+            "registrant_all_three_syntax": _rate(self.all_three),
+            "norc": {label: self.norc.get(label, 0) for label in NORC_LABELS},
+        }

@@ -26,7 +26,6 @@ from auditor import __version__
 from auditor.engine import PARALLEL_THRESHOLD, EngineResult, score
 from auditor.evidence import excerpt
 from auditor.grades import grade_all
-from auditor.grades import summarise_rows as summarise_grade_rows
 from auditor.importers import discover, import_file
 from auditor.jsontext import compact_json
 from auditor.parse import parse
@@ -330,15 +329,15 @@ def _audit_collected(
     store.add_findings(run_id, findings, registrar_of)
     timings["store findings"] = time.perf_counter() - clock
     clock = time.perf_counter()
-    grade_rows = grade_all(records, findings, verify, options.workers)
+    graded = grade_all(records, findings, verify, options.workers)
     timings["grade records"] = time.perf_counter() - clock
     clock = time.perf_counter()
-    store.add_grades(run_id, grade_rows, registrar_of)
+    store.add_grades(run_id, graded.rows, registrar_of)
     timings["store grades"] = time.perf_counter() - clock
     clock = time.perf_counter()
     summary = build_summary(run_id, started, utcnow(), store, totals, outcomes, records, superseded,
                             findings, result, rules, verify, options)
-    summary["grades"] = summarise_grade_rows(grade_rows)
+    summary["grades"] = graded.summary()
     timings["summary"] = time.perf_counter() - clock
     clock = time.perf_counter()
     store.finish_run(run_id, utcnow(), {k: v.to_dict() for k, v in result.tallies.items()}, summary)
@@ -347,7 +346,7 @@ def _audit_collected(
 
     write_jsonl(out / "findings.jsonl", (f.to_dict() for f in findings))
     progress.advance()
-    write_jsonl(out / "grades.jsonl", grade_rows)
+    write_jsonl(out / "grades.jsonl", graded.rows)
     progress.advance()
     write_json(out / "summary.json", summary)
     progress.advance()

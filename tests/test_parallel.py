@@ -50,6 +50,19 @@ def test_parallel_scoring_is_identical_to_one_process(monkeypatch: pytest.Monkey
     assert any(f.rule_id.startswith("PAT") for f in two.findings)  # the combine step ran over all partitions
 
 
+def test_parallel_grading_is_identical_to_one_process() -> None:
+    from auditor.grades import grade_all, summarise_rows
+
+    records = labelled_records()
+    verify = Verifier(None)
+    findings = engine.score(records, select(), verify, NOW).findings
+    one = grade_all(records, findings, verify, workers=1)
+    two = grade_all(records, findings, verify, workers=2, parallel_threshold=10)  # slices counted in workers
+    assert two.rows == one.rows and len(one.rows) == len(records)
+    assert two.summary() == one.summary() == summarise_rows(one.rows)
+    assert one.summary()["records"] == len(records) and sum(one.summary()["norc"].values()) == len(records)
+
+
 def test_parallel_parsing_is_identical_to_one_process(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
     import auditor.pipeline as pipeline
     from auditor.store import Store
