@@ -76,8 +76,20 @@ class RecordGrade:
     norc: str = "unassessable"
 
     def to_dict(self) -> dict[str, Any]:
-        return {"domain": self.domain, "norc": self.norc, "registrant_identified": self.identified,
-                "modes": {role: {m: g.to_dict() for m, g in modes.items()} for role, modes in self.modes.items()}}
+        """The stored row. Its "modes" mapping is shared with every row graded the same way (a zone has
+        a few hundred distinct ones among millions of rows): read it, never change it."""
+        key = tuple((role, tuple((m, g.syntax, g.operability) for m, g in modes.items()))
+                    for role, modes in self.modes.items())
+        shared = _MODES_ROWS.get(key)
+        if shared is None:
+            shared = {role: {m: g.to_dict() for m, g in modes.items()} for role, modes in self.modes.items()}
+            if len(_MODES_ROWS) < 100_000:  # bounded, whatever the input
+                _MODES_ROWS[key] = shared
+        return {"domain": self.domain, "norc": self.norc, "registrant_identified": self.identified, "modes": shared}
+
+
+#: The distinct "modes" mappings of grade rows (see RecordGrade.to_dict).
+_MODES_ROWS: dict[tuple[tuple[str, tuple[tuple[str, str, str], ...]], ...], dict[str, dict[str, dict[str, str]]]] = {}
 
 
 def _mode_state(contact: Contact, mode: str) -> FieldState:
