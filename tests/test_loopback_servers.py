@@ -58,6 +58,23 @@ def test_answers_records_and_no_match_and_logs_queries() -> None:
         assert server.queries == ["a.zz", "-T dn,ace b.zz"]
 
 
+def test_a_client_that_closes_without_asking_is_not_a_query() -> None:
+    """A crawl worker killed between connecting and sending its line asked nothing (an empty line still counts)."""
+    import socket
+    import time
+
+    with LoopbackWhoisServer({"a.zz": b"Domain Name: a.zz\r\n"}) as server:
+        socket.create_connection(("127.0.0.1", server.port), timeout=5).close()
+        with socket.create_connection(("127.0.0.1", server.port), timeout=5) as conn:
+            conn.sendall(b"\r\n")
+            conn.recv(1024)
+        deadline = time.monotonic() + 5
+        while len(server.queries) < 1 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        time.sleep(0.1)  # the closed connection's handler has long finished by now
+        assert server.queries == [""]
+
+
 def test_stamped_answers_differ() -> None:
     with LoopbackWhoisServer({"a.zz": b"x\r\n"}, stamp=True) as server:
         assert ask(server, "a.zz") != ask(server, "a.zz")

@@ -210,6 +210,8 @@ class _Handler(socketserver.BaseRequestHandler):
             line = _read_line(conn)
         except OSError:
             return
+        if line is None:  # a client killed between connecting and asking: not a query
+            return
         domain = domain_of_query(line)
         fault = owner.faults.get(domain, owner.fault)
         limited = owner.log.arrive(line, domain, fault.per_second if isinstance(fault, RateLimit) else None)
@@ -267,13 +269,16 @@ def wait_for_hangup(conn: socket.socket, stopping: threading.Event, limit: float
     return True
 
 
-def _read_line(conn: socket.socket) -> str:
+def _read_line(conn: socket.socket) -> str | None:
+    """The query line; None when the client closed without sending a byte (it asked nothing)."""
     data = b""
     while b"\n" not in data and len(data) < MAX_QUERY_BYTES:
         chunk = conn.recv(MAX_QUERY_BYTES)
         if not chunk:
             break
         data += chunk
+    if not data:
+        return None
     return data.split(b"\n", 1)[0].rstrip(b"\r").decode("utf-8", "replace")
 
 
