@@ -145,6 +145,13 @@ def _unique_violation() -> type[Exception]:
     return UniqueViolation
 
 
+def _copy_rows(cursor: Any, table: str, names: str, values: Sequence[tuple[Any, ...]]) -> None:
+    """PostgreSQL COPY of prepared rows into a table (ours or its staging twin; never a name from data)."""
+    with cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+        for value in values:
+            copy.write_row(value)
+
+
 def _chunks(items: Sequence[Any], size: int = CHUNK) -> Iterator[Sequence[Any]]:
     for i in range(0, len(items), size):
         yield items[i : i + size]
@@ -221,9 +228,7 @@ class Store:
         # the transaction, behind SQLAlchemy's back.)
         cursor.execute("SAVEPOINT bulk_copy")
         try:
-            with cursor.copy(f"COPY {batch.table} ({names}) FROM STDIN") as copy:
-                for value in batch.values:
-                    copy.write_row(value)
+            _copy_rows(cursor, batch.table, names, batch.values)
         except _unique_violation():
             cursor.execute("ROLLBACK TO SAVEPOINT bulk_copy")
         else:
@@ -233,9 +238,7 @@ class Store:
         # in every transaction costs catalog writes)
         cursor.execute(f"CREATE TEMP TABLE IF NOT EXISTS bulk_{batch.table} "
                        f"(LIKE {batch.table} INCLUDING DEFAULTS) ON COMMIT DELETE ROWS")
-        with cursor.copy(f"COPY bulk_{batch.table} ({names}) FROM STDIN") as copy:
-            for value in batch.values:
-                copy.write_row(value)
+        _copy_rows(cursor, f"bulk_{batch.table}", names, batch.values)
         cursor.execute(f"INSERT INTO {batch.table} ({names}) SELECT {names} FROM bulk_{batch.table} "
                        f"ON CONFLICT DO NOTHING")
         added = max(int(cursor.rowcount), 0)
