@@ -1,8 +1,10 @@
 """Compact JSON text for bulk output: the store's JSON columns and the JSONL files.
 
 A zone-wide audit encodes millions of small documents, where orjson is about seven times faster than
-the standard library. Values orjson refuses (integers beyond 64 bits, say) go through `json` with the
-same meaning, so the two paths differ only in speed. Anything that is not JSON becomes its `str()`.
+the standard library. Values orjson refuses (integers beyond 64 bits, strings with lone surrogates)
+go through `json` instead. Anything else that is not JSON becomes its `str()`, as with
+`json.dumps(default=str)`; orjson differs from that only where our documents never go: a plain
+`Enum` is written as its value (not "Class.MEMBER"), and NaN as null (not the invalid `NaN`).
 """
 
 from __future__ import annotations

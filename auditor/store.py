@@ -47,10 +47,6 @@ CHUNK = 2000
 BULK_TABLES = frozenset({"raw_record", "parse_result", "registration", "finding", "record_grade"})
 
 
-#: One encoder for every JSON column.
-_JSON = compact_json
-
-
 def _sqlite_time(v: datetime) -> str:
     return v.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
 
@@ -59,7 +55,7 @@ def _converter(column_type: Any, dialect: str) -> Any:
     """How a Python value of this column becomes a driver value (what SQLAlchemy's type would do);
     None when the driver takes the value as it is."""
     if isinstance(column_type, JSON):
-        return lambda v: None if v is None else _JSON(v)
+        return lambda v: None if v is None else compact_json(v)
     if isinstance(column_type, UTCDateTime):
         if dialect == "sqlite":
             cache: dict[datetime, str] = {}  # a batch shares few timestamps (the import's fetch time)

@@ -89,3 +89,15 @@ def test_bare_path_means_sqlite(tmp_path: Path) -> None:
         assert store.dialect == "sqlite" and (tmp_path / "x.sqlite").exists()
     finally:
         store.close()
+
+
+def test_compact_json_is_json_and_falls_back_for_what_orjson_refuses() -> None:
+    import json
+    from datetime import datetime
+
+    from auditor.jsontext import compact_json
+
+    value = {"name": "Jürgen", 1: [("a", None)], "at": datetime(2026, 11, 23, tzinfo=UTC)}
+    assert compact_json(value) == '{"name":"Jürgen","1":[["a",null]],"at":"2026-11-23 00:00:00+00:00"}'
+    assert json.loads(compact_json(2**70)) == 2**70  # beyond 64 bits: the standard library writes it
+    assert compact_json("a\udc80") == '"a\udc80"'  # a lone surrogate: orjson refuses it, json keeps it as it is
