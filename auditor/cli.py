@@ -106,6 +106,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="processes for scoring large sets (default: one per CPU); results do not depend on it")
     p.add_argument("--domains", type=Path, default=None, metavar="FILE",
                    help="audit only the domains listed in FILE (one per line, e.g. a sample's domains.txt)")
+    p.add_argument("--commit-every", type=int, default=None, metavar="ROWS",
+                   help="rows written per database transaction (default 50000): fewer loses less work if the "
+                        "audit is killed, more is faster; results do not depend on it")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
 
     p = sub.add_parser("parse", help="print the normalised record of one response as JSON")
@@ -195,7 +198,9 @@ def audit_options(args: argparse.Namespace) -> Any:
         except OSError as exc:
             raise AuditorError(f"--domains {args.domains}: {exc.strerror}") from exc
         only = frozenset(normalise_domain(x) for x in lines if not x.startswith("#"))
-    extra = {"workers": max(1, args.workers)} if getattr(args, "workers", None) else {}
+    extra: dict[str, Any] = {"workers": max(1, args.workers)} if getattr(args, "workers", None) else {}
+    if getattr(args, "commit_every", None):
+        extra["commit_every"] = max(1, args.commit_every)
     return AuditOptions(
         **extra,
         only_domains=only,

@@ -373,7 +373,8 @@ def audit_crawl(report: CrawlReport, out_dir: Path, options: AuditOptions | None
     try:
         totals = collected(store, report)
         if also_import:
-            imported = import_inputs(store, also_import, progress or _Quiet())
+            imported = import_inputs(store, also_import, progress or _Quiet(),
+                                     (options or AuditOptions()).commit_every)
             totals.files += imported.files
             totals.raw_records.extend(imported.raw_records)
             totals.new_raw += imported.new_raw

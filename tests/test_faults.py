@@ -49,7 +49,9 @@ def test_audit_killed_mid_way_then_run_again_loses_and_duplicates_nothing(tmp_pa
     # the same audit, killed once the parsed registrations start arriving in the store
     db = tmp_path / "audit.sqlite"
     out = tmp_path / "out"
-    cmd = auditor("audit", str(export), "--out", str(out), "--db", str(db), "--no-dns", "--quiet")
+    # small transactions, so that the kill lands with part of the parse stage committed
+    cmd = auditor("audit", str(export), "--out", str(out), "--db", str(db), "--no-dns", "--quiet",
+                  "--commit-every", "1000")
     victim = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 120
     while _count(db, "parse_result") == 0 and victim.poll() is None and time.monotonic() < deadline:

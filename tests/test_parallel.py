@@ -98,7 +98,7 @@ def test_parallel_parsing_into_postgresql_writes_from_every_worker(monkeypatch: 
                                                                     postgres_url: str, tmp_path) -> None:
     """On PostgreSQL the parse workers write their own rows: the same rows as one process writes."""
     import auditor.pipeline as pipeline
-    from auditor.store import Store
+    from auditor.store import BulkWriter, Store
 
     files, _ = discover([FIXTURES / "labelled", FIXTURES / "demo"])
     raws = [raw for path in files for raw in import_file(path).records]
@@ -108,9 +108,9 @@ def test_parallel_parsing_into_postgresql_writes_from_every_worker(monkeypatch: 
         one = pipeline.parse_raw(one_store, raws, silent, workers=1)
         monkeypatch.setattr(pipeline, "PARALLEL_THRESHOLD", 10)
         monkeypatch.setattr(pipeline, "PARSE_BATCH", 37)
-        written_here = []
-        real_write = pg.write_prepared
-        monkeypatch.setattr(pg, "write_prepared", lambda rows: written_here.append(len(rows)) or real_write(rows))
+        written_here = []  # what this process's bulk writes carried (forked workers append to their own copy)
+        real_write = BulkWriter.write
+        monkeypatch.setattr(BulkWriter, "write", lambda self, rows: written_here.append(len(rows)) or real_write(self, rows))
         two = pipeline.parse_raw(pg, raws, silent, workers=2)
         assert [(r.sha256, o) for r, o in two] == [(r.sha256, o) for r, o in one]
         assert set(written_here) == {0}  # this process wrote nothing: the workers did

@@ -49,6 +49,36 @@ def test_postgres_raw_writes_are_idempotent(postgres_url: str) -> None:
     check_idempotent_raw(postgres_url)
 
 
+def check_bulk_writer_commits_in_steps(url: str) -> None:
+    """A bulk writer commits every N rows (another connection sees them), and a failure part-way
+    rolls back only the open transaction: writing everything again adds exactly the lost rows."""
+    store, reader = Store(url), Store(url)
+    try:
+        with pytest.raises(RuntimeError), store.bulk_writer(commit_every=4) as writer:
+            for i in range(0, 10, 2):
+                assert store.add_raw([_raw(i), _raw(i + 1)], writer) == 2
+                if i == 2:
+                    assert reader.count("raw_record") == 4  # committed at 4 rows
+            assert reader.count("raw_record") == 8
+            raise RuntimeError("killed after 10 rows, 2 of them not yet committed")
+        assert reader.count("raw_record") == 8
+        with store.bulk_writer(commit_every=4) as writer:
+            assert sum(store.add_raw([_raw(i), _raw(i + 1)], writer) for i in range(0, 12, 2)) == 4
+        assert reader.count("raw_record") == 12
+    finally:
+        store.close()
+        reader.close()
+
+
+def test_sqlite_bulk_writer_commits_in_steps(sqlite_url: str) -> None:
+    check_bulk_writer_commits_in_steps(sqlite_url)
+
+
+@pytest.mark.postgres
+def test_postgres_bulk_writer_commits_in_steps(postgres_url: str) -> None:
+    check_bulk_writer_commits_in_steps(postgres_url)
+
+
 def audit_twice(url: str, out: Path) -> None:
     inputs = [FIXTURES / "demo"]
     options = AuditOptions(dns=False)
