@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import multiprocessing
 import traceback
+from array import array
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -103,10 +105,16 @@ PARALLEL_THRESHOLD = 20_000
 
 @dataclass
 class _Partial:
-    """What scoring one slice of records produced (findings in record order, facts per dataset rule)."""
+    """What scoring one slice of records produced (findings in record order, facts per dataset rule).
+
+    For a dataset rule that declares its grouping (`Rule.group_by`), a scoring worker sends back, in
+    `group_keys`, each fact's record index and the hash of its group key instead of the fact: most facts
+    of a zone sit in groups too small to matter, and pickling them cost more than extracting them.
+    """
 
     findings: list[Finding] = field(default_factory=list)
     facts: dict[str, list[Fact]] = field(default_factory=dict)
+    group_keys: dict[str, tuple[array[int], array[int]]] = field(default_factory=dict)
     tallies: dict[str, Tally] = field(default_factory=dict)
     unchecked: dict[str, dict[str, int]] = field(default_factory=dict)
     errors: list[dict[str, str]] = field(default_factory=list)
@@ -124,12 +132,18 @@ def _error(rule_id: str, domain: str, exc: Exception) -> dict[str, str]:
 
 
 def _score_slice(records: Sequence[RegistrationRecord], rules: Sequence[Rule], contexts: Mapping[str, RuleContext],
-                 on_record: Callable[[], None] | None = None) -> _Partial:
-    """Record rules, and the map step of dataset rules, over some records."""
-    out = _Partial(facts={r.id: [] for r in rules if r.scope == "dataset"})
+                 on_record: Callable[[], None] | None = None, grouped: frozenset[str] = frozenset(),
+                 offset: int = 0) -> _Partial:
+    """Record rules, and the map step of dataset rules, over some records.
+
+    For the dataset rules in `grouped`, only (record index, group key hash) pairs are kept (see _Partial);
+    `offset` is the index of `records[0]` in the whole set.
+    """
+    out = _Partial(facts={r.id: [] for r in rules if r.scope == "dataset" and r.id not in grouped},
+                   group_keys={rule_id: (array("q"), array("q")) for rule_id in grouped})
     record_rules = [(r, contexts[r.id]) for r in rules if r.scope == "record"]
     extractors = [(r, contexts[r.id]) for r in rules if r.scope == "dataset" and r.extract is not None]
-    for record in records:
+    for index, record in enumerate(records, offset):
         for r, ctx in record_rules:
             ctx.tally.evaluated += 1
             try:
@@ -144,7 +158,13 @@ def _score_slice(records: Sequence[RegistrationRecord], rules: Sequence[Rule], c
                 out.findings.extend(found)
         for r, ctx in extractors:
             try:
-                out.facts[r.id].extend(r.extract(record, ctx))  # type: ignore[misc]
+                if r.id in grouped:
+                    owners, hashes = out.group_keys[r.id]
+                    for fact in r.extract(record, ctx):  # type: ignore[misc]
+                        owners.append(index)
+                        hashes.append(_group_hash(r.group_by(fact)))  # type: ignore[misc]
+                else:
+                    out.facts[r.id].extend(r.extract(record, ctx))  # type: ignore[misc]
             except Exception as exc:  # noqa: BLE001
                 ctx.tally.errors += 1
                 out.errors.append(_error(r.id, record.domain, exc))
@@ -162,7 +182,44 @@ _JOB: dict[str, Any] = {}
 def _score_range(bounds: tuple[int, int]) -> _Partial:
     job = _JOB
     contexts = _contexts(job["rules"], job["verify"], job["now"], job["params"], job["publication"])
-    return _score_slice(job["records"][bounds[0] : bounds[1]], job["rules"], contexts)
+    return _score_slice(job["records"][bounds[0] : bounds[1]], job["rules"], contexts, grouped=job["grouped"],
+                        offset=bounds[0])
+
+
+#: A group key's stand-in on the way back from a worker (a function of its own so a test can make
+#: every key collide).
+_group_hash = hash
+
+
+def _grouped_rules(rules: Sequence[Rule], params: Mapping[str, Mapping[str, Any]]) -> frozenset[str]:
+    """Dataset rules whose facts can travel as group keys: they declare a grouping whose smallest
+    useful group has two facts or more (with a minimum of one, every fact matters)."""
+    return frozenset(r.id for r in rules if r.scope == "dataset" and r.group_by is not None and r.min_group is not None
+                     and r.min_group({**r.params, **params.get(r.id, {})}) >= 2)
+
+
+def _facts_that_matter(rule: Rule, ctx: RuleContext, records: Sequence[RegistrationRecord],
+                       parts: Sequence[_Partial]) -> list[Fact]:
+    """The facts of every record that has a fact in a group large enough to yield a finding, in record
+    order, extracted again here.
+
+    A group key's hash stands for the key: two keys with one hash only add a record that the combine
+    step then finds in a small group, never lose one. (Forked workers hash strings like this process.)
+    The records' other facts come along too; they sit in groups too small to yield anything.
+    """
+    counts: Counter[int] = Counter()
+    for part in parts:
+        counts.update(part.group_keys[rule.id][1])
+    least = rule.min_group(ctx.params)  # type: ignore[misc]
+    wanted = sorted({owner for part in parts for owner, key in zip(*part.group_keys[rule.id], strict=True)
+                     if counts[key] >= least})
+    facts: list[Fact] = []
+    for index in wanted:
+        try:
+            facts.extend(rule.extract(records[index], ctx))  # type: ignore[misc]
+        except Exception:  # noqa: BLE001, S112 - the worker already counted this record's error
+            continue
+    return facts
 
 
 def _merge(parts: Sequence[_Partial], rules: Sequence[Rule]) -> _Partial:
@@ -206,7 +263,9 @@ def score(
     if workers > 1 and len(records) >= PARALLEL_THRESHOLD and "fork" in multiprocessing.get_all_start_methods():
         step = -(-len(records) // (workers * 4))
         bounds = [(i, min(i + step, len(records))) for i in range(0, len(records), step)]
-        _JOB.update(records=records, rules=rules, verify=verify, now=now, params=params, publication=publication)
+        grouped = _grouped_rules(rules, params)
+        _JOB.update(records=records, rules=rules, verify=verify, now=now, params=params, publication=publication,
+                    grouped=grouped)
         try:
             with multiprocessing.get_context("fork").Pool(workers) as pool:
                 parts = []
@@ -218,6 +277,11 @@ def score(
         finally:
             _JOB.clear()
         merged = _merge(parts, rules)
+        for r in rules:
+            if r.id in grouped:  # a scratch context: the workers counted what extraction found
+                scratch = RuleContext(r, verify, now, {**r.params, **params.get(r.id, {})}, Tally(),
+                                      publication=publication)
+                merged.facts[r.id] = _facts_that_matter(r, scratch, records, parts)
     else:
         contexts = _contexts(rules, verify, now, params, publication)
         merged = _merge([_score_slice(records, rules, contexts, on_record)], rules)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import inspect
 import json
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -52,6 +52,8 @@ class Fact:
 
 DatasetRule = Callable[[Sequence[Fact], "RuleContext"], Iterable[Finding]]
 Extractor = Callable[[RegistrationRecord, "RuleContext"], Iterable[Fact]]
+GroupKey = Callable[[Fact], Hashable]
+MinGroup = Callable[[Mapping[str, Any]], int]
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,6 +99,11 @@ class Rule:
     lifecycle: str = "stable"
     params: Mapping[str, Any] = field(default_factory=dict)
     extract: Extractor | None = None  # dataset rules: record -> facts (the map step)
+    #: Dataset rules may declare how their combine step groups facts: facts with different keys never
+    #: meet, and a group of fewer than `min_group(params)` facts yields no finding. Scoring workers then
+    #: send back only the facts that can matter instead of every record's (see engine.score).
+    group_by: GroupKey | None = None
+    min_group: MinGroup | None = None
 
     @property
     def policy_ids(self) -> tuple[str, ...]:
@@ -135,6 +142,8 @@ def rule(
     lifecycle: str = "stable",
     params: Mapping[str, Any] | None = None,
     extract: Extractor | None = None,
+    group_by: GroupKey | None = None,
+    min_group: MinGroup | None = None,
 ) -> Callable[[Callable[..., Iterable[Finding]]], Callable[..., Iterable[Finding]]]:
     """Register a rule once; a duplicate id or a malformed name is a programming error."""
 
@@ -147,9 +156,12 @@ def rule(
             raise ValueError(f"rule id {id} registered twice")
         if (scope == "dataset") != (extract is not None):
             raise ValueError(f"rule {id}: a dataset rule needs an extract function, a record rule none")
+        if (group_by is None) != (min_group is None) or (group_by is not None and scope != "dataset"):
+            raise ValueError(f"rule {id}: group_by and min_group go together, on dataset rules only")
         REGISTRY[id] = Rule(id=id, name=name, category=category, severity=severity, policies=tuple(policy),
                             func=func, doc=RuleDoc.from_docstring(func.__doc__), scope=scope, version=version,
-                            lifecycle=lifecycle, params=dict(params or {}), extract=extract)
+                            lifecycle=lifecycle, params=dict(params or {}), extract=extract,
+                            group_by=group_by, min_group=min_group)
         return func
 
     return register

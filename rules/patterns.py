@@ -86,6 +86,11 @@ def _contradiction(field: str, key: str, members: Sequence[Fact]) -> str | None:
     return None
 
 
+def _identity_group(fact: Fact) -> tuple[str, str]:
+    """PAT001 compares the holders that share one (field, value)."""
+    return (fact.field, fact.data[0])
+
+
 def _identity_facts(record: RegistrationRecord, ctx: RuleContext) -> Iterator[Fact]:
     contact = _registrant(record)
     if contact is None:
@@ -107,6 +112,8 @@ def _identity_facts(record: RegistrationRecord, ctx: RuleContext) -> Iterator[Fa
     scope="dataset",
     policy=(policies.NIS2_28_1, policies.RAA_WAPS_1E),
     extract=_identity_facts,
+    group_by=_identity_group,
+    min_group=lambda _params: 2,  # a value shared by two domains at least
 )
 def identity_reused_with_conflicting_details(facts: Sequence[Fact], ctx: RuleContext) -> Iterator[Finding]:
     """One registrant email, phone number or contact handle appears with contradictory holder names.
@@ -133,7 +140,7 @@ def identity_reused_with_conflicting_details(facts: Sequence[Fact], ctx: RuleCon
     """
     groups: dict[tuple[str, str], list[Fact]] = defaultdict(list)
     for fact in facts:
-        groups[(fact.field, fact.data[0])].append(fact)
+        groups[_identity_group(fact)].append(fact)
     flagged: set[tuple[str, str]] = set()
     for (field, key), members in sorted(groups.items()):
         domains = sorted({m.domain for m in members})
@@ -159,6 +166,11 @@ def _holder_fingerprint(contact: Contact) -> tuple[str, ...] | None:
     return parts
 
 
+def _bulk_group(fact: Fact) -> tuple[str, ...]:
+    """PAT002 looks for bursts among the registrations of one holder fingerprint."""
+    return fact.data[0]
+
+
 def _bulk_facts(record: RegistrationRecord, ctx: RuleContext) -> Iterator[Fact]:
     contact = _registrant(record)
     if contact is None or record.created_at is None:
@@ -179,6 +191,8 @@ def _bulk_facts(record: RegistrationRecord, ctx: RuleContext) -> Iterator[Fact]:
     policy=(policies.NIS2_28_3,),
     params={"min_domains": 10, "window_hours": 24},
     extract=_bulk_facts,
+    group_by=_bulk_group,
+    min_group=lambda params: int(params.get("min_domains", 10)),
 )
 def bulk_registration_identical_data(facts: Sequence[Fact], ctx: RuleContext) -> Iterator[Finding]:
     """Many domains registered within a short window with identical registrant data (default: 10 in 24 hours).
@@ -201,7 +215,7 @@ def bulk_registration_identical_data(facts: Sequence[Fact], ctx: RuleContext) ->
     window = float(ctx.params.get("window_hours", 24)) * 3600
     groups: dict[tuple[str, ...], list[Fact]] = defaultdict(list)
     for fact in facts:
-        groups[fact.data[0]].append(fact)
+        groups[_bulk_group(fact)].append(fact)
     for members in groups.values():
         if len(members) < min_domains:
             continue
@@ -236,6 +250,12 @@ def _placeholder_values(contact: Contact) -> Iterator[tuple[str, str]]:
         yield "postcode", contact.postcode or ""
 
 
+def _placeholder_group(fact: Fact) -> tuple[str, str, str]:
+    """PAT003 counts one placeholder (field, folded value) within one registrar."""
+    registrar, folded = fact.data
+    return (registrar, fact.field, folded)
+
+
 def _placeholder_facts(record: RegistrationRecord, ctx: RuleContext) -> Iterator[Fact]:
     for contact in record.contacts:
         if contact.privacy_service:
@@ -254,6 +274,8 @@ def _placeholder_facts(record: RegistrationRecord, ctx: RuleContext) -> Iterator
     policy=(policies.GAO_06_165, policies.RAA_3_7_7_2, policies.NIS2_28_3),
     params={"min_domains": 3},
     extract=_placeholder_facts,
+    group_by=_placeholder_group,
+    min_group=lambda params: int(params.get("min_domains", 3)),
 )
 def placeholder_reused_across_registrar(facts: Sequence[Fact], ctx: RuleContext) -> Iterator[Finding]:
     """The same placeholder value appears in several domains of one registrar (default: 3 or more).
@@ -277,8 +299,7 @@ def placeholder_reused_across_registrar(facts: Sequence[Fact], ctx: RuleContext)
     min_domains = int(ctx.params.get("min_domains", 3))
     groups: dict[tuple[str, str, str], list[Fact]] = defaultdict(list)
     for fact in facts:
-        registrar, folded = fact.data
-        groups[(registrar, fact.field, folded)].append(fact)
+        groups[_placeholder_group(fact)].append(fact)
     for (registrar, field, _folded), members in sorted(groups.items()):
         domains = sorted({m.domain for m in members})
         if len(domains) < min_domains:

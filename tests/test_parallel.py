@@ -47,7 +47,39 @@ def test_parallel_scoring_is_identical_to_one_process(monkeypatch: pytest.Monkey
     assert [f.to_dict() for f in two.findings] == [f.to_dict() for f in one.findings]
     assert {k: v.to_dict() for k, v in two.tallies.items()} == {k: v.to_dict() for k, v in one.tallies.items()}
     assert two.unchecked == one.unchecked and two.errors == one.errors
-    assert any(f.rule_id.startswith("PAT") for f in two.findings)  # the combine step ran over all partitions
+    # the combine step ran over all partitions, for every dataset rule
+    assert {f.rule_id for f in two.findings} >= {"PAT001", "PAT002", "PAT003"}
+
+
+def _parallel(records: list[RegistrationRecord], monkeypatch: pytest.MonkeyPatch, **kwargs: object) -> engine.EngineResult:
+    monkeypatch.setattr(engine, "PARALLEL_THRESHOLD", 10)
+    return engine.score(records, select(), Verifier(None), NOW, workers=2, **kwargs)  # type: ignore[arg-type]
+
+
+def _same(one: engine.EngineResult, two: engine.EngineResult) -> None:
+    assert [f.to_dict() for f in two.findings] == [f.to_dict() for f in one.findings]
+    assert {k: v.to_dict() for k, v in two.tallies.items()} == {k: v.to_dict() for k, v in one.tallies.items()}
+
+
+def test_dataset_facts_sent_as_group_key_hashes_lose_nothing_when_every_hash_collides(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Workers send dataset facts back as group key hashes; a collision may only add candidates."""
+    records = labelled_records()
+    one = engine.score(records, select(), Verifier(None), NOW, workers=1)
+    seen: list[object] = []
+    monkeypatch.setattr(engine, "_group_hash", lambda key: seen.append(key) or 7)  # every key collides
+    _same(one, _parallel(records, monkeypatch))
+    assert not seen  # the keys were hashed in the forked workers, not here
+
+
+def test_a_minimum_group_of_one_sends_every_fact(monkeypatch: pytest.MonkeyPatch) -> None:
+    """With min_domains=1 every fact can yield a finding, so none may be left in the workers."""
+    records = labelled_records()
+    params = {"PAT002": {"min_domains": 1}, "PAT003": {"min_domains": 1}}
+    assert engine._grouped_rules(select(), params) == {"PAT001"}
+    one = engine.score(records, select(), Verifier(None), NOW, params, workers=1)
+    assert sum(f.rule_id == "PAT003" for f in one.findings) > 1
+    _same(one, _parallel(records, monkeypatch, params=params))
 
 
 def test_parallel_grading_is_identical_to_one_process() -> None:
