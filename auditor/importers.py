@@ -151,20 +151,24 @@ def _csv_records(path: Path) -> Iterator[RawRecord]:
         if not any(h.strip().lower().replace(" ", "_") in ("domain", "domain_name") for h in header):
             raise ValueError("CSV has no 'domain' column; see the README for the expected columns")
         domain_col = next(i for i, h in enumerate(header) if h.strip().lower().replace(" ", "_") in ("domain", "domain_name"))
+        # every record's body is the header line then its row, written the same way (the header once)
+        buf = io.StringIO()
+        writer = csv.writer(buf, lineterminator="\n")
+        writer.writerow(header)
+        header_line = buf.getvalue()
+        server, origin = f"csv:{path.name}"[:255], f"{path}:row "
         for row_no, row in enumerate(reader, start=2):
             if not any(cell.strip() for cell in row):
                 continue
-            buf = io.StringIO()
-            writer = csv.writer(buf, lineterminator="\n")
-            writer.writerow(header)
+            buf.seek(0)
+            buf.truncate()
             writer.writerow(row)
-            body = buf.getvalue().encode("utf-8")
+            body = (header_line + buf.getvalue()).encode("utf-8")
             if len(body) > MAX_ROW_BYTES:
                 raise ValueError(f"row {row_no} larger than {MAX_ROW_BYTES} bytes")
             domain = row[domain_col].strip() if domain_col < len(row) else ""
             query = normalise_domain(domain) if looks_like_domain(domain) else domain[:255]
-            yield RawRecord(Source.CSV, f"csv:{path.name}"[:255], query, body, fetched_at,
-                            origin=f"{path}:row {row_no}")
+            yield RawRecord(Source.CSV, server, query, body, fetched_at, origin=f"{origin}{row_no}")
 
 
 def _jsonl_records(path: Path) -> Iterator[RawRecord]:

@@ -108,3 +108,21 @@ def test_csv_parser_on_arbitrary_rows(rows: list[list[str]], header: str) -> Non
     writer.writerow(header.split(","))
     writer.writerows(rows)
     _check(RawRecord(Source.CSV, "export", "", buf.getvalue().encode("utf-8", errors="replace"), NOW))
+
+
+@given(st.text(alphabet='ab,"\r\n ;', max_size=60))
+def test_csv_header_cache_reads_every_text_as_the_csv_module_does(text: str) -> None:
+    """The parser reads a repeated header line from a cache; it must split every text exactly like
+    the csv module reading it whole (quotes, carriage returns, empty lines included)."""
+    import csv
+    import io
+
+    from auditor.parse.csv_export import _header_and_rows
+
+    def read(how):  # type: ignore[no-untyped-def]
+        try:
+            return [list(r) for r in how()]
+        except csv.Error as exc:  # a bare carriage return inside an unquoted field
+            return str(exc)
+
+    assert read(lambda: _header_and_rows(text)) == read(lambda: csv.reader(io.StringIO(text)))
