@@ -85,6 +85,13 @@ class EngineResult:
     tallies: dict[str, Tally] = field(default_factory=dict)
     unchecked: dict[str, dict[str, int]] = field(default_factory=dict)
     errors: list[dict[str, str]] = field(default_factory=list)
+    #: what `score(finish=...)` returned for each slice, in record order
+    finished: list[Any] = field(default_factory=list)
+
+
+#: Called once per slice of records, where they are scored, with the slice and the findings of the
+#: record rules on it (the dataset rules run later, over all slices).
+SliceFinisher = Callable[[Sequence[RegistrationRecord], Sequence[Finding]], Any]
 
 
 def mail_domains(records: Sequence[RegistrationRecord], verify: Verifier) -> set[str]:
@@ -115,6 +122,7 @@ class _Partial:
     findings: list[Finding] = field(default_factory=list)
     facts: dict[str, list[Fact]] = field(default_factory=dict)
     group_keys: dict[str, tuple[array[int], array[int]]] = field(default_factory=dict)
+    finished: list[Any] = field(default_factory=list)
     tallies: dict[str, Tally] = field(default_factory=dict)
     unchecked: dict[str, dict[str, int]] = field(default_factory=dict)
     errors: list[dict[str, str]] = field(default_factory=list)
@@ -133,7 +141,7 @@ def _error(rule_id: str, domain: str, exc: Exception) -> dict[str, str]:
 
 def _score_slice(records: Sequence[RegistrationRecord], rules: Sequence[Rule], contexts: Mapping[str, RuleContext],
                  on_record: Callable[[], None] | None = None, grouped: frozenset[str] = frozenset(),
-                 offset: int = 0) -> _Partial:
+                 offset: int = 0, finish: SliceFinisher | None = None) -> _Partial:
     """Record rules, and the map step of dataset rules, over some records.
 
     For the dataset rules in `grouped`, only (record index, group key hash) pairs are kept (see _Partial);
@@ -170,6 +178,8 @@ def _score_slice(records: Sequence[RegistrationRecord], rules: Sequence[Rule], c
                 out.errors.append(_error(r.id, record.domain, exc))
         if on_record is not None:
             on_record()
+    if finish is not None:
+        out.finished.append(finish(records, out.findings))
     out.tallies = {rule_id: ctx.tally for rule_id, ctx in contexts.items()}
     out.unchecked = {rule_id: dict(ctx.unchecked_reasons) for rule_id, ctx in contexts.items() if ctx.unchecked_reasons}
     return out
@@ -183,7 +193,7 @@ def _score_range(bounds: tuple[int, int]) -> _Partial:
     job = _JOB
     contexts = _contexts(job["rules"], job["verify"], job["now"], job["params"], job["publication"])
     return _score_slice(job["records"][bounds[0] : bounds[1]], job["rules"], contexts, grouped=job["grouped"],
-                        offset=bounds[0])
+                        offset=bounds[0], finish=job["finish"])
 
 
 #: A group key's stand-in on the way back from a worker (a function of its own so a test can make
@@ -228,6 +238,7 @@ def _merge(parts: Sequence[_Partial], rules: Sequence[Rule]) -> _Partial:
     for part in parts:
         merged.findings.extend(part.findings)
         merged.errors.extend(part.errors)
+        merged.finished.extend(part.finished)
         for rule_id, facts in part.facts.items():
             merged.facts[rule_id].extend(facts)
         for rule_id, tally in part.tallies.items():
@@ -249,12 +260,14 @@ def score(
     params: Mapping[str, Mapping[str, Any]] | None = None,
     on_record: Callable[[], None] | None = None,
     workers: int = 1,
+    finish: SliceFinisher | None = None,
 ) -> EngineResult:
     """Evaluate the rules; a rule that raises is counted as an error for that record, never fatal.
 
     With `workers` > 1 (and enough records), record rules and the map step of dataset rules run in
     forked processes over contiguous slices; findings and facts come back in record order, and the
-    dataset rules' combine step runs here, so the result is the same as with one process.
+    dataset rules' combine step runs here, so the result is the same as with one process. `finish`
+    runs on each slice where it was scored (see SliceFinisher), its results in `EngineResult.finished`.
     """
     params = params or {}
     publication = PublicationProfile(records)
@@ -265,7 +278,7 @@ def score(
         bounds = [(i, min(i + step, len(records))) for i in range(0, len(records), step)]
         grouped = _grouped_rules(rules, params)
         _JOB.update(records=records, rules=rules, verify=verify, now=now, params=params, publication=publication,
-                    grouped=grouped)
+                    grouped=grouped, finish=finish)
         try:
             with multiprocessing.get_context("fork").Pool(workers) as pool:
                 parts = []
@@ -284,9 +297,9 @@ def score(
                 merged.facts[r.id] = _facts_that_matter(r, scratch, records, parts)
     else:
         contexts = _contexts(rules, verify, now, params, publication)
-        merged = _merge([_score_slice(records, rules, contexts, on_record)], rules)
+        merged = _merge([_score_slice(records, rules, contexts, on_record, finish=finish)], rules)
     result = EngineResult(findings=merged.findings, tallies=merged.tallies, unchecked=merged.unchecked,
-                          errors=merged.errors)
+                          errors=merged.errors, finished=merged.finished)
     for r in rules:
         if r.scope != "dataset":
             continue

@@ -30,7 +30,6 @@ here means a name is present and not false.
 from __future__ import annotations
 
 import math
-import multiprocessing
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -167,9 +166,6 @@ def grade_record(record: RegistrationRecord, findings: Sequence[Finding], verify
     return grade
 
 
-_GRADE_JOB: dict[str, Any] = {}
-
-
 @dataclass
 class GradedRecords:
     """Every record's grade row (as stored, in record order) and the counts of their summary."""
@@ -181,9 +177,24 @@ class GradedRecords:
         """What `summarise_rows(self.rows)` returns, from the counts."""
         return self.tally.summary()
 
+    def replace(self, index: int, row: dict[str, Any]) -> None:
+        """Put a new grade row in place of record `index`'s, counts included."""
+        self.tally.add(self.rows[index], times=-1)
+        self.tally.add(row)
+        self.rows[index] = row
 
-def _grade_slice(records: Sequence[RegistrationRecord], by_domain: dict[str, list[Finding]],
-                 verify: Verifier) -> GradedRecords:
+
+def _by_domain(findings: Iterable[Finding]) -> dict[str, list[Finding]]:
+    by_domain: dict[str, list[Finding]] = {}
+    for f in findings:
+        by_domain.setdefault(f.domain, []).append(f)
+    return by_domain
+
+
+def grade_slice(records: Sequence[RegistrationRecord], findings: Iterable[Finding], verify: Verifier) -> GradedRecords:
+    """Grade some records from their findings: what the scoring workers run on their slice (see
+    `engine.score(finish=...)`), before the dataset rules have run."""
+    by_domain = _by_domain(findings)
     graded = GradedRecords([], GradeTally())
     for record in records:
         row = grade_record(record, by_domain.get(record.domain, ()), verify).to_dict()
@@ -192,32 +203,27 @@ def _grade_slice(records: Sequence[RegistrationRecord], by_domain: dict[str, lis
     return graded
 
 
-def _grade_range(bounds: tuple[int, int]) -> GradedRecords:
-    job = _GRADE_JOB
-    return _grade_slice(job["records"][bounds[0]:bounds[1]], job["by_domain"], job["verify"])
+def grade_all(records: Sequence[RegistrationRecord], findings: Iterable[Finding], verify: Verifier) -> GradedRecords:
+    """Every record's grade (as stored), in record order, with their summary counts."""
+    return grade_slice(records, findings, verify)
 
 
-def grade_all(records: Sequence[RegistrationRecord], findings: Iterable[Finding], verify: Verifier,
-              workers: int = 1, parallel_threshold: int = 20_000) -> GradedRecords:
-    """Every record's grade (as stored), in record order, with their summary counts; forked workers for
-    large sets."""
-    by_domain: dict[str, list[Finding]] = {}
-    for f in findings:
-        by_domain.setdefault(f.domain, []).append(f)
-    if workers > 1 and len(records) >= parallel_threshold and "fork" in multiprocessing.get_all_start_methods():
-        step = -(-len(records) // (workers * 4))
-        bounds = [(i, min(i + step, len(records))) for i in range(0, len(records), step)]
-        _GRADE_JOB.update(records=records, by_domain=by_domain, verify=verify)
-        graded = GradedRecords([], GradeTally())
-        try:
-            with multiprocessing.get_context("fork").Pool(workers) as pool:
-                for part in pool.imap(_grade_range, bounds):
-                    graded.rows.extend(part.rows)
-                    graded.tally.merge(part.tally)
-        finally:
-            _GRADE_JOB.clear()
-        return graded
-    return _grade_slice(records, by_domain, verify)
+def join_graded(slices: Sequence[GradedRecords], records: Sequence[RegistrationRecord], findings: Sequence[Finding],
+                regrade: set[str], verify: Verifier) -> GradedRecords:
+    """The slices' grades in record order, with the records in `regrade` (those the dataset rules found
+    something on after the slices were graded) graded again on all their findings."""
+    joined = GradedRecords([], GradeTally())
+    for part in slices:
+        joined.rows.extend(part.rows)
+        joined.tally.merge(part.tally)
+    if len(joined.rows) != len(records):
+        raise ValueError(f"{len(joined.rows)} grade rows for {len(records)} records")
+    if regrade:
+        by_domain = _by_domain(f for f in findings if f.domain in regrade)
+        for index, record in enumerate(records):
+            if record.domain in regrade:
+                joined.replace(index, grade_record(record, by_domain.get(record.domain, ()), verify).to_dict())
+    return joined
 
 
 def wilson_interval(passes: int, total: int, z: float = 1.959964) -> tuple[float, float] | None:
@@ -263,10 +269,10 @@ class GradeTally:
     #: (role, mode, "syntax" | "operability") -> verdict counts
     per_mode: dict[tuple[str, str, str], Counter[str]] = field(default_factory=dict)
 
-    def add(self, row: dict[str, Any]) -> None:
-        """Count one grade row."""
-        self.records += 1
-        self.norc[row["norc"]] += 1
+    def add(self, row: dict[str, Any], times: int = 1) -> None:
+        """Count one grade row (`times=-1` takes it out again)."""
+        self.records += times
+        self.norc[row["norc"]] += times
         per_mode = self.per_mode
         for role, modes in row["modes"].items():
             for mode, grade in modes.items():
@@ -274,14 +280,14 @@ class GradeTally:
                     counter = per_mode.get((role, mode, test))
                     if counter is None:
                         counter = per_mode[(role, mode, test)] = Counter()
-                    counter[grade[test]] += 1
+                    counter[grade[test]] += times
         registrant = row["modes"].get(Role.REGISTRANT.value)
         if registrant:
             syntaxes = [registrant[m]["syntax"] for m in MODES]
             if NA in syntaxes:
-                self.all_three[NA] += 1
+                self.all_three[NA] += times
             else:
-                self.all_three[PASS if all(s == PASS for s in syntaxes) else FAIL] += 1
+                self.all_three[PASS if all(s == PASS for s in syntaxes) else FAIL] += times
 
     def merge(self, other: GradeTally) -> None:
         """Add another slice's counts to these."""
@@ -295,6 +301,8 @@ class GradeTally:
         """The summary `summarise` returns."""
         ars: dict[str, Any] = {}
         for (role, mode, test), counter in sorted(self.per_mode.items()):
+            if not any(counter.values()):
+                continue  # only a replaced row was counted here
             ars.setdefault(role, {}).setdefault(mode, {})[test] = _rate(counter)
         return {
             "records": self.records,

@@ -25,7 +25,7 @@ from typing import Any, Protocol
 from auditor import __version__
 from auditor.engine import PARALLEL_THRESHOLD, EngineResult, score
 from auditor.evidence import excerpt
-from auditor.grades import grade_all
+from auditor.grades import grade_slice, join_graded
 from auditor.importers import discover, import_file
 from auditor.jsontext import compact_json
 from auditor.parse import parse
@@ -332,9 +332,12 @@ def _audit_collected(
     verify = Verifier(dns_checker)
     progress.stage("score", len(records))
     clock = time.perf_counter()
+    # each slice is graded where it is scored (its records are there); the dataset rules' findings come
+    # later, so the records they name are graded again below
     result: EngineResult = score(records, rules, verify, now, options.rule_params,
-                                 on_record=lambda: progress.advance(), workers=options.workers)
-    timings["score"] = time.perf_counter() - clock
+                                 on_record=lambda: progress.advance(), workers=options.workers,
+                                 finish=lambda part, found: grade_slice(part, found, verify))
+    timings["score and grade"] = time.perf_counter() - clock
     clock = time.perf_counter()
     raws = {raw.sha256: raw for raw, _o in outcomes}
     findings = attach_excerpts(result.findings, raws)
@@ -342,8 +345,10 @@ def _audit_collected(
     store.add_findings(run_id, findings, registrar_of)
     timings["store findings"] = time.perf_counter() - clock
     clock = time.perf_counter()
-    graded = grade_all(records, findings, verify, options.workers)
-    timings["grade records"] = time.perf_counter() - clock
+    dataset_rules = {r.id for r in rules if r.scope == "dataset"}
+    graded = join_graded(result.finished, records, findings,
+                         {f.domain for f in findings if f.rule_id in dataset_rules}, verify)
+    timings["grade after dataset rules"] = time.perf_counter() - clock
     clock = time.perf_counter()
     store.add_grades(run_id, graded.rows, registrar_of)
     timings["store grades"] = time.perf_counter() - clock

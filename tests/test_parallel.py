@@ -82,17 +82,28 @@ def test_a_minimum_group_of_one_sends_every_fact(monkeypatch: pytest.MonkeyPatch
     _same(one, _parallel(records, monkeypatch, params=params))
 
 
-def test_parallel_grading_is_identical_to_one_process() -> None:
-    from auditor.grades import grade_all, summarise_rows
+@pytest.mark.parametrize("workers", [1, 2])
+def test_grading_where_slices_are_scored_equals_grading_after_all_rules(monkeypatch: pytest.MonkeyPatch,
+                                                                         workers: int) -> None:
+    """Slices are graded where they are scored, before the dataset rules; the records those rules then
+    name are graded again. The rows and counts must be those of grading once after every rule."""
+    from auditor.grades import grade_all, grade_slice, join_graded, summarise_rows
 
+    monkeypatch.setattr(engine, "PARALLEL_THRESHOLD", 10)
     records = labelled_records()
     verify = Verifier(None)
-    findings = engine.score(records, select(), verify, NOW).findings
-    one = grade_all(records, findings, verify, workers=1)
-    two = grade_all(records, findings, verify, workers=2, parallel_threshold=10)  # slices counted in workers
-    assert two.rows == one.rows and len(one.rows) == len(records)
-    assert two.summary() == one.summary() == summarise_rows(one.rows)
-    assert one.summary()["records"] == len(records) and sum(one.summary()["norc"].values()) == len(records)
+    result = engine.score(records, select(), verify, NOW, workers=workers,
+                          finish=lambda part, found: grade_slice(part, found, verify))
+    assert len(result.finished) == (8 if workers == 2 else 1)
+    late = {f.domain for f in result.findings if f.rule_id.startswith("PAT")}
+    assert late  # some records are graded again
+    reference = grade_all(records, result.findings, verify)
+    joined = join_graded(result.finished, records, result.findings, late, verify)
+    assert joined.rows == reference.rows and len(joined.rows) == len(records)
+    assert joined.summary() == reference.summary() == summarise_rows(reference.rows)
+    assert reference.summary()["records"] == len(records) == sum(reference.summary()["norc"].values())
+    stale = join_graded(result.finished, records, result.findings, set(), verify)
+    assert stale.rows != reference.rows  # without grading again, the dataset findings would be missed
 
 
 def test_parallel_parsing_is_identical_to_one_process(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
