@@ -260,55 +260,69 @@ def summarise_rows(rows: Iterable[dict[str, Any]]) -> dict[str, Any]:
 
 @dataclass
 class GradeTally:
-    """The counts behind `summarise`, kept per slice by grading workers and added together afterwards
-    (a zone-wide audit has millions of rows: counting them in the workers spares the parent a pass)."""
+    """The counts behind `summarise`, kept per slice by the scoring workers and added together afterwards
+    (a zone-wide audit has millions of rows: counting them in the workers spares the parent a pass).
+
+    Rows graded the same way share one "modes" mapping (see RecordGrade.to_dict), so the mode counts
+    are kept per mapping and spelled out only in `summary`.
+    """
 
     records: int = 0
     norc: Counter[str] = field(default_factory=Counter)
-    all_three: Counter[str] = field(default_factory=Counter)
-    #: (role, mode, "syntax" | "operability") -> verdict counts
-    per_mode: dict[tuple[str, str, str], Counter[str]] = field(default_factory=dict)
+    #: id of a "modes" mapping -> [that mapping, rows counted with it]
+    by_modes: dict[int, list[Any]] = field(default_factory=dict)
 
     def add(self, row: dict[str, Any], times: int = 1) -> None:
         """Count one grade row (`times=-1` takes it out again)."""
         self.records += times
         self.norc[row["norc"]] += times
-        per_mode = self.per_mode
-        for role, modes in row["modes"].items():
-            for mode, grade in modes.items():
-                for test in ("syntax", "operability"):
-                    counter = per_mode.get((role, mode, test))
-                    if counter is None:
-                        counter = per_mode[(role, mode, test)] = Counter()
-                    counter[grade[test]] += times
-        registrant = row["modes"].get(Role.REGISTRANT.value)
-        if registrant:
-            syntaxes = [registrant[m]["syntax"] for m in MODES]
-            if NA in syntaxes:
-                self.all_three[NA] += times
-            else:
-                self.all_three[PASS if all(s == PASS for s in syntaxes) else FAIL] += times
+        self._add_modes(row["modes"], times)
+
+    def _add_modes(self, modes: dict[str, Any], times: int) -> None:
+        entry = self.by_modes.get(id(modes))
+        if entry is None:  # the entry holds the mapping, so its id cannot be reused while counted here
+            self.by_modes[id(modes)] = [modes, times]
+        else:
+            entry[1] += times
 
     def merge(self, other: GradeTally) -> None:
         """Add another slice's counts to these."""
         self.records += other.records
         self.norc.update(other.norc)
-        self.all_three.update(other.all_three)
-        for key, counter in other.per_mode.items():
-            self.per_mode.setdefault(key, Counter()).update(counter)
+        for modes, times in other.by_modes.values():
+            self._add_modes(modes, times)
+
+    def _mode_counts(self) -> tuple[dict[tuple[str, str, str], Counter[str]], Counter[str]]:
+        """(role, mode, "syntax" | "operability") -> verdict counts, and the registrant's all-three syntax."""
+        per_mode: dict[tuple[str, str, str], Counter[str]] = {}
+        all_three: Counter[str] = Counter()
+        for modes, times in self.by_modes.values():
+            if not times:
+                continue
+            for role, graded in modes.items():
+                for mode, grade in graded.items():
+                    for test in ("syntax", "operability"):
+                        per_mode.setdefault((role, mode, test), Counter())[grade[test]] += times
+            registrant = modes.get(Role.REGISTRANT.value)
+            if registrant:
+                syntaxes = [registrant[m]["syntax"] for m in MODES]
+                if NA in syntaxes:
+                    all_three[NA] += times
+                else:
+                    all_three[PASS if all(s == PASS for s in syntaxes) else FAIL] += times
+        return per_mode, all_three
 
     def summary(self) -> dict[str, Any]:
         """The summary `summarise` returns."""
         ars: dict[str, Any] = {}
-        for (role, mode, test), counter in sorted(self.per_mode.items()):
-            if not any(counter.values()):
-                continue  # only a replaced row was counted here
+        per_mode, all_three = self._mode_counts()
+        for (role, mode, test), counter in sorted(per_mode.items()):
             ars.setdefault(role, {}).setdefault(mode, {})[test] = _rate(counter)
         return {
             "records": self.records,
             "method": "ICANN ARS syntax/operability per contact mode; NORC-style record labels (see auditor/grades.py). "
                       "Email operability is a DNS test; phone and postal operability are stated proxies (no calls, no post).",
             "ars": ars,
-            "registrant_all_three_syntax": _rate(self.all_three),
+            "registrant_all_three_syntax": _rate(all_three),
             "norc": {label: self.norc.get(label, 0) for label in NORC_LABELS},
         }
