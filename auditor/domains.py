@@ -69,10 +69,10 @@ def public_suffix(host: str) -> str:
 
 def is_reserved_example(host: str) -> bool:
     """True for RFC 2606 / 6761 reserved names (example.com, *.test, *.invalid, ...)."""
-    host = host.lower().strip(".")
-    if host.rsplit(".", 1)[-1] in RESERVED_TLDS:
+    labels = host.lower().strip(".").rsplit(".", 2)
+    if labels[-1] in RESERVED_TLDS:
         return True
-    return any(host == d or host.endswith("." + d) for d in RESERVED_SECOND_LEVEL)
+    return ".".join(labels[-2:]) in RESERVED_SECOND_LEVEL  # the name itself or any name under it
 
 
 def looks_like_domain(name: str) -> bool:

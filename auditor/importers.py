@@ -158,7 +158,7 @@ def _csv_records(path: Path) -> Iterator[RawRecord]:
         header_line = buf.getvalue()
         server, origin = f"csv:{path.name}"[:255], f"{path}:row "
         for row_no, row in enumerate(reader, start=2):
-            if not any(cell.strip() for cell in row):
+            if not "".join(row).strip():  # a blank row
                 continue
             buf.seek(0)
             buf.truncate()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from email_validator import EmailNotValidError, validate_email
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -79,3 +80,14 @@ def test_phone_fast_path_agrees_on_arbitrary_numbers(number: str) -> None:
     fast = _valid_international(cleaned)
     if fast is not None:
         assert fast == _check_with_phonenumbers(cleaned, None)
+
+
+@pytest.mark.parametrize(("host", "reserved"), [
+    ("example.com", True), ("mail.EXAMPLE.org.", True), ("a.b.example.net", True), ("foo.test", True),
+    ("x.invalid", True), ("localhost", True), ("xexample.com", False), ("example.com.au", False),
+    ("example", True), ("com", False), ("gmail.com", False), ("", False),
+])
+def test_reserved_example_names(host: str, reserved: bool) -> None:
+    from auditor.domains import is_reserved_example
+
+    assert is_reserved_example(host) is reserved
