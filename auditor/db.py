@@ -214,6 +214,12 @@ def _make_sqlite_parent(url: str) -> None:
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cur = dbapi_connection.cursor()
+    # Only a new database takes a page size (before its first write; later it is a no-op). 16 KiB pages
+    # hold a registration row's JSON with fewer page splits: 100k registrations' raw, parse and
+    # registration rows took 4.9 s with the default 4 KiB, 3.7 s with 16 KiB, 3.3 s with 32 KiB and
+    # 3.1 s with 64 KiB; the larger sizes were left alone because each small commit (a crawl records
+    # every answer) writes whole pages to the WAL.
+    cur.execute("PRAGMA page_size=16384")
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.execute("PRAGMA foreign_keys=ON")

@@ -131,3 +131,14 @@ def test_compact_json_is_json_and_falls_back_for_what_orjson_refuses() -> None:
     assert compact_json(value) == '{"name":"Jürgen","1":[["a",null]],"at":"2026-11-23 00:00:00+00:00"}'
     assert json.loads(compact_json(2**70)) == 2**70  # beyond 64 bits: the standard library writes it
     assert compact_json("a\udc80") == '"a\udc80"'  # a lone surrogate: orjson refuses it, json keeps it as it is
+
+
+def test_a_new_sqlite_store_uses_16_kib_pages(sqlite_url: str) -> None:
+    """Bulk writes of registration rows are about a quarter faster with 16 KiB pages (see db.py)."""
+    store = Store(sqlite_url)
+    try:
+        assert store.count("raw_record") == 0
+        with store.engine.connect() as conn:
+            assert conn.exec_driver_sql("PRAGMA page_size").scalar_one() == 16384
+    finally:
+        store.close()
