@@ -114,9 +114,9 @@ PARALLEL_THRESHOLD = 20_000
 class _Partial:
     """What scoring one slice of records produced (findings in record order, facts per dataset rule).
 
-    For a dataset rule that declares its grouping (`Rule.group_by`), a scoring worker sends back, in
+    For a dataset rule that declares its grouping (`Rule.grouping`), a scoring worker sends back, in
     `group_keys`, each fact's record index and the hash of its group key instead of the fact: most facts
-    of a zone sit in groups too small to matter, and pickling them cost more than extracting them.
+    of a zone sit in groups too small to matter, and building and pickling them cost more than the keys.
     """
 
     findings: list[Finding] = field(default_factory=list)
@@ -168,9 +168,9 @@ def _score_slice(records: Sequence[RegistrationRecord], rules: Sequence[Rule], c
             try:
                 if r.id in grouped:
                     owners, hashes = out.group_keys[r.id]
-                    for fact in r.extract(record, ctx):  # type: ignore[misc]
+                    for key in r.grouping.keys(record, ctx):  # type: ignore[union-attr]
                         owners.append(index)
-                        hashes.append(_group_hash(r.group_by(fact)))  # type: ignore[misc]
+                        hashes.append(_group_hash(key))
                 else:
                     out.facts[r.id].extend(r.extract(record, ctx))  # type: ignore[misc]
             except Exception as exc:  # noqa: BLE001
@@ -204,8 +204,8 @@ _group_hash = hash
 def _grouped_rules(rules: Sequence[Rule], params: Mapping[str, Mapping[str, Any]]) -> frozenset[str]:
     """Dataset rules whose facts can travel as group keys: they declare a grouping whose smallest
     useful group has two facts or more (with a minimum of one, every fact matters)."""
-    return frozenset(r.id for r in rules if r.scope == "dataset" and r.group_by is not None and r.min_group is not None
-                     and r.min_group({**r.params, **params.get(r.id, {})}) >= 2)
+    return frozenset(r.id for r in rules if r.scope == "dataset" and r.grouping is not None
+                     and r.grouping.min_size({**r.params, **params.get(r.id, {})}) >= 2)
 
 
 def _facts_that_matter(rule: Rule, ctx: RuleContext, records: Sequence[RegistrationRecord],
@@ -220,7 +220,7 @@ def _facts_that_matter(rule: Rule, ctx: RuleContext, records: Sequence[Registrat
     counts: Counter[int] = Counter()
     for part in parts:
         counts.update(part.group_keys[rule.id][1])
-    least = rule.min_group(ctx.params)  # type: ignore[misc]
+    least = rule.grouping.min_size(ctx.params)  # type: ignore[union-attr]
     wanted = sorted({owner for part in parts for owner, key in zip(*part.group_keys[rule.id], strict=True)
                      if counts[key] >= least})
     facts: list[Fact] = []

@@ -52,8 +52,21 @@ class Fact:
 
 DatasetRule = Callable[[Sequence[Fact], "RuleContext"], Iterable[Finding]]
 Extractor = Callable[[RegistrationRecord, "RuleContext"], Iterable[Fact]]
-GroupKey = Callable[[Fact], Hashable]
-MinGroup = Callable[[Mapping[str, Any]], int]
+
+
+@dataclass(frozen=True)
+class Grouping:
+    """How a dataset rule's combine step groups its facts, declared so that scoring workers can send
+    back group keys instead of facts (see engine.score).
+
+    The rule promises: facts with different keys never meet in the combine step, and a group of fewer
+    than `min_size(params)` facts yields no finding. `keys(record, ctx)` gives the keys of the facts
+    `extract(record, ctx)` would yield, in the same order, without building them (tests compare both).
+    """
+
+    key: Callable[[Fact], Hashable]
+    keys: Callable[[RegistrationRecord, RuleContext], Iterable[Hashable]]
+    min_size: Callable[[Mapping[str, Any]], int]
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,11 +112,7 @@ class Rule:
     lifecycle: str = "stable"
     params: Mapping[str, Any] = field(default_factory=dict)
     extract: Extractor | None = None  # dataset rules: record -> facts (the map step)
-    #: Dataset rules may declare how their combine step groups facts: facts with different keys never
-    #: meet, and a group of fewer than `min_group(params)` facts yields no finding. Scoring workers then
-    #: send back only the facts that can matter instead of every record's (see engine.score).
-    group_by: GroupKey | None = None
-    min_group: MinGroup | None = None
+    grouping: Grouping | None = None  # dataset rules: how the combine step groups facts, if declared
 
     @property
     def policy_ids(self) -> tuple[str, ...]:
@@ -142,8 +151,7 @@ def rule(
     lifecycle: str = "stable",
     params: Mapping[str, Any] | None = None,
     extract: Extractor | None = None,
-    group_by: GroupKey | None = None,
-    min_group: MinGroup | None = None,
+    grouping: Grouping | None = None,
 ) -> Callable[[Callable[..., Iterable[Finding]]], Callable[..., Iterable[Finding]]]:
     """Register a rule once; a duplicate id or a malformed name is a programming error."""
 
@@ -156,12 +164,12 @@ def rule(
             raise ValueError(f"rule id {id} registered twice")
         if (scope == "dataset") != (extract is not None):
             raise ValueError(f"rule {id}: a dataset rule needs an extract function, a record rule none")
-        if (group_by is None) != (min_group is None) or (group_by is not None and scope != "dataset"):
-            raise ValueError(f"rule {id}: group_by and min_group go together, on dataset rules only")
+        if grouping is not None and scope != "dataset":
+            raise ValueError(f"rule {id}: only a dataset rule groups facts")
         REGISTRY[id] = Rule(id=id, name=name, category=category, severity=severity, policies=tuple(policy),
                             func=func, doc=RuleDoc.from_docstring(func.__doc__), scope=scope, version=version,
                             lifecycle=lifecycle, params=dict(params or {}), extract=extract,
-                            group_by=group_by, min_group=min_group)
+                            grouping=grouping)
         return func
 
     return register

@@ -13,7 +13,7 @@ from auditor.domains import registrable_domain
 from auditor.parse.markers import is_redaction_marker
 from auditor.records import Category, Contact, FieldState, Finding, RegistrationRecord, Role, Severity
 from rules import placeholders, policies
-from rules.base import Fact, RuleContext, finding_from_fact, rule
+from rules.base import Fact, Grouping, RuleContext, finding_from_fact, rule
 
 #: Legal-form words that do not distinguish one holder from another.
 LEGAL_FORMS = frozenset({
@@ -91,6 +91,14 @@ def _identity_group(fact: Fact) -> tuple[str, str]:
     return (fact.field, fact.data[0])
 
 
+def _identity_group_keys(record: RegistrationRecord, ctx: RuleContext) -> Iterator[tuple[str, str]]:
+    """The groups of `_identity_facts(record)`, without building the facts."""
+    contact = _registrant(record)
+    if contact is not None:
+        for field, key, _value in _identity_keys(record, contact, ctx):
+            yield (field, key)
+
+
 def _identity_facts(record: RegistrationRecord, ctx: RuleContext) -> Iterator[Fact]:
     contact = _registrant(record)
     if contact is None:
@@ -112,8 +120,8 @@ def _identity_facts(record: RegistrationRecord, ctx: RuleContext) -> Iterator[Fa
     scope="dataset",
     policy=(policies.NIS2_28_1, policies.RAA_WAPS_1E),
     extract=_identity_facts,
-    group_by=_identity_group,
-    min_group=lambda _params: 2,  # a value shared by two domains at least
+    grouping=Grouping(_identity_group, _identity_group_keys,
+                      min_size=lambda _params: 2),  # a value shared by two domains at least
 )
 def identity_reused_with_conflicting_details(facts: Sequence[Fact], ctx: RuleContext) -> Iterator[Finding]:
     """One registrant email, phone number or contact handle appears with contradictory holder names.
@@ -171,6 +179,15 @@ def _bulk_group(fact: Fact) -> tuple[str, ...]:
     return fact.data[0]
 
 
+def _bulk_group_keys(record: RegistrationRecord, ctx: RuleContext) -> Iterator[tuple[str, ...]]:
+    """The groups of `_bulk_facts(record)`, without building the facts."""
+    contact = _registrant(record)
+    if contact is not None and record.created_at is not None:
+        fingerprint = _holder_fingerprint(contact)
+        if fingerprint is not None:
+            yield fingerprint
+
+
 def _bulk_facts(record: RegistrationRecord, ctx: RuleContext) -> Iterator[Fact]:
     contact = _registrant(record)
     if contact is None or record.created_at is None:
@@ -191,8 +208,7 @@ def _bulk_facts(record: RegistrationRecord, ctx: RuleContext) -> Iterator[Fact]:
     policy=(policies.NIS2_28_3,),
     params={"min_domains": 10, "window_hours": 24},
     extract=_bulk_facts,
-    group_by=_bulk_group,
-    min_group=lambda params: int(params.get("min_domains", 10)),
+    grouping=Grouping(_bulk_group, _bulk_group_keys, min_size=lambda params: int(params.get("min_domains", 10))),
 )
 def bulk_registration_identical_data(facts: Sequence[Fact], ctx: RuleContext) -> Iterator[Finding]:
     """Many domains registered within a short window with identical registrant data (default: 10 in 24 hours).
@@ -256,6 +272,14 @@ def _placeholder_group(fact: Fact) -> tuple[str, str, str]:
     return (registrar, fact.field, folded)
 
 
+def _placeholder_group_keys(record: RegistrationRecord, ctx: RuleContext) -> Iterator[tuple[str, str, str]]:
+    """The groups of `_placeholder_facts(record)`, without building the facts."""
+    for contact in record.contacts:
+        if not contact.privacy_service:
+            for field, value in _placeholder_values(contact):
+                yield (record.registrar or "(no registrar given)", field, placeholders.fold(value))
+
+
 def _placeholder_facts(record: RegistrationRecord, ctx: RuleContext) -> Iterator[Fact]:
     for contact in record.contacts:
         if contact.privacy_service:
@@ -274,8 +298,8 @@ def _placeholder_facts(record: RegistrationRecord, ctx: RuleContext) -> Iterator
     policy=(policies.GAO_06_165, policies.RAA_3_7_7_2, policies.NIS2_28_3),
     params={"min_domains": 3},
     extract=_placeholder_facts,
-    group_by=_placeholder_group,
-    min_group=lambda params: int(params.get("min_domains", 3)),
+    grouping=Grouping(_placeholder_group, _placeholder_group_keys,
+                      min_size=lambda params: int(params.get("min_domains", 3))),
 )
 def placeholder_reused_across_registrar(facts: Sequence[Fact], ctx: RuleContext) -> Iterator[Finding]:
     """The same placeholder value appears in several domains of one registrar (default: 3 or more).

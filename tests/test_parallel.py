@@ -166,3 +166,24 @@ def test_parallel_parsing_into_postgresql_writes_from_every_worker(monkeypatch: 
     finally:
         one_store.close()
         pg.close()
+
+
+def test_each_grouping_gives_the_keys_of_the_facts_extract_yields(tmp_path) -> None:
+    """Workers use `Grouping.keys` instead of extracting facts: for every record it must give exactly
+    the group keys of the facts `extract` yields, in order (labelled records and a synthetic zone)."""
+    from auditor.synthetic import write_bulk_export
+
+    write_bulk_export(tmp_path / "zone.csv", 3000)
+    records = labelled_records() + [o for raw in import_file(tmp_path / "zone.csv").records
+                                    if isinstance(o := parse(raw), RegistrationRecord)]
+    grouped = [r for r in select() if r.grouping is not None]
+    assert {r.id for r in grouped} == {"PAT001", "PAT002", "PAT003"}
+    profile = engine.PublicationProfile(records)
+    for r in grouped:
+        ctx = engine._contexts([r], Verifier(None), NOW, {}, profile)[r.id]
+        keyed = 0
+        for record in records:
+            expected = [r.grouping.key(fact) for fact in r.extract(record, ctx)]
+            assert list(r.grouping.keys(record, ctx)) == expected, (r.id, record.domain)
+            keyed += bool(expected)
+        assert keyed > 0, r.id
