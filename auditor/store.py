@@ -368,6 +368,8 @@ class BulkWriter:
 
     def write(self, batches: Sequence[PreparedRows]) -> int:
         """Write prepared batches (skipping stored rows); returns the rows added."""
+        if not any(batch.values for batch in batches):
+            return 0  # no transaction for nothing (PostgreSQL parse workers write their own rows)
         if self._conn is None:
             self._conn = self.store.engine.connect()
             self._transaction = self._conn.begin()
