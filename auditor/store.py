@@ -53,7 +53,9 @@ BULK_TABLES = frozenset({"raw_record", "parse_result", "registration", "finding"
 
 
 def _sqlite_time(v: datetime) -> str:
-    return v.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+    """The text SQLAlchemy stores for a UTCDateTime on SQLite (year zero-padded, which strftime's %Y is
+    not on every platform), about twice as fast as strftime."""
+    return v.astimezone(UTC).isoformat(sep=" ", timespec="microseconds")[:26]
 
 
 def _converter(column_type: Any, dialect: str) -> Any:

@@ -6,6 +6,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from auditor.errors import StoreError
 from auditor.pipeline import AuditOptions, run_audit
@@ -142,3 +144,16 @@ def test_a_new_sqlite_store_uses_16_kib_pages(sqlite_url: str) -> None:
             assert conn.exec_driver_sql("PRAGMA page_size").scalar_one() == 16384
     finally:
         store.close()
+
+
+@given(st.datetimes(timezones=st.timezones(), min_value=datetime(1, 1, 2), max_value=datetime(9999, 12, 30)))
+def test_bulk_rows_store_times_as_sqlalchemy_does_on_sqlite(value: datetime) -> None:
+    """The bulk path formats times itself; the text must be what SQLAlchemy's own insert would store."""
+    from sqlalchemy.dialects import sqlite
+
+    from auditor.db import UTCDateTime
+    from auditor.store import _sqlite_time
+
+    dialect = sqlite.dialect()
+    sqlalchemy_text = UTCDateTime().dialect_impl(dialect).bind_processor(dialect)(value)
+    assert _sqlite_time(value) == sqlalchemy_text
