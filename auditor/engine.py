@@ -215,7 +215,8 @@ def _facts_that_matter(rule: Rule, ctx: RuleContext, records: Sequence[Registrat
 
     A group key's hash stands for the key: two keys with one hash only add a record that the combine
     step then finds in a small group, never lose one. (Forked workers hash strings like this process.)
-    The records' other facts come along too; they sit in groups too small to yield anything.
+    A wanted record's other facts come along too: each lands in a group that is either too small to
+    yield anything or large enough that all its records are wanted, so every group is whole or harmless.
     """
     counts: Counter[int] = Counter()
     for part in parts:
