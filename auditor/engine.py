@@ -293,8 +293,7 @@ def score(
         merged = _merge(parts, rules)
         for r in rules:
             if r.id in grouped:  # a scratch context: the workers counted what extraction found
-                scratch = RuleContext(r, verify, now, {**r.params, **params.get(r.id, {})}, Tally(),
-                                      publication=publication)
+                scratch = _contexts([r], verify, now, params, publication)[r.id]
                 merged.facts[r.id] = _facts_that_matter(r, scratch, records, parts)
     else:
         contexts = _contexts(rules, verify, now, params, publication)

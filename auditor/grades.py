@@ -191,9 +191,9 @@ def _by_domain(findings: Iterable[Finding]) -> dict[str, list[Finding]]:
     return by_domain
 
 
-def grade_slice(records: Sequence[RegistrationRecord], findings: Iterable[Finding], verify: Verifier) -> GradedRecords:
-    """Grade some records from their findings: what the scoring workers run on their slice (see
-    `engine.score(finish=...)`), before the dataset rules have run."""
+def grade_all(records: Sequence[RegistrationRecord], findings: Iterable[Finding], verify: Verifier) -> GradedRecords:
+    """Every record's grade (as stored), in record order, with their summary counts. The scoring workers
+    run it on their slice (see `engine.score(finish=...)`), before the dataset rules have run."""
     by_domain = _by_domain(findings)
     graded = GradedRecords([], GradeTally())
     for record in records:
@@ -201,11 +201,6 @@ def grade_slice(records: Sequence[RegistrationRecord], findings: Iterable[Findin
         graded.rows.append(row)
         graded.tally.add(row)
     return graded
-
-
-def grade_all(records: Sequence[RegistrationRecord], findings: Iterable[Finding], verify: Verifier) -> GradedRecords:
-    """Every record's grade (as stored), in record order, with their summary counts."""
-    return grade_slice(records, findings, verify)
 
 
 def join_graded(slices: Sequence[GradedRecords], records: Sequence[RegistrationRecord], findings: Sequence[Finding],

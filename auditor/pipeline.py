@@ -25,7 +25,7 @@ from typing import Any, Protocol
 from auditor import __version__
 from auditor.engine import PARALLEL_THRESHOLD, EngineResult, score
 from auditor.evidence import excerpt
-from auditor.grades import grade_slice, join_graded
+from auditor.grades import grade_all, join_graded
 from auditor.importers import discover, import_file
 from auditor.jsontext import compact_json
 from auditor.parse import parse
@@ -336,7 +336,7 @@ def _audit_collected(
     # later, so the records they name are graded again below
     result: EngineResult = score(records, rules, verify, now, options.rule_params,
                                  on_record=lambda: progress.advance(), workers=options.workers,
-                                 finish=lambda part, found: grade_slice(part, found, verify))
+                                 finish=lambda part, found: grade_all(part, found, verify))
     timings["score and grade"] = time.perf_counter() - clock
     clock = time.perf_counter()
     raws = {raw.sha256: raw for raw, _o in outcomes}

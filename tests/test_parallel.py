@@ -87,13 +87,13 @@ def test_grading_where_slices_are_scored_equals_grading_after_all_rules(monkeypa
                                                                          workers: int) -> None:
     """Slices are graded where they are scored, before the dataset rules; the records those rules then
     name are graded again. The rows and counts must be those of grading once after every rule."""
-    from auditor.grades import grade_all, grade_slice, join_graded, summarise_rows
+    from auditor.grades import grade_all, join_graded, summarise_rows
 
     monkeypatch.setattr(engine, "PARALLEL_THRESHOLD", 10)
     records = labelled_records()
     verify = Verifier(None)
     result = engine.score(records, select(), verify, NOW, workers=workers,
-                          finish=lambda part, found: grade_slice(part, found, verify))
+                          finish=lambda part, found: grade_all(part, found, verify))
     assert len(result.finished) == (8 if workers == 2 else 1)
     late = {f.domain for f in result.findings if f.rule_id.startswith("PAT")}
     assert late  # some records are graded again
