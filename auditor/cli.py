@@ -109,6 +109,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--commit-every", type=int, default=None, metavar="ROWS",
                    help="rows written per database transaction (default 50000): fewer loses less work if the "
                         "audit is killed, more is faster; results do not depend on it")
+    p.add_argument("--no-memory-check", dest="memory_check", action="store_false",
+                   help="audit even inputs estimated too large for this machine's memory (about 8 KiB per "
+                        "registration; see docs/performance.md)")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
 
     p = sub.add_parser("parse", help="print the normalised record of one response as JSON")
@@ -201,6 +204,8 @@ def audit_options(args: argparse.Namespace) -> Any:
     extra: dict[str, Any] = {"workers": max(1, args.workers)} if getattr(args, "workers", None) else {}
     if getattr(args, "commit_every", None):
         extra["commit_every"] = max(1, args.commit_every)
+    if getattr(args, "memory_check", True) is False:
+        extra["memory_check"] = False
     return AuditOptions(
         **extra,
         only_domains=only,

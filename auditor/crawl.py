@@ -374,7 +374,7 @@ def audit_crawl(report: CrawlReport, out_dir: Path, options: AuditOptions | None
         totals = collected(store, report)
         if also_import:
             imported = import_inputs(store, also_import, progress or _Quiet(),
-                                     (options or AuditOptions()).commit_every)
+                                     (options or AuditOptions()).commit_every, (options or AuditOptions()).memory_check)
             totals.files += imported.files
             totals.raw_records.extend(imported.raw_records)
             totals.new_raw += imported.new_raw

@@ -40,6 +40,7 @@ from auditor.records import (
     Source,
     utcnow,
 )
+from auditor.sizing import check_fits
 from auditor.store import COMMIT_EVERY, PreparedRows, Store, prepare_parse_outcomes
 from auditor.verify import DnsChecker, Verifier
 from rules import select
@@ -93,6 +94,8 @@ class AuditOptions:
     #: rows per database transaction in the bulk stages: fewer loses less work to a kill, more is
     #: faster on SQLite (see store.COMMIT_EVERY); neither changes the result
     commit_every: int = COMMIT_EVERY
+    #: refuse, before reading anything, inputs too large for this machine's memory (see auditor.sizing)
+    memory_check: bool = True
 
     def to_config(self) -> dict[str, Any]:
         config = {"dns": self.dns, "resolver": self.resolver if self.dns else None, "dns_timeout": self.dns_timeout,
@@ -121,10 +124,16 @@ RAW_BATCH = 2000
 
 
 def import_inputs(store: Store, inputs: Iterable[str | Path], progress: Progress,
-                  commit_every: int = COMMIT_EVERY) -> CollectTotals:
-    """Read every input into raw records and store them (a duplicate is a no-op)."""
+                  commit_every: int = COMMIT_EVERY, memory_check: bool = False) -> CollectTotals:
+    """Read every input into raw records and store them (a duplicate is a no-op).
+
+    With `memory_check`, first raise InsufficientMemoryError when the audit of these inputs would not fit
+    in the memory left (see auditor.sizing), before anything is read or stored.
+    """
     started = time.perf_counter()
     files, missing = discover(inputs)
+    if memory_check:
+        check_fits(files)
     totals = CollectTotals(files=len(files) + len(missing))
     totals.errors.extend({"input": m.path, "reason": m.error or ""} for m in missing)
     progress.stage("import", len(files))
@@ -277,7 +286,7 @@ def run_audit(
     progress = progress or _Silent()
     store = Store(db_url)
     try:
-        totals = import_inputs(store, inputs, progress, options.commit_every)
+        totals = import_inputs(store, inputs, progress, options.commit_every, options.memory_check)
         return audit_collected(store, totals, out_dir, options, progress)
     finally:
         gc.unfreeze()  # import_inputs froze what it read (see keep_long_lived)

@@ -1,0 +1,125 @@
+"""Will an audit fit in this machine's memory? Checked before anything is read or stored.
+
+An audit holds every raw response and every parsed registration of its inputs until it has written its
+files (docs/performance.md: about 8 GiB per million registrations). A zone export too large for the
+machine would otherwise run for the better part of an hour and then be killed by the kernel, so the
+audit estimates what it needs from the inputs' sizes and refuses at once, saying what to do instead.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from auditor.errors import AuditorError
+
+#: Peak memory per registration and a fixed part (the libraries, the value caches), fitted to two runs of
+#: benchmarks/million.py on SQLite (synthetic CSV exports, two contacts per registration): 200k
+#: registrations peaked at 2.1 GiB, one million at 8.0 GiB (PostgreSQL: 6.9 GiB). Together with the
+#: inputs' own bytes this estimates 2.1 and 8.4 GiB for those two runs.
+BYTES_PER_RECORD = 8 * 1024
+BASE_BYTES = 512 * 1024 * 1024
+#: Suffixes the importers read as one record per line (a header line counted too: an over-estimate of one).
+LINE_RECORD_SUFFIXES = (".csv", ".jsonl")
+_CHUNK = 1 << 20
+
+
+class InsufficientMemoryError(AuditorError):
+    """The inputs are too large to audit in one run on this machine."""
+
+    slug = "insufficient-memory"
+
+
+@dataclass(frozen=True)
+class MemoryEstimate:
+    """What an audit of some inputs is expected to need, and what the machine has free."""
+
+    records: int
+    input_bytes: int
+    needed: int
+    available: int | None  # None when the platform does not say
+
+    @property
+    def fits(self) -> bool:
+        return self.available is None or self.needed <= self.available
+
+
+def count_records(path: Path) -> int:
+    """Records the importers will read from one file: lines of a CSV or JSONL file (an upper bound,
+    as a quoted cell may hold a line break), one for any other file."""
+    if path.suffix.lower() not in LINE_RECORD_SUFFIXES:
+        return 1
+    lines = 0
+    last = b"\n"
+    with path.open("rb") as handle:
+        while chunk := handle.read(_CHUNK):
+            lines += chunk.count(b"\n")
+            last = chunk[-1:]
+    return lines + (last != b"\n")
+
+
+def _read_int(path: str) -> int | None:
+    try:
+        text = Path(path).read_text(encoding="ascii").strip()
+    except (OSError, UnicodeDecodeError):
+        return None
+    return int(text) if text.isdigit() else None
+
+
+#: (limit, usage) files of a container's memory cgroup: version 2, then version 1.
+_CGROUP_FILES = (("/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory.current"),
+                 ("/sys/fs/cgroup/memory/memory.limit_in_bytes", "/sys/fs/cgroup/memory/memory.usage_in_bytes"))
+
+
+def available_memory() -> int | None:
+    """Bytes this process can still use: the kernel's MemAvailable, capped by a container's cgroup
+    limit (a registry's batch job often runs in one; the host's free memory says nothing about it)."""
+    available = None
+    try:
+        with open("/proc/meminfo", encoding="ascii") as handle:
+            for line in handle:
+                if line.startswith("MemAvailable:"):
+                    available = int(line.split()[1]) * 1024
+                    break
+    except (OSError, ValueError, IndexError):
+        available = None
+    if available is None and hasattr(os, "sysconf"):
+        try:
+            available = os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+        except (ValueError, OSError):
+            available = None
+    for limit_file, used_file in _CGROUP_FILES:
+        limit, used = _read_int(limit_file), _read_int(used_file)
+        if limit is not None and used is not None:  # cgroup v2 writes "max" when there is no limit
+            room = max(0, limit - used)
+            available = room if available is None else min(available, room)
+            break
+    return available
+
+
+def estimate(files: Sequence[Path], available: int | None = None) -> MemoryEstimate:
+    """The memory an audit of `files` needs: every registration's share, plus the raw bytes held."""
+    records = sum(count_records(f) for f in files)
+    size = sum(f.stat().st_size for f in files)
+    return MemoryEstimate(records, size, BASE_BYTES + records * BYTES_PER_RECORD + size, available)
+
+
+def _size(n: int) -> str:
+    return f"{n / 1024**3:,.1f} GiB" if n >= 1024**3 else f"{n / 1024**2:,.1f} MiB"
+
+
+def check_fits(files: Sequence[Path]) -> MemoryEstimate:
+    """Raise InsufficientMemoryError when the audit of `files` would not fit in the memory left."""
+    found = estimate(files, available_memory())
+    if not found.fits:
+        raise InsufficientMemoryError(
+            f"the inputs hold up to {found.records:,} records ({_size(found.input_bytes)}); one audit run keeps "
+            f"them all in memory, about {_size(found.needed)}, and this machine has {_size(found.available or 0)} "
+            "free. Audit a statistical sample (`auditor sample`), audit the export in parts (per registrar, "
+            "say; patterns across parts are then not compared), use a machine with more memory, or pass "
+            "--no-memory-check to try anyway.",
+            records=found.records, needed=found.needed, available=found.available,
+        )
+    return found
