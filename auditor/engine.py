@@ -6,16 +6,16 @@ failed, and how many values it could not check, so percentages in reports are ho
 
 from __future__ import annotations
 
-import multiprocessing
 import traceback
 from array import array
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from auditor.records import CONTACT_FIELDS, FieldState, Finding, RegistrationRecord, Source
+from auditor.shares import PROGRESS_EVERY, Share, ShareJob, Shares, task
 from auditor.verify import Verifier
 from rules.base import Fact, Rule, RuleContext, Tally
 from rules.placeholders import placeholder_email
@@ -57,6 +57,21 @@ class PublicationProfile:
             if "registrant" in roles:
                 seen[0] += 1
 
+    @classmethod
+    def combined(cls, parts: Sequence[PublicationProfile]) -> PublicationProfile:
+        """One profile of all the records that several profiles were learnt from (shares of one set)."""
+        out = cls(())
+        for part in parts:
+            for key, n in part.shown.items():
+                out.shown[key] = out.shown.get(key, 0) + n
+            for key, n in part.contacts.items():
+                out.contacts[key] = out.contacts.get(key, 0) + n
+            for key, (with_registrant, total) in part.registrants.items():
+                seen = out.registrants.setdefault(key, [0, 0])
+                seen[0] += with_registrant
+                seen[1] += total
+        return out
+
     @staticmethod
     def _key(record: RegistrationRecord) -> tuple[str, str, str]:
         return (record.source.value, record.tld, record.parser)
@@ -85,12 +100,13 @@ class EngineResult:
     tallies: dict[str, Tally] = field(default_factory=dict)
     unchecked: dict[str, dict[str, int]] = field(default_factory=dict)
     errors: list[dict[str, str]] = field(default_factory=list)
-    #: what `score(finish=...)` returned for each slice, in record order
-    finished: list[Any] = field(default_factory=list)
+    #: what `score(finish=...)` returned for each share, as (the ranks of its records, that result), in
+    #: the order of their first ranks
+    finished: list[tuple[list[int], Any]] = field(default_factory=list)
 
 
-#: Called once per slice of records, where they are scored, with the slice and the findings of the
-#: record rules on it (the dataset rules run later, over all slices).
+#: Called once per share of records, where they are scored, with its records and the findings of the
+#: record rules on them (the dataset rules run later, over all shares).
 SliceFinisher = Callable[[Sequence[RegistrationRecord], Sequence[Finding]], Any]
 
 
@@ -106,26 +122,29 @@ def mail_domains(records: Sequence[RegistrationRecord], verify: Verifier) -> set
     return domains
 
 
-#: Below this many records a pool costs more than it saves.
+#: Below this many records worker processes cost more than they save.
 PARALLEL_THRESHOLD = 20_000
 
 
 @dataclass
 class _Partial:
-    """What scoring one slice of records produced (findings in record order, facts per dataset rule).
+    """What scoring one share's records produced, each item with the rank of the record it came from.
 
-    For a dataset rule that declares its grouping (`Rule.grouping`), a scoring worker sends back, in
-    `group_keys`, each fact's record index and the hash of its group key instead of the fact: most facts
-    of a zone sit in groups too small to matter, and building and pickling them cost more than the keys.
+    For a dataset rule that declares its grouping (`Rule.grouping`), a share sends back, in `group_keys`,
+    each fact's record rank and the hash of its group key instead of the fact: most facts of a zone sit
+    in groups too small to matter, and building and pickling them cost more than the keys.
     """
 
     findings: list[Finding] = field(default_factory=list)
+    finding_ranks: array[int] = field(default_factory=lambda: array("q"))
     facts: dict[str, list[Fact]] = field(default_factory=dict)
+    fact_ranks: dict[str, array[int]] = field(default_factory=dict)
     group_keys: dict[str, tuple[array[int], array[int]]] = field(default_factory=dict)
-    finished: list[Any] = field(default_factory=list)
+    #: (ranks, what `finish` returned for the records of those ranks)
+    finished: list[tuple[list[int], Any]] = field(default_factory=list)
     tallies: dict[str, Tally] = field(default_factory=dict)
     unchecked: dict[str, dict[str, int]] = field(default_factory=dict)
-    errors: list[dict[str, str]] = field(default_factory=list)
+    errors: list[tuple[int, dict[str, str]]] = field(default_factory=list)
 
 
 def _contexts(rules: Sequence[Rule], verify: Verifier, now: datetime, params: Mapping[str, Mapping[str, Any]],
@@ -139,61 +158,116 @@ def _error(rule_id: str, domain: str, exc: Exception) -> dict[str, str]:
             "where": traceback.format_exc(limit=-1).strip().splitlines()[-3]}
 
 
-def _score_slice(records: Sequence[RegistrationRecord], rules: Sequence[Rule], contexts: Mapping[str, RuleContext],
-                 on_record: Callable[[], None] | None = None, grouped: frozenset[str] = frozenset(),
-                 offset: int = 0, finish: SliceFinisher | None = None) -> _Partial:
-    """Record rules, and the map step of dataset rules, over some records.
+def _score_share(records: Sequence[RegistrationRecord], ranks: Sequence[int], rules: Sequence[Rule],
+                 contexts: Mapping[str, RuleContext], grouped: frozenset[str] = frozenset(),
+                 finish: SliceFinisher | None = None) -> Iterator[tuple[str, Any]]:
+    """Record rules, and the map step of dataset rules, over some records (`ranks[i]` is the rank of
+    `records[i]`): yields ("progress", records done) now and then, and last ("result", _Partial).
 
-    For the dataset rules in `grouped`, only (record index, group key hash) pairs are kept (see _Partial);
-    `offset` is the index of `records[0]` in the whole set.
+    For the dataset rules in `grouped`, only (record rank, group key hash) pairs are kept (see _Partial).
     """
     out = _Partial(facts={r.id: [] for r in rules if r.scope == "dataset" and r.id not in grouped},
+                   fact_ranks={r.id: array("q") for r in rules if r.scope == "dataset" and r.id not in grouped},
                    group_keys={rule_id: (array("q"), array("q")) for rule_id in grouped})
     record_rules = [(r, contexts[r.id]) for r in rules if r.scope == "record"]
     extractors = [(r, contexts[r.id]) for r in rules if r.scope == "dataset" and r.extract is not None]
-    for index, record in enumerate(records, offset):
+    for done, (rank, record) in enumerate(zip(ranks, records, strict=True), 1):
         for r, ctx in record_rules:
             ctx.tally.evaluated += 1
             try:
                 found = list(r.func(record, ctx))
             except Exception as exc:  # noqa: BLE001 - one rule's bug must not stop the audit
                 ctx.tally.errors += 1
-                out.errors.append(_error(r.id, record.domain, exc))
+                out.errors.append((rank, _error(r.id, record.domain, exc)))
                 continue
             if found:
                 ctx.tally.failed += 1
                 ctx.tally.findings += len(found)
                 out.findings.extend(found)
+                out.finding_ranks.extend([rank] * len(found))
         for r, ctx in extractors:
             try:
                 if r.id in grouped:
                     owners, hashes = out.group_keys[r.id]
                     for key in r.grouping.keys(record, ctx):  # type: ignore[union-attr]
-                        owners.append(index)
+                        owners.append(rank)
                         hashes.append(_group_hash(key))
                 else:
-                    out.facts[r.id].extend(r.extract(record, ctx))  # type: ignore[misc]
+                    facts = list(r.extract(record, ctx))  # type: ignore[misc]
+                    out.facts[r.id].extend(facts)
+                    out.fact_ranks[r.id].extend([rank] * len(facts))
             except Exception as exc:  # noqa: BLE001
                 ctx.tally.errors += 1
-                out.errors.append(_error(r.id, record.domain, exc))
-        if on_record is not None:
-            on_record()
+                out.errors.append((rank, _error(r.id, record.domain, exc)))
+        if done % PROGRESS_EVERY == 0:
+            yield "progress", PROGRESS_EVERY
+    if records and len(records) % PROGRESS_EVERY:
+        yield "progress", len(records) % PROGRESS_EVERY
     if finish is not None:
-        out.finished.append(finish(records, out.findings))
+        out.finished.append((list(ranks), finish(records, out.findings)))
     out.tallies = {rule_id: ctx.tally for rule_id, ctx in contexts.items()}
     out.unchecked = {rule_id: dict(ctx.unchecked_reasons) for rule_id, ctx in contexts.items() if ctx.unchecked_reasons}
-    return out
+    yield "result", out
 
 
-#: The job forked workers read (inherited by fork: the records are never pickled on the way in).
-_JOB: dict[str, Any] = {}
+@dataclass
+class ScoreSetup:
+    """What every share needs to score its records: set before the shares fork (rules hold functions,
+    `finish` is a closure: neither can be pickled). Lives in `ShareJob.context["score"]`."""
+
+    rules: Sequence[Rule]
+    verify: Verifier
+    now: datetime
+    params: Mapping[str, Mapping[str, Any]]
+    finish: SliceFinisher | None = None
+
+    def contexts(self, publication: PublicationProfile) -> dict[str, RuleContext]:
+        return _contexts(self.rules, self.verify, self.now, self.params, publication)
 
 
-def _score_range(bounds: tuple[int, int]) -> _Partial:
-    job = _JOB
-    contexts = _contexts(job["rules"], job["verify"], job["now"], job["params"], job["publication"])
-    return _score_slice(job["records"][bounds[0] : bounds[1]], job["rules"], contexts, grouped=job["grouped"],
-                        offset=bounds[0], finish=job["finish"])
+@task("publication")
+def _publication_task(share: Share) -> Iterator[tuple[str, Any]]:
+    yield "result", PublicationProfile(share.kept)
+
+
+@task("mail_domains")
+def _mail_domains_task(share: Share) -> Iterator[tuple[str, Any]]:
+    yield "result", mail_domains(share.kept, share.job.context["score"].verify)
+
+
+@task("remember_dns")
+def _remember_dns_task(share: Share, answers: dict[str, Any]) -> Iterator[tuple[str, Any]]:
+    dns_checker = share.job.context["score"].verify.dns
+    if dns_checker is not None:
+        dns_checker.remember(answers)
+    yield from ()
+
+
+@task("score")
+def _score_task(share: Share, publication: PublicationProfile, grouped: frozenset[str]) -> Iterator[tuple[str, Any]]:
+    setup: ScoreSetup = share.job.context["score"]
+    share.state["publication"] = publication  # the facts task extracts with the same profile
+    yield from _score_share(share.kept, share.ranks, setup.rules, setup.contexts(publication), grouped, setup.finish)
+
+
+@task("facts")
+def _facts_task(share: Share, rule_id: str, ranks: Sequence[int]) -> Iterator[tuple[str, Any]]:
+    """The facts of the records of these ranks that this share holds, as (rank, facts)."""
+    setup: ScoreSetup = share.job.context["score"]
+    rule = next(r for r in setup.rules if r.id == rule_id)
+    # a scratch context: the scoring task already counted what extraction found
+    ctx = _contexts([rule], setup.verify, setup.now, setup.params, share.state["publication"])[rule_id]
+    where = share.rank_index()
+    out = []
+    for rank in ranks:
+        index = where.get(rank)
+        if index is None:
+            continue
+        try:
+            out.append((rank, list(rule.extract(share.kept[index], ctx))))  # type: ignore[misc]
+        except Exception:  # noqa: BLE001, S112 - the scoring task already counted this record's error
+            continue
+    yield "result", out
 
 
 #: A group key's stand-in on the way back from a worker (a function of its own so a test can make
@@ -208,10 +282,8 @@ def _grouped_rules(rules: Sequence[Rule], params: Mapping[str, Mapping[str, Any]
                      and r.grouping.min_size({**r.params, **params.get(r.id, {})}) >= 2)
 
 
-def _facts_that_matter(rule: Rule, ctx: RuleContext, records: Sequence[RegistrationRecord],
-                       parts: Sequence[_Partial]) -> list[Fact]:
-    """The facts of every record that has a fact in a group large enough to yield a finding, in record
-    order, extracted again here.
+def _wanted_ranks(rule: Rule, params: Mapping[str, Any], parts: Sequence[_Partial]) -> list[int]:
+    """The ranks of the records with a fact in a group large enough to yield a finding.
 
     A group key's hash stands for the key: two keys with one hash only add a record that the combine
     step then finds in a small group, never lose one. (Forked workers hash strings like this process.)
@@ -221,27 +293,28 @@ def _facts_that_matter(rule: Rule, ctx: RuleContext, records: Sequence[Registrat
     counts: Counter[int] = Counter()
     for part in parts:
         counts.update(part.group_keys[rule.id][1])
-    least = rule.grouping.min_size(ctx.params)  # type: ignore[union-attr]
-    wanted = sorted({owner for part in parts for owner, key in zip(*part.group_keys[rule.id], strict=True)
-                     if counts[key] >= least})
-    facts: list[Fact] = []
-    for index in wanted:
-        try:
-            facts.extend(rule.extract(records[index], ctx))  # type: ignore[misc]
-        except Exception:  # noqa: BLE001, S112 - the worker already counted this record's error
-            continue
-    return facts
+    least = rule.grouping.min_size(params)  # type: ignore[union-attr]
+    return sorted({owner for part in parts for owner, key in zip(*part.group_keys[rule.id], strict=True)
+                   if counts[key] >= least})
+
+
+def _in_rank_order(items: Sequence[Any], ranks: Sequence[int]) -> list[Any]:
+    """Items from several shares, each tagged with its record's rank, in rank order (a stable sort: one
+    record's items keep the order its share gave them)."""
+    return [items[i] for i in sorted(range(len(items)), key=ranks.__getitem__)]
 
 
 def _merge(parts: Sequence[_Partial], rules: Sequence[Rule]) -> _Partial:
     merged = _Partial(facts={r.id: [] for r in rules if r.scope == "dataset"},
                       tallies={r.id: Tally() for r in rules})
+    findings: list[Finding] = []
+    finding_ranks: array[int] = array("q")
+    errors: list[tuple[int, dict[str, str]]] = []
     for part in parts:
-        merged.findings.extend(part.findings)
-        merged.errors.extend(part.errors)
+        findings.extend(part.findings)
+        finding_ranks.extend(part.finding_ranks)
+        errors.extend(part.errors)
         merged.finished.extend(part.finished)
-        for rule_id, facts in part.facts.items():
-            merged.facts[rule_id].extend(facts)
         for rule_id, tally in part.tallies.items():
             into = merged.tallies[rule_id]
             for name in ("evaluated", "failed", "findings", "unchecked", "errors"):
@@ -250,6 +323,13 @@ def _merge(parts: Sequence[_Partial], rules: Sequence[Rule]) -> _Partial:
             into_reasons = merged.unchecked.setdefault(rule_id, {})
             for reason, n in reasons.items():
                 into_reasons[reason] = into_reasons.get(reason, 0) + n
+    merged.findings = _in_rank_order(findings, finding_ranks)
+    merged.errors = sorted(errors, key=lambda item: item[0])
+    for rule_id in {k for part in parts for k in part.facts}:
+        facts = [f for part in parts for f in part.facts.get(rule_id, ())]
+        ranks = [r for part in parts for r in part.fact_ranks.get(rule_id, ())]
+        merged.facts[rule_id] = _in_rank_order(facts, ranks)
+    merged.finished.sort(key=lambda item: item[0][0] if item[0] else -1)
     return merged
 
 
@@ -266,46 +346,54 @@ def score(
     """Evaluate the rules; a rule that raises is counted as an error for that record, never fatal.
 
     With `workers` > 1 (and enough records), record rules and the map step of dataset rules run in
-    forked processes over contiguous slices; findings and facts come back in record order, and the
-    dataset rules' combine step runs here, so the result is the same as with one process. `finish`
-    runs on each slice where it was scored (see SliceFinisher), its results in `EngineResult.finished`.
+    forked processes over contiguous shares of the records (see auditor.shares); findings and facts
+    come back in record order, and the dataset rules' combine step runs here, so the result is the same
+    as with one process. `finish` runs on each share's records where they were scored (see
+    SliceFinisher), its results in `EngineResult.finished`.
     """
     params = params or {}
-    publication = PublicationProfile(records)
+    parallel = workers > 1 and len(records) >= PARALLEL_THRESHOLD
+    job = ShareJob(records=records, context={"score": ScoreSetup(rules, verify, now, params, finish)})
+    with Shares(job, workers if parallel else 1) as shares:
+        shares.run("keep", [(list(zip(range(hi - lo), range(lo, hi), strict=True)),) for lo, hi in shares.bounds])
+        return score_shares(shares, len(records),
+                            on_progress=(lambda n: [on_record() for _ in range(n)]) if on_record else None)
+
+
+def score_shares(shares: Shares, total: int, on_progress: Callable[[int], Any] | None = None) -> EngineResult:
+    """`score` over records already kept in shares, `total` records in all, with the ScoreSetup the shares
+    were made with: the publication profile and DNS answers of all the records, each share's scoring,
+    then the dataset rules' combine step here."""
+    setup: ScoreSetup = shares.job.context["score"]
+    rules, verify, params = setup.rules, setup.verify, setup.params
+    publication = PublicationProfile.combined(shares.run("publication"))
     if verify.dns is not None and any(r.id == "UNV002" or r.params.get("needs_dns") for r in rules):
-        verify.dns.prefetch(mail_domains(records, verify))
-    if workers > 1 and len(records) >= PARALLEL_THRESHOLD and "fork" in multiprocessing.get_all_start_methods():
-        step = -(-len(records) // (workers * 4))
-        bounds = [(i, min(i + step, len(records))) for i in range(0, len(records), step)]
-        grouped = _grouped_rules(rules, params)
-        _JOB.update(records=records, rules=rules, verify=verify, now=now, params=params, publication=publication,
-                    grouped=grouped, finish=finish)
-        try:
-            with multiprocessing.get_context("fork").Pool(workers) as pool:
-                parts = []
-                for part in pool.imap(_score_range, bounds):
-                    parts.append(part)
-                    if on_record is not None:
-                        for _ in range(bounds[len(parts) - 1][1] - bounds[len(parts) - 1][0]):
-                            on_record()
-        finally:
-            _JOB.clear()
-        merged = _merge(parts, rules)
-        for r in rules:
-            if r.id in grouped:  # a scratch context: the workers counted what extraction found
-                scratch = _contexts([r], verify, now, params, publication)[r.id]
-                merged.facts[r.id] = _facts_that_matter(r, scratch, records, parts)
-    else:
-        contexts = _contexts(rules, verify, now, params, publication)
-        merged = _merge([_score_slice(records, rules, contexts, on_record, finish=finish)], rules)
+        domains: set[str] = set().union(*shares.run("mail_domains"))
+        verify.dns.prefetch(domains)
+        if shares.forked:  # workers forked before the look-ups: hand them the answers
+            shares.run("remember_dns", (verify.dns.cached(domains),))
+    grouped = _grouped_rules(rules, params)
+    parts: list[_Partial] = [None] * len(shares)  # type: ignore[list-item]
+    for number, (kind, value) in shares.stream("score", (publication, grouped)):
+        if kind == "progress" and on_progress is not None:
+            on_progress(value)
+        elif kind == "result":
+            parts[number] = value
+    merged = _merge(parts, rules)
+    for r in rules:
+        if r.id in grouped:
+            wanted = _wanted_ranks(r, {**r.params, **params.get(r.id, {})}, parts)
+            pairs = [pair for found in shares.run("facts", (r.id, wanted)) for pair in found]
+            pairs.sort(key=lambda pair: pair[0])
+            merged.facts[r.id] = [fact for _rank, facts in pairs for fact in facts]
     result = EngineResult(findings=merged.findings, tallies=merged.tallies, unchecked=merged.unchecked,
-                          errors=merged.errors, finished=merged.finished)
+                          errors=[e for _rank, e in merged.errors], finished=merged.finished)
     for r in rules:
         if r.scope != "dataset":
             continue
-        ctx = RuleContext(r, verify, now, {**r.params, **params.get(r.id, {})}, result.tallies[r.id],
+        ctx = RuleContext(r, verify, setup.now, {**r.params, **params.get(r.id, {})}, result.tallies[r.id],
                           publication=publication)
-        ctx.tally.evaluated = len(records)
+        ctx.tally.evaluated = total
         try:
             found = list(r.func(merged.facts[r.id], ctx))
         except Exception as exc:  # noqa: BLE001
@@ -318,3 +406,4 @@ def score(
         if ctx.unchecked_reasons:
             result.unchecked[r.id] = dict(ctx.unchecked_reasons)
     return result
+

@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -193,7 +193,7 @@ def _by_domain(findings: Iterable[Finding]) -> dict[str, list[Finding]]:
 
 def grade_all(records: Sequence[RegistrationRecord], findings: Iterable[Finding], verify: Verifier) -> GradedRecords:
     """Every record's grade (as stored), in record order, with their summary counts. The scoring workers
-    run it on their slice (see `engine.score(finish=...)`), before the dataset rules have run."""
+    run it on their share (see `engine.score(finish=...)`), before the dataset rules have run."""
     by_domain = _by_domain(findings)
     graded = GradedRecords([], GradeTally())
     for record in records:
@@ -203,21 +203,25 @@ def grade_all(records: Sequence[RegistrationRecord], findings: Iterable[Finding]
     return graded
 
 
-def join_graded(slices: Sequence[GradedRecords], records: Sequence[RegistrationRecord], findings: Sequence[Finding],
-                regrade: set[str], verify: Verifier) -> GradedRecords:
-    """The slices' grades in record order, with the records in `regrade` (those the dataset rules found
-    something on after the slices were graded) graded again on all their findings."""
-    joined = GradedRecords([], GradeTally())
-    for part in slices:
-        joined.rows.extend(part.rows)
+def join_graded(finished: Sequence[tuple[Sequence[int], GradedRecords]], total: int, findings: Sequence[Finding],
+                regrade: Mapping[int, RegistrationRecord], verify: Verifier) -> GradedRecords:
+    """All `total` records' grades in rank order, from what each share graded (the ranks of its records
+    and their grades), with the records in `regrade` (by rank: those the dataset rules found something
+    on after the shares graded them) graded again on all their findings."""
+    joined = GradedRecords([None] * total, GradeTally())  # type: ignore[list-item]
+    for ranks, part in finished:
+        if len(ranks) != len(part.rows):
+            raise ValueError(f"{len(part.rows)} grade rows for {len(ranks)} records")
+        for rank, row in zip(ranks, part.rows, strict=True):
+            joined.rows[rank] = row
         joined.tally.merge(part.tally)
-    if len(joined.rows) != len(records):
-        raise ValueError(f"{len(joined.rows)} grade rows for {len(records)} records")
+    if sum(row is not None for row in joined.rows) != total:
+        raise ValueError(f"grade rows for {sum(row is not None for row in joined.rows)} of {total} records")
     if regrade:
-        by_domain = _by_domain(f for f in findings if f.domain in regrade)
-        for index, record in enumerate(records):
-            if record.domain in regrade:
-                joined.replace(index, grade_record(record, by_domain.get(record.domain, ()), verify).to_dict())
+        domains = {record.domain for record in regrade.values()}
+        by_domain = _by_domain(f for f in findings if f.domain in domains)
+        for rank, record in sorted(regrade.items()):
+            joined.replace(rank, grade_record(record, by_domain.get(record.domain, ()), verify).to_dict())
     return joined
 
 
@@ -255,7 +259,7 @@ def summarise_rows(rows: Iterable[dict[str, Any]]) -> dict[str, Any]:
 
 @dataclass
 class GradeTally:
-    """The counts behind `summarise`, kept per slice by the scoring workers and added together afterwards
+    """The counts behind `summarise`, kept per share by the scoring workers and added together afterwards
     (a zone-wide audit has millions of rows: counting them in the workers spares the parent a pass).
 
     Rows graded the same way share one "modes" mapping (see RecordGrade.to_dict), so the mode counts
@@ -281,7 +285,7 @@ class GradeTally:
             entry[1] += times
 
     def merge(self, other: GradeTally) -> None:
-        """Add another slice's counts to these."""
+        """Add another share's counts to these."""
         self.records += other.records
         self.norc.update(other.norc)
         for modes, times in other.by_modes.values():

@@ -6,11 +6,10 @@ the same inputs and database and add no raw record, registration or finding twic
 
 from __future__ import annotations
 
+import bisect
 import gc
 import hashlib
 import json
-import multiprocessing
-import multiprocessing.util
 import os
 import tempfile
 import time
@@ -23,7 +22,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from auditor import __version__
-from auditor.engine import PARALLEL_THRESHOLD, EngineResult, score
+from auditor.engine import PARALLEL_THRESHOLD, EngineResult, ScoreSetup, score_shares
 from auditor.evidence import excerpt
 from auditor.grades import grade_all, join_graded
 from auditor.importers import discover, import_file
@@ -40,8 +39,9 @@ from auditor.records import (
     Source,
     utcnow,
 )
+from auditor.shares import Share, ShareJob, Shares, task
 from auditor.sizing import check_fits
-from auditor.store import COMMIT_EVERY, PreparedRows, Store, prepare_parse_outcomes
+from auditor.store import COMMIT_EVERY, Store, prepare_parse_outcomes
 from auditor.verify import DnsChecker, Verifier
 from rules import select
 
@@ -156,93 +156,139 @@ def import_inputs(store: Store, inputs: Iterable[str | Path], progress: Progress
     return totals
 
 
-#: The raw records forked parse workers read, the store's dialect they prepare rows for, and on
-#: PostgreSQL the URL they write through (inherited by fork: never pickled on the way in).
-_PARSE_JOB: dict[str, Any] = {}
-#: A parse worker's own connection to a PostgreSQL store (one per process, closed when it exits).
-_WORKER_STORE: list[Store] = []
-#: Raw records per parse batch: one task for a worker, one bulk write to the store.
+#: Raw records per parse batch: one message back from a share, one bulk write to the store.
 PARSE_BATCH = 2000
 
-_ParsedBatch = tuple[int, list[ParseOutcome], list[PreparedRows]]
+
+@dataclass(frozen=True, slots=True)
+class Registered:
+    """What this process keeps of a parsed registration; the record itself stays in its share (see
+    auditor.shares), which scores it."""
+
+    domain: str
+    source: Source
+    raw_sha256: str
+    parser: str
+    registrar: str | None
 
 
-def _parse_and_prepare(raws: Sequence[RawRecord], start: int, dialect: str) -> _ParsedBatch:
-    """Parse a slice and build its storage rows: the pure, costly part of the parse stage."""
-    outcomes = [parse(raw) for raw in raws]
-    rows = prepare_parse_outcomes([(o, raw.fetched_at) for raw, o in zip(raws, outcomes, strict=True)], dialect)
-    return start, outcomes, rows
+#: A parse outcome as this process keeps it: a registration's summary, or the outcome itself.
+Outcome = Registered | NoRegistration | ParseFailure
 
 
-def _worker_store(url: str) -> Store:
-    if not _WORKER_STORE:
-        _WORKER_STORE.append(Store(url))
-        multiprocessing.util.Finalize(None, _WORKER_STORE[0].close, exitpriority=10)
-    return _WORKER_STORE[0]
+def _kept_here(outcome: ParseOutcome) -> Outcome:
+    if isinstance(outcome, RegistrationRecord):
+        return Registered(outcome.domain, outcome.source, outcome.raw_sha256, outcome.parser, outcome.registrar)
+    return outcome
 
 
-def _parse_range(bounds: tuple[int, int]) -> _ParsedBatch:
-    start, outcomes, rows = _parse_and_prepare(_PARSE_JOB["raws"][bounds[0] : bounds[1]], bounds[0],
-                                               _PARSE_JOB["dialect"])
-    if _PARSE_JOB["write_url"]:  # PostgreSQL takes concurrent writers: each worker writes its own rows
-        _worker_store(_PARSE_JOB["write_url"]).write_prepared(rows)
-        rows = []
-    return start, outcomes, rows
+@dataclass(frozen=True)
+class ParseSetup:
+    """What the parse task needs (in `ShareJob.context["parse"]`): the store's dialect to prepare rows
+    for and, on PostgreSQL, its URL: a worker then writes its own rows (PostgreSQL takes concurrent
+    writers; on SQLite this process writes them all)."""
+
+    dialect: str
+    write_url: str | None = None
 
 
-def _parsed_in_order(raws: Sequence[RawRecord], workers: int, store: Store) -> Iterator[_ParsedBatch]:
-    """Parse outcomes and their storage rows in input order, in batches: in forked workers when there
-    are enough records. On SQLite (one writer at a time) this process writes what the workers
-    prepared; on PostgreSQL the workers write too, and only the outcomes come back."""
-    step = PARSE_BATCH
-    bounds = [(i, min(i + step, len(raws))) for i in range(0, len(raws), step)]
-    if workers > 1 and len(raws) >= PARALLEL_THRESHOLD and "fork" in multiprocessing.get_all_start_methods():
-        _PARSE_JOB.update(raws=raws, dialect=store.dialect,
-                          write_url=store.url if store.dialect == "postgresql" else None)
-        try:
-            with multiprocessing.get_context("fork").Pool(workers) as pool:
-                yield from pool.imap(_parse_range, bounds)
-                pool.close()  # let the workers exit normally, closing their connections
-                pool.join()
-        finally:
-            _PARSE_JOB.clear()
-    else:
-        for lo, hi in bounds:
-            yield _parse_and_prepare(raws[lo:hi], lo, store.dialect)
+@task("parse")
+def _parse_task(share: Share) -> Iterator[tuple[str, Any]]:
+    """Parse the share's raw records, keep the outcomes, and send back for each batch its first index,
+    what this process keeps of each outcome, and the storage rows (none when written here)."""
+    setup: ParseSetup = share.job.context["parse"]
+    raws = share.job.raws
+    for lo in range(share.lo, share.hi, PARSE_BATCH):
+        batch = raws[lo : min(lo + PARSE_BATCH, share.hi)]
+        outcomes = [parse(raw) for raw in batch]
+        share.outcomes.extend(outcomes)
+        rows = prepare_parse_outcomes([(o, raw.fetched_at) for raw, o in zip(batch, outcomes, strict=True)],
+                                      setup.dialect)
+        if setup.write_url and share.in_worker:
+            _share_store(share, setup.write_url).write_prepared(rows)
+            rows = []
+        yield "batch", (lo, [_kept_here(o) for o in outcomes], rows)
+        if share.in_worker:
+            gc.freeze()  # the outcomes live as long as the worker (see keep_long_lived)
 
 
-def parse_raw(store: Store, raws: Sequence[RawRecord], progress: Progress,
-              workers: int = 1, commit_every: int = COMMIT_EVERY) -> list[tuple[RawRecord, ParseOutcome]]:
-    """Parse every raw record and store each outcome once per parser version.
+def _share_store(share: Share, url: str) -> Store:
+    """A worker's own connection to a PostgreSQL store, closed when the worker stops."""
+    store = share.state.get("store")
+    if store is None:
+        store = share.state["store"] = Store(url)
+        share.state["close"] = store.close
+    return store
 
-    Parsing is pure, so with `workers` > 1 it runs in forked processes over slices; the outcomes come
-    back in input order and the stored rows are the same whatever `workers` is.
+
+@task("contact_counts")
+def _contact_counts_task(share: Share) -> Iterator[tuple[str, Any]]:
+    """How many contacts the kept records have, run by privacy/proxy services, with redacted fields."""
+    counts: Counter[str] = Counter()
+    for record in share.kept:
+        for contact in record.contacts:
+            counts["contacts"] += 1
+            if contact.privacy_service:
+                counts["privacy_proxy"] += 1
+            if contact.redacted:
+                counts["with_redacted_fields"] += 1
+    yield "result", counts
+
+
+def parse_raw(store: Store, shares: Shares, progress: Progress,
+              commit_every: int = COMMIT_EVERY) -> list[tuple[RawRecord, Outcome]]:
+    """Parse every raw record of the shares' job where it lies, store each outcome once per parser
+    version, and return what this process keeps of each, in input order.
+
+    The stored rows are the same however many shares there are; on SQLite this process writes them
+    as the batches arrive, on PostgreSQL forked shares write their own.
     """
+    raws = shares.job.raws
     progress.stage("parse", len(raws))
-    outcomes: list[tuple[RawRecord, ParseOutcome]] = []
+    kept: list[Outcome | None] = [None] * len(raws)
     with store.bulk_writer(commit_every) as writer:
-        for start, batch, rows in _parsed_in_order(raws, workers, store):
+        for _share, (kind, value) in shares.stream("parse"):
+            if kind != "batch":
+                continue
+            start, batch, rows = value
             writer.write(rows)
-            outcomes.extend(zip(raws[start : start + len(batch)], batch, strict=True))
+            kept[start : start + len(batch)] = batch
             progress.advance(len(batch))
             keep_long_lived()
-    return outcomes
+    return list(zip(raws, kept, strict=True))  # type: ignore[arg-type]
 
 
-def latest_per_domain(outcomes: Sequence[tuple[RawRecord, ParseOutcome]]) -> tuple[list[RegistrationRecord], int]:
-    """One registration per domain: the newest fetch, then the preferred source. Returns (records, superseded)."""
-    best: dict[str, tuple[tuple[datetime, int, str], RegistrationRecord]] = {}
+def latest_per_domain(outcomes: Sequence[tuple[RawRecord, Outcome]]) -> tuple[list[int], int]:
+    """One registration per domain: the newest fetch, then the preferred source. Returns the indices
+    of the chosen outcomes in domain order, and how many registrations they superseded."""
+    best: dict[str, tuple[tuple[datetime, int, str], int]] = {}
     count = 0
-    for raw, outcome in outcomes:
-        if not isinstance(outcome, RegistrationRecord):
+    for index, (raw, outcome) in enumerate(outcomes):
+        if not isinstance(outcome, Registered):
             continue
         count += 1
         key = (raw.fetched_at, SOURCE_PREFERENCE.get(outcome.source, 0), outcome.raw_sha256)
         current = best.get(outcome.domain)
         if current is None or key > current[0]:
-            best[outcome.domain] = (key, outcome)
-    records = [rec for _key, rec in sorted(best.values(), key=lambda item: item[1].domain)]
-    return records, count - len(records)
+            best[outcome.domain] = (key, index)
+    chosen = [index for _key, index in sorted(best.values(), key=lambda item: outcomes[item[1]][1].domain)]  # type: ignore[union-attr]
+    return chosen, count - len(chosen)
+
+
+def keep_in_shares(shares: Shares, chosen: Sequence[int]) -> None:
+    """Tell each share which of its outcomes the audit keeps, and their ranks (places in `chosen`)."""
+    starts = [lo for lo, _hi in shares.bounds]
+    positions: list[list[tuple[int, int]]] = [[] for _ in starts]
+    for rank, index in enumerate(chosen):
+        number = bisect.bisect_right(starts, index) - 1
+        positions[number].append((index - starts[number], rank))
+    shares.run("keep", [(p,) for p in positions])
+
+
+def records_of(shares: Shares, ranks: Iterable[int]) -> dict[int, RegistrationRecord]:
+    """Some kept records, by rank, fetched from the shares that hold them."""
+    wanted = sorted(set(ranks))
+    return {rank: record for found in shares.run("records", (wanted,)) for rank, record in found}
 
 
 def attach_excerpts(findings: Sequence[Finding], raws: dict[str, RawRecord]) -> list[Finding]:
@@ -265,13 +311,26 @@ def config_hash(config: dict[str, Any]) -> str:
 
 @dataclass
 class AuditResult:
-    """What `run_audit` produced: the run id, the summary, and where the files are."""
+    """What `run_audit` produced: the run id, the summary, where the files are, and what was audited."""
 
     run_id: str
     summary: dict[str, Any]
     out_dir: Path
     findings: list[Finding]
-    records: list[RegistrationRecord]
+    #: the audited registrations, in domain order, as this process kept them (see `records`)
+    audited: list[Registered]
+    db_url: str
+
+    @property
+    def records(self) -> list[RegistrationRecord]:
+        """The audited registrations, read back from the store: a zone's records are not held in memory
+        once the audit is done."""
+        store = Store(self.db_url)
+        try:
+            stored = {(r.raw_sha256, r.parser): r for r, _fetched in store.registrations({a.domain for a in self.audited})}
+        finally:
+            store.close()
+        return [stored[(a.raw_sha256, a.parser)] for a in self.audited]
 
 
 def run_audit(
@@ -328,61 +387,68 @@ def _audit_collected(
     store.start_run(run_id, started, __version__, config_hash(config), config,
                     {r.id: r.describe() for r in rules})
 
-    timings: dict[str, float] = dict(totals.details.pop("timings", {}))
-    clock = time.perf_counter()
-    outcomes = parse_raw(store, totals.raw_records, progress, options.workers, options.commit_every)
-    records, superseded = latest_per_domain(outcomes)
-    keep_long_lived()
-    timings["parse and store registrations"] = time.perf_counter() - clock
-    if options.only_domains is not None:
-        records = [r for r in records if r.domain in options.only_domains]
+    from reports.html import shown_domains, write_report  # reports depend on auditor, not the other way round
 
+    timings: dict[str, float] = dict(totals.details.pop("timings", {}))
     dns_checker = DnsChecker(options.resolver, timeout=options.dns_timeout) if options.dns else None
     verify = Verifier(dns_checker)
-    progress.stage("score", len(records))
-    clock = time.perf_counter()
-    # each slice is graded where it is scored (its records are there); the dataset rules' findings come
-    # later, so the records they name are graded again below
-    result: EngineResult = score(records, rules, verify, now, options.rule_params,
-                                 on_record=lambda: progress.advance(), workers=options.workers,
-                                 finish=lambda part, found: grade_all(part, found, verify))
-    timings["score and grade"] = time.perf_counter() - clock
-    clock = time.perf_counter()
-    raws = {raw.sha256: raw for raw, _o in outcomes}
-    findings = attach_excerpts(result.findings, raws)
-    registrar_of = {r.domain: r.registrar for r in records}
-    store.add_findings(run_id, findings, registrar_of)
-    timings["store findings"] = time.perf_counter() - clock
-    clock = time.perf_counter()
-    dataset_rules = {r.id for r in rules if r.scope == "dataset"}
-    graded = join_graded(result.finished, records, findings,
-                         {f.domain for f in findings if f.rule_id in dataset_rules}, verify)
-    timings["grade after dataset rules"] = time.perf_counter() - clock
-    clock = time.perf_counter()
-    store.add_grades(run_id, graded.rows, registrar_of)
-    timings["store grades"] = time.perf_counter() - clock
-    clock = time.perf_counter()
-    summary = build_summary(run_id, started, utcnow(), store, totals, outcomes, records, superseded,
-                            findings, result, rules, verify, options)
+    raws = totals.raw_records
+    # each share grades its records where it scores them; the dataset rules' findings come later, so
+    # the records they name are graded again below
+    setup = ScoreSetup(rules, verify, now, options.rule_params, finish=lambda part, found: grade_all(part, found, verify))
+    job = ShareJob(raws=raws, context={"score": setup, "parse": ParseSetup(
+        store.dialect, store.url if store.dialect == "postgresql" else None)})
+    with Shares(job, options.workers if len(raws) >= PARALLEL_THRESHOLD else 1) as shares:
+        clock = time.perf_counter()
+        outcomes = parse_raw(store, shares, progress, options.commit_every)
+        chosen, superseded = latest_per_domain(outcomes)
+        if options.only_domains is not None:
+            chosen = [i for i in chosen if outcomes[i][1].domain in options.only_domains]  # type: ignore[union-attr]
+        audited: list[Registered] = [outcomes[i][1] for i in chosen]  # type: ignore[misc]
+        keep_in_shares(shares, chosen)
+        keep_long_lived()
+        timings["parse and store registrations"] = time.perf_counter() - clock
+
+        progress.stage("score", len(audited))
+        clock = time.perf_counter()
+        result: EngineResult = score_shares(shares, len(audited), on_progress=progress.advance)
+        timings["score and grade"] = time.perf_counter() - clock
+        clock = time.perf_counter()
+        findings = attach_excerpts(result.findings, {raw.sha256: raw for raw in raws})
+        registrar_of = {a.domain: a.registrar for a in audited}
+        store.add_findings(run_id, findings, registrar_of)
+        timings["store findings"] = time.perf_counter() - clock
+        clock = time.perf_counter()
+        rank_of = {a.domain: rank for rank, a in enumerate(audited)}
+        dataset_rules = {r.id for r in rules if r.scope == "dataset"}
+        late = records_of(shares, {rank_of[f.domain] for f in findings if f.rule_id in dataset_rules})
+        graded = join_graded(result.finished, len(audited), findings, late, verify)
+        timings["grade after dataset rules"] = time.perf_counter() - clock
+        clock = time.perf_counter()
+        store.add_grades(run_id, graded.rows, registrar_of)
+        timings["store grades"] = time.perf_counter() - clock
+        clock = time.perf_counter()
+        contacts = sum(shares.run("contact_counts"), Counter())
+        shown = records_of(shares, (rank_of[d] for d in shown_domains(findings)))
+    summary = build_summary(run_id, started, utcnow(), store, totals, outcomes, len(audited), superseded,
+                            findings, result, rules, verify, options, contacts)
     summary["grades"] = graded.summary()
     timings["summary"] = time.perf_counter() - clock
     clock = time.perf_counter()
     store.finish_run(run_id, utcnow(), {k: v.to_dict() for k, v in result.tallies.items()}, summary)
     progress.stage("report", 4)
-    from reports.html import write_report  # reports depend on auditor, not the other way round
-
     write_jsonl(out / "findings.jsonl", (f.to_dict() for f in findings))
     progress.advance()
     write_jsonl(out / "grades.jsonl", graded.rows)
     progress.advance()
     write_json(out / "summary.json", summary)
     progress.advance()
-    write_report(out / "report.html", summary, findings, records, rules)
+    write_report(out / "report.html", summary, findings, registrar_of, list(shown.values()), rules)
     progress.advance()
     timings["write files"] = time.perf_counter() - clock
     summary["timings_seconds"] = {k: round(v, 2) for k, v in timings.items()}
     write_json(out / "summary.json", summary)
-    return AuditResult(run_id, summary, out, findings, records)
+    return AuditResult(run_id, summary, out, findings, audited, store.url)
 
 
 def build_summary(
@@ -391,21 +457,22 @@ def build_summary(
     finished: datetime,
     store: Store,
     totals: CollectTotals,
-    outcomes: Sequence[tuple[RawRecord, ParseOutcome]],
-    records: Sequence[RegistrationRecord],
+    outcomes: Sequence[tuple[RawRecord, Outcome]],
+    audited: int,
     superseded: int,
     findings: Sequence[Finding],
     result: EngineResult,
     rules: Sequence[Any],
     verify: Verifier,
     options: AuditOptions,
+    contacts: Counter[str],
 ) -> dict[str, Any]:
     """summary.json: accounts for every input, every raw record and every finding."""
     status_counts: Counter[str] = Counter()
     failures: list[dict[str, Any]] = []
     not_registered: list[dict[str, Any]] = []
     for raw, outcome in outcomes:
-        if isinstance(outcome, RegistrationRecord):
+        if isinstance(outcome, Registered):
             status_counts["registered"] += 1
         elif isinstance(outcome, NoRegistration):
             status_counts[outcome.status.value] += 1
@@ -425,14 +492,6 @@ def build_summary(
                          "errors": tally.errors}
     by_category = Counter(f.category.value for f in findings)
     by_severity = Counter(f.severity.value for f in findings)
-    contacts = Counter()
-    for rec in records:
-        for c in rec.contacts:
-            contacts["contacts"] += 1
-            if c.privacy_service:
-                contacts["privacy_proxy"] += 1
-            if c.redacted:
-                contacts["with_redacted_fields"] += 1
     dns_info: dict[str, Any] = {"enabled": options.dns}
     if verify.dns is not None:
         dns_info.update(resolver=verify.dns.description, mail_domains=verify.dns.stats)
@@ -457,7 +516,7 @@ def build_summary(
         },
         "collection": totals.details,
         "records_parsed": status_counts["registered"],
-        "records_audited": len(records),
+        "records_audited": audited,
         "records_superseded": superseded,
         "records_with_findings": len({f.domain for f in findings}),
         "contacts": dict(contacts),

@@ -543,6 +543,16 @@ class DnsChecker:
                 with self._lock:
                     self._cache[domain] = result
 
+    def cached(self, domains: Iterable[str]) -> dict[str, MailDomainCheck]:
+        """The cached verdicts for these domains (to hand to worker processes: see `remember`)."""
+        with self._lock:
+            return {d: self._cache[d] for d in domains if d in self._cache}
+
+    def remember(self, answers: dict[str, MailDomainCheck]) -> None:
+        """Take verdicts another process looked up (its `cached`) into this cache."""
+        with self._lock:
+            self._cache.update(answers)
+
     def check(self, domain: str) -> MailDomainCheck:
         """Cached verdict for one domain."""
         with self._lock:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 import tempfile
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -22,16 +22,14 @@ CATEGORIES = ("incomplete", "false", "unverifiable")
 MAX_DOMAIN_SECTIONS = 2000
 
 
-def registrar_rows(findings: Sequence[Finding], records: Sequence[RegistrationRecord]) -> list[dict[str, Any]]:
-    """Per registrar: records, records with findings, findings per category."""
-    records_by: Counter[str] = Counter()
-    for rec in records:
-        records_by[rec.registrar or "(no registrar given)"] += 1
-    registrar_of = {rec.domain: rec.registrar or "(no registrar given)" for rec in records}
+def registrar_rows(findings: Sequence[Finding], registrar_of: Mapping[str, str | None]) -> list[dict[str, Any]]:
+    """Per registrar: records, records with findings, findings per category (`registrar_of` maps every
+    audited domain to its registrar)."""
+    records_by: Counter[str] = Counter(reg or "(no registrar given)" for reg in registrar_of.values())
     flagged: dict[str, set[str]] = defaultdict(set)
     per_cat: dict[str, Counter[str]] = defaultdict(Counter)
     for f in findings:
-        reg = registrar_of.get(f.domain, "(no registrar given)")
+        reg = registrar_of.get(f.domain) or "(no registrar given)"
         flagged[reg].add(f.domain)
         per_cat[reg][f.category.value] += 1
     rows = []
@@ -57,14 +55,19 @@ def rule_rows(summary: dict[str, Any], rules: Sequence[Rule]) -> list[dict[str, 
     return rows
 
 
+def shown_domains(findings: Sequence[Finding]) -> list[str]:
+    """The domains report.html has a section for: the first MAX_DOMAIN_SECTIONS with findings, in order."""
+    return sorted({f.domain for f in findings})[:MAX_DOMAIN_SECTIONS]
+
+
 def domain_sections(findings: Sequence[Finding], records: Sequence[RegistrationRecord]) -> list[dict[str, Any]]:
-    """Findings grouped by domain, in domain order."""
+    """Findings grouped by domain, in domain order, for the shown domains (`records` holds theirs)."""
     rec_by = {r.domain: r for r in records}
     grouped: dict[str, list[Finding]] = defaultdict(list)
     for f in findings:
         grouped[f.domain].append(f)
     sections = []
-    for domain in sorted(grouped)[:MAX_DOMAIN_SECTIONS]:
+    for domain in shown_domains(findings):
         rec = rec_by.get(domain)
         holder = rec.contact(Role.REGISTRANT) if rec else None
         sections.append({
@@ -87,9 +90,11 @@ def bars(items: Sequence[tuple[str, int]]) -> dict[str, Any]:
 
 
 def write_report(path: Path, summary: dict[str, Any], findings: Sequence[Finding],
-                 records: Sequence[RegistrationRecord], rules: Sequence[Rule]) -> None:
-    """Render report.html atomically."""
-    registrars = registrar_rows(findings, records)
+                 registrar_of: Mapping[str, str | None], records: Sequence[RegistrationRecord],
+                 rules: Sequence[Rule]) -> None:
+    """Render report.html atomically: `registrar_of` maps every audited domain to its registrar, `records`
+    holds at least the registrations of the shown domains (see shown_domains)."""
+    registrars = registrar_rows(findings, registrar_of)
     rule_table = rule_rows(summary, rules)
     html = render(
         "report.html",

@@ -32,23 +32,31 @@ def test_parallel_scoring_is_identical_to_one_process(monkeypatch: pytest.Monkey
     records = labelled_records()
     rules = select()
     one = engine.score(records, rules, Verifier(None), NOW, workers=1)
-    monkeypatch.setattr(engine, "PARALLEL_THRESHOLD", 10)  # force the pool on a small set
-    pools = []
-    real_get_context = engine.multiprocessing.get_context
-
-    def spy(method: str):  # type: ignore[no-untyped-def]
-        pools.append(method)
-        return real_get_context(method)
-
-    monkeypatch.setattr(engine.multiprocessing, "get_context", spy)
+    monkeypatch.setattr(engine, "PARALLEL_THRESHOLD", 10)  # force worker processes on a small set
+    forks = _spy_on_forks(monkeypatch)
     two = engine.score(records, rules, Verifier(None), NOW, workers=2)
-    assert pools == ["fork"]  # the partitioned path really ran
+    assert forks == ["fork"]  # the partitioned path really ran
     assert [f.fingerprint for f in two.findings] == [f.fingerprint for f in one.findings]
     assert [f.to_dict() for f in two.findings] == [f.to_dict() for f in one.findings]
     assert {k: v.to_dict() for k, v in two.tallies.items()} == {k: v.to_dict() for k, v in one.tallies.items()}
     assert two.unchecked == one.unchecked and two.errors == one.errors
     # the combine step ran over all partitions, for every dataset rule
     assert {f.rule_id for f in two.findings} >= {"PAT001", "PAT002", "PAT003"}
+
+
+def _spy_on_forks(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Record each time the shares start worker processes."""
+    import auditor.shares as shares
+
+    forks: list[str] = []
+    real_get_context = shares.multiprocessing.get_context
+
+    def spy(method: str):  # type: ignore[no-untyped-def]
+        forks.append(method)
+        return real_get_context(method)
+
+    monkeypatch.setattr(shares.multiprocessing, "get_context", spy)
+    return forks
 
 
 def _parallel(records: list[RegistrationRecord], monkeypatch: pytest.MonkeyPatch, **kwargs: object) -> engine.EngineResult:
@@ -94,16 +102,32 @@ def test_grading_where_slices_are_scored_equals_grading_after_all_rules(monkeypa
     verify = Verifier(None)
     result = engine.score(records, select(), verify, NOW, workers=workers,
                           finish=lambda part, found: grade_all(part, found, verify))
-    assert len(result.finished) == (8 if workers == 2 else 1)
+    assert len(result.finished) == workers  # one per share
     late = {f.domain for f in result.findings if f.rule_id.startswith("PAT")}
     assert late  # some records are graded again
     reference = grade_all(records, result.findings, verify)
-    joined = join_graded(result.finished, records, result.findings, late, verify)
+    regrade = {rank: r for rank, r in enumerate(records) if r.domain in late}
+    joined = join_graded(result.finished, len(records), result.findings, regrade, verify)
     assert joined.rows == reference.rows and len(joined.rows) == len(records)
     assert joined.summary() == reference.summary() == summarise_rows(reference.rows)
     assert reference.summary()["records"] == len(records) == sum(reference.summary()["norc"].values())
-    stale = join_graded(result.finished, records, result.findings, set(), verify)
+    stale = join_graded(result.finished, len(records), result.findings, {}, verify)
     assert stale.rows != reference.rows  # without grading again, the dataset findings would be missed
+
+
+def _parse_in_shares(store, raws, workers: int):  # type: ignore[no-untyped-def]
+    """Parse `raws` into `store` over `workers` shares; returns what this process kept of each outcome
+    and the registrations the shares hold, in input order (read back from the shares)."""
+    import auditor.pipeline as pipeline
+    from auditor.shares import ShareJob, Shares
+
+    setup = pipeline.ParseSetup(store.dialect, store.url if store.dialect == "postgresql" else None)
+    with Shares(ShareJob(raws=raws, context={"parse": setup}), workers) as shares:
+        outcomes = pipeline.parse_raw(store, shares, pipeline._Silent())
+        registered = [i for i, (_raw, o) in enumerate(outcomes) if isinstance(o, pipeline.Registered)]
+        pipeline.keep_in_shares(shares, registered)
+        held = pipeline.records_of(shares, range(len(registered)))
+        return outcomes, [held[rank] for rank in range(len(registered))]
 
 
 def test_parallel_parsing_is_identical_to_one_process(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
@@ -112,26 +136,21 @@ def test_parallel_parsing_is_identical_to_one_process(monkeypatch: pytest.Monkey
 
     files, _ = discover([FIXTURES / "labelled", FIXTURES / "demo"])
     raws = [raw for path in files for raw in import_file(path).records]
-    silent = pipeline._Silent()
     one_store, two_store = Store(f"sqlite:///{tmp_path / 'one.sqlite'}"), Store(f"sqlite:///{tmp_path / 'two.sqlite'}")
     try:
-        one = pipeline.parse_raw(one_store, raws, silent, workers=1)
-        monkeypatch.setattr(pipeline, "PARALLEL_THRESHOLD", 10)
+        one, one_records = _parse_in_shares(one_store, raws, 1)
+        assert one_records == [o for raw in raws if isinstance(o := parse(raw), RegistrationRecord)]
         monkeypatch.setattr(pipeline, "PARSE_BATCH", 37)  # many batches, coming back out of step
-        forked = []
-        real_pool = pipeline.multiprocessing.get_context
-
-        def spy(method: str):  # type: ignore[no-untyped-def]
-            forked.append(method)
-            return real_pool(method)
-
-        monkeypatch.setattr(pipeline.multiprocessing, "get_context", spy)
-        two = pipeline.parse_raw(two_store, raws, silent, workers=2)
-        assert forked == ["fork"]
+        forks = _spy_on_forks(monkeypatch)
+        two, two_records = _parse_in_shares(two_store, raws, 2)
+        assert forks == ["fork"]
         assert [(r.sha256, o) for r, o in two] == [(r.sha256, o) for r, o in one]
+        assert two_records == one_records  # the records stayed in the workers that parsed them, intact
         for table in ("parse_result", "registration"):
             assert two_store.count(table) == one_store.count(table) > 0
-        assert two_store.registrations() == one_store.registrations()
+        # the shares' batches are written as they arrive, so the rows' ids (their order) may differ
+        key = lambda pair: (pair[0].raw_sha256, pair[0].parser)  # noqa: E731
+        assert sorted(two_store.registrations(), key=key) == sorted(one_store.registrations(), key=key)
     finally:
         one_store.close()
         two_store.close()
@@ -145,23 +164,21 @@ def test_parallel_parsing_into_postgresql_writes_from_every_worker(monkeypatch: 
 
     files, _ = discover([FIXTURES / "labelled", FIXTURES / "demo"])
     raws = [raw for path in files for raw in import_file(path).records]
-    silent = pipeline._Silent()
     one_store, pg = Store(f"sqlite:///{tmp_path / 'one.sqlite'}"), Store(postgres_url)
     try:
-        one = pipeline.parse_raw(one_store, raws, silent, workers=1)
-        monkeypatch.setattr(pipeline, "PARALLEL_THRESHOLD", 10)
+        one, one_records = _parse_in_shares(one_store, raws, 1)
         monkeypatch.setattr(pipeline, "PARSE_BATCH", 37)
         written_here = []  # what this process's bulk writes carried (forked workers append to their own copy)
         real_write = BulkWriter.write
         monkeypatch.setattr(BulkWriter, "write", lambda self, rows: written_here.append(len(rows)) or real_write(self, rows))
-        two = pipeline.parse_raw(pg, raws, silent, workers=2)
-        assert [(r.sha256, o) for r, o in two] == [(r.sha256, o) for r, o in one]
+        two, two_records = _parse_in_shares(pg, raws, 2)
+        assert [(r.sha256, o) for r, o in two] == [(r.sha256, o) for r, o in one] and two_records == one_records
         assert set(written_here) == {0}  # this process wrote nothing: the workers did
         for table in ("parse_result", "registration"):
             assert pg.count(table) == one_store.count(table) > 0
         key = lambda pair: (pair[0].raw_sha256, pair[0].parser)  # noqa: E731 - ids differ, rows do not
         assert sorted(pg.registrations(), key=key) == sorted(one_store.registrations(), key=key)
-        again = pipeline.parse_raw(pg, raws, silent, workers=2)  # idempotent with concurrent writers too
+        again, _ = _parse_in_shares(pg, raws, 2)  # idempotent with concurrent writers too
         assert len(again) == len(two) and pg.count("registration") == one_store.count("registration")
     finally:
         one_store.close()

@@ -1,0 +1,79 @@
+"""Worker processes that keep their share of the records: the same answers as one process, and a clear
+error (never a hang) when a worker fails or dies."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from auditor.shares import Share, ShareError, ShareJob, Shares, bounds, task
+
+
+@task("test_sum_squares")
+def _sum_squares(share: Share, power: int) -> Iterator[tuple[str, Any]]:
+    """Progress per item, then the sum of the share's items raised to `power`."""
+    total = 0
+    for value in share.outcomes:
+        total += value**power  # type: ignore[operator]
+        yield "progress", 1
+    yield "result", (share.lo, share.hi, total, share.in_worker)
+
+
+@task("test_fail")
+def _fail(share: Share) -> Iterator[tuple[str, Any]]:
+    if share.lo > 0:
+        raise ValueError("the second share's data is bad")
+    yield "result", "fine"
+
+
+@task("test_die")
+def _die(share: Share) -> Iterator[tuple[str, Any]]:
+    if share.lo > 0 and share.in_worker:
+        os._exit(9)  # as the kernel's OOM killer would
+    yield "result", "alive"
+
+
+def test_bounds_cover_every_item_once_in_near_equal_ranges() -> None:
+    for size in (0, 1, 2, 3, 10, 1001):
+        for shares in (1, 2, 3, 8):
+            found = bounds(size, shares)
+            assert found[0][0] == 0 and found[-1][1] == size
+            assert all(a[1] == b[0] for a, b in zip(found, found[1:], strict=False))
+            sizes = [hi - lo for lo, hi in found]
+            assert max(sizes) - min(sizes) <= 1 and len(found) == max(1, min(shares, size))
+
+
+@pytest.mark.parametrize("workers", [1, 3])
+def test_a_task_gives_the_same_answer_in_workers_as_here(workers: int) -> None:
+    items = list(range(1000))
+    with Shares(ShareJob(records=items), workers) as shares:  # type: ignore[arg-type]
+        assert shares.forked == (workers > 1)
+        progress = sum(value for _n, (kind, value) in shares.stream("test_sum_squares", (2,)) if kind == "progress")
+        results = shares.run("test_sum_squares", (3,))
+    assert progress == len(items)
+    assert [r[:2] for r in results] == shares.bounds
+    assert sum(r[2] for r in results) == sum(i**3 for i in items)
+    assert {r[3] for r in results} == {workers > 1}
+
+
+def test_a_task_that_raises_in_a_worker_is_raised_here_with_its_traceback() -> None:
+    with Shares(ShareJob(records=list(range(10))), 2) as shares, pytest.raises(ShareError) as raised:  # type: ignore[arg-type]
+        shares.run("test_fail")
+    assert "the second share's data is bad" in str(raised.value) and "Traceback" in str(raised.value)
+
+
+def test_a_worker_that_dies_is_reported_not_waited_for() -> None:
+    with Shares(ShareJob(records=list(range(10))), 2) as shares:  # type: ignore[arg-type]
+        with pytest.raises(ShareError, match="stopped during 'test_die'"):
+            shares.run("test_die")
+    assert not shares._procs  # closed: every worker joined or terminated
+
+
+def test_workers_keep_what_an_earlier_task_left() -> None:
+    with Shares(ShareJob(records=list(range(100))), 2) as shares:  # type: ignore[arg-type]
+        shares.run("keep", [([(i, lo + i) for i in range(0, hi - lo, 10)],) for lo, hi in shares.bounds])
+        found = shares.run("records", (list(range(0, 100, 5)),))
+    assert sorted(pair for part in found for pair in part) == [(r, r) for r in range(0, 100, 10)]
