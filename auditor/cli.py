@@ -110,7 +110,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="rows written per database transaction (default 50000): fewer loses less work if the "
                         "audit is killed, more is faster; results do not depend on it")
     p.add_argument("--no-memory-check", dest="memory_check", action="store_false",
-                   help="audit even inputs estimated too large for this machine's memory (about 8 KiB per "
+                   help="audit even inputs estimated too large for this machine's memory (about 12 KiB per "
                         "registration; see docs/performance.md)")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
 

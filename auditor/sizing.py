@@ -1,7 +1,7 @@
 """Will an audit fit in this machine's memory? Checked before anything is read or stored.
 
 An audit holds every raw response and every parsed registration of its inputs until it has written its
-files (docs/performance.md: about 8 GiB per million registrations). A zone export too large for the
+files (docs/performance.md: about 12 GiB per million registrations, all processes together). A zone export too large for the
 machine would otherwise run for the better part of an hour and then be killed by the kernel, so the
 audit estimates what it needs from the inputs' sizes and refuses at once, saying what to do instead.
 """
@@ -15,12 +15,12 @@ from pathlib import Path
 
 from auditor.errors import AuditorError
 
-#: Peak memory per registration and a fixed part (the libraries, the value caches), fitted to two runs of
-#: benchmarks/million.py on SQLite (synthetic CSV exports, two contacts per registration): 200k
-#: registrations peaked at 2.1 GiB, one million at 8.0 GiB (PostgreSQL: 6.9 GiB). Together with the
-#: inputs' own bytes this estimates 2.1 and 8.4 GiB for those two runs.
-BYTES_PER_RECORD = 8 * 1024
-BASE_BYTES = 512 * 1024 * 1024
+#: Peak memory per registration and a fixed part (the libraries, the value caches), summed over the audit's
+#: processes (the parent and its workers, PSS), fitted to two runs of benchmarks/million.py on SQLite
+#: with two workers (synthetic CSV exports, two contacts per registration): 200k registrations peaked at
+#: 3.3 GiB, one million at 12.3 GiB. Together with the inputs' own bytes this estimates 3.3 and 12.7 GiB.
+BYTES_PER_RECORD = 12 * 1024
+BASE_BYTES = 1024 * 1024 * 1024
 #: Suffixes the importers read as one record per line (a header line counted too: an over-estimate of one).
 LINE_RECORD_SUFFIXES = (".csv", ".jsonl")
 _CHUNK = 1 << 20
