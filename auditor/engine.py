@@ -355,7 +355,7 @@ def score(
     parallel = workers > 1 and len(records) >= PARALLEL_THRESHOLD
     job = ShareJob(records=records, context={"score": ScoreSetup(rules, verify, now, params, finish)})
     with Shares(job, workers if parallel else 1) as shares:
-        shares.run("keep", [(list(zip(range(hi - lo), range(lo, hi), strict=True)),) for lo, hi in shares.bounds])
+        shares.keep(range(len(records)))
         return score_shares(shares, len(records),
                             on_progress=(lambda n: [on_record() for _ in range(n)]) if on_record else None)
 

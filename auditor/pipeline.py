@@ -6,7 +6,6 @@ the same inputs and database and add no raw record, registration or finding twic
 
 from __future__ import annotations
 
-import bisect
 import gc
 import hashlib
 import json
@@ -275,22 +274,6 @@ def latest_per_domain(outcomes: Sequence[tuple[RawRecord, Outcome]]) -> tuple[li
     return chosen, count - len(chosen)
 
 
-def keep_in_shares(shares: Shares, chosen: Sequence[int]) -> None:
-    """Tell each share which of its outcomes the audit keeps, and their ranks (places in `chosen`)."""
-    starts = [lo for lo, _hi in shares.bounds]
-    positions: list[list[tuple[int, int]]] = [[] for _ in starts]
-    for rank, index in enumerate(chosen):
-        number = bisect.bisect_right(starts, index) - 1
-        positions[number].append((index - starts[number], rank))
-    shares.run("keep", [(p,) for p in positions])
-
-
-def records_of(shares: Shares, ranks: Iterable[int]) -> dict[int, RegistrationRecord]:
-    """Some kept records, by rank, fetched from the shares that hold them."""
-    wanted = sorted(set(ranks))
-    return {rank: record for found in shares.run("records", (wanted,)) for rank, record in found}
-
-
 def attach_excerpts(findings: Sequence[Finding], raws: dict[str, RawRecord]) -> list[Finding]:
     """Fill each finding's evidence with the exact raw text it rests on."""
     out = []
@@ -405,7 +388,7 @@ def _audit_collected(
         if options.only_domains is not None:
             chosen = [i for i in chosen if outcomes[i][1].domain in options.only_domains]  # type: ignore[union-attr]
         audited: list[Registered] = [outcomes[i][1] for i in chosen]  # type: ignore[misc]
-        keep_in_shares(shares, chosen)
+        shares.keep(chosen)
         keep_long_lived()
         timings["parse and store registrations"] = time.perf_counter() - clock
 
@@ -421,7 +404,7 @@ def _audit_collected(
         clock = time.perf_counter()
         rank_of = {a.domain: rank for rank, a in enumerate(audited)}
         dataset_rules = {r.id for r in rules if r.scope == "dataset"}
-        late = records_of(shares, {rank_of[f.domain] for f in findings if f.rule_id in dataset_rules})
+        late = shares.records({rank_of[f.domain] for f in findings if f.rule_id in dataset_rules})
         graded = join_graded(result.finished, len(audited), findings, late, verify)
         timings["grade after dataset rules"] = time.perf_counter() - clock
         clock = time.perf_counter()
@@ -429,7 +412,7 @@ def _audit_collected(
         timings["store grades"] = time.perf_counter() - clock
         clock = time.perf_counter()
         contacts = sum(shares.run("contact_counts"), Counter())
-        shown = records_of(shares, (rank_of[d] for d in shown_domains(findings)))
+        shown = shares.records(rank_of[d] for d in shown_domains(findings))
     summary = build_summary(run_id, started, utcnow(), store, totals, outcomes, len(audited), superseded,
                             findings, result, rules, verify, options, contacts)
     summary["grades"] = graded.summary()

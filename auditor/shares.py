@@ -16,11 +16,12 @@ its `ShareJob`, which forked workers inherit; task arguments are plain data.
 
 from __future__ import annotations
 
+import bisect
 import gc
 import multiprocessing
 import multiprocessing.connection
 import traceback
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -81,6 +82,7 @@ class Share:
         """Keep the outcomes at these (index in the share, rank) positions, in ascending rank."""
         self.kept = [self.outcomes[i] for i, _rank in positions]  # type: ignore[misc]
         self.ranks = [rank for _i, rank in positions]
+        self.state.pop("rank_index", None)
         yield from ()
 
     def records(self, ranks: Sequence[int]) -> Iterator[Message]:
@@ -158,6 +160,21 @@ class Shares:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+    def keep(self, chosen: Sequence[int]) -> None:
+        """Keep the job's items at these indices for the audit, each share its own, ranked by their place
+        in `chosen` (the audit's record order)."""
+        starts = [lo for lo, _hi in self.bounds]
+        positions: list[list[tuple[int, int]]] = [[] for _ in starts]
+        for rank, index in enumerate(chosen):
+            number = bisect.bisect_right(starts, index) - 1
+            positions[number].append((index - starts[number], rank))
+        self.run("keep", [(p,) for p in positions])
+
+    def records(self, ranks: Iterable[int]) -> dict[int, RegistrationRecord]:
+        """Some kept records, by rank, fetched from the shares that hold them."""
+        wanted = sorted(set(ranks))
+        return {rank: record for found in self.run("records", (wanted,)) for rank, record in found}
 
     def stream(self, task_name: str, args: Sequence[tuple[Any, ...]] | tuple[Any, ...] = ()) -> Iterator[tuple[int, Message]]:
         """Run a task on every share; yields (share number, message) as they come. `args` is one tuple for

@@ -125,8 +125,8 @@ def _parse_in_shares(store, raws, workers: int):  # type: ignore[no-untyped-def]
     with Shares(ShareJob(raws=raws, context={"parse": setup}), workers) as shares:
         outcomes = pipeline.parse_raw(store, shares, pipeline._Silent())
         registered = [i for i, (_raw, o) in enumerate(outcomes) if isinstance(o, pipeline.Registered)]
-        pipeline.keep_in_shares(shares, registered)
-        held = pipeline.records_of(shares, range(len(registered)))
+        shares.keep(registered)
+        held = shares.records(range(len(registered)))
         return outcomes, [held[rank] for rank in range(len(registered))]
 
 

@@ -74,6 +74,6 @@ def test_a_worker_that_dies_is_reported_not_waited_for() -> None:
 
 def test_workers_keep_what_an_earlier_task_left() -> None:
     with Shares(ShareJob(records=list(range(100))), 2) as shares:  # type: ignore[arg-type]
-        shares.run("keep", [([(i, lo + i) for i in range(0, hi - lo, 10)],) for lo, hi in shares.bounds])
-        found = shares.run("records", (list(range(0, 100, 5)),))
-    assert sorted(pair for part in found for pair in part) == [(r, r) for r in range(0, 100, 10)]
+        shares.keep(range(90, -1, -10))  # ranked in this order: item 90 first
+        found = shares.records([*range(10), 10, 11])  # ranks 10 and 11 do not exist
+    assert found == {rank: 90 - 10 * rank for rank in range(10)}
