@@ -44,9 +44,10 @@ def peak_rss_gib() -> float:
 
 
 class SummedMemory(threading.Thread):
-    """Samples, every 0.2 s, the proportional set size (PSS) of this process and all its descendants,
+    """Samples, every 2 s, the proportional set size (PSS) of this process and all its descendants,
     summed: what the audit takes from the machine. The largest single process's peak (above) leaves out
-    the workers and the pages they copied. Linux only (/proc); reports None elsewhere."""
+    the workers and the pages they copied. Linux only (/proc); reports None elsewhere. The kernel walks
+    a process's page tables to answer: sampled every 0.2 s, it took 13 % of the machine's CPU at 200k."""
 
     def __init__(self) -> None:
         super().__init__(daemon=True)
@@ -72,7 +73,7 @@ class SummedMemory(threading.Thread):
         return 0
 
     def run(self) -> None:
-        while not self._done.wait(0.2):
+        while not self._done.wait(2.0):
             self.peak = max(self.peak, sum(self._pss(p) for p in self._tree(os.getpid())))
 
     def stop(self) -> float | None:
