@@ -204,3 +204,35 @@ def test_each_grouping_gives_the_keys_of_the_facts_extract_yields(tmp_path) -> N
             assert list(r.grouping.keys(record, ctx)) == expected, (r.id, record.domain)
             keyed += bool(expected)
         assert keyed > 0, r.id
+
+
+def test_a_whole_audit_over_worker_shares_writes_what_one_process_writes(monkeypatch: pytest.MonkeyPatch,
+                                                                          tmp_path) -> None:
+    """Shares own the input in file order while the audit ranks records by domain: findings, grades
+    (dataset rules' records graded again), summary and report must not depend on who held what."""
+    import json
+    import re
+
+    import auditor.pipeline as pipeline
+
+    inputs = [FIXTURES / "labelled", FIXTURES / "demo"]
+
+    def audit(workers: int) -> dict[str, object]:
+        out = tmp_path / f"out{workers}"
+        options = pipeline.AuditOptions(dns=False, workers=workers, now=NOW)
+        result = pipeline.run_audit(inputs, out, f"sqlite:///{tmp_path / f'{workers}.sqlite'}", options)
+        summary = json.loads((out / "summary.json").read_text("utf-8"))
+        for key in ("run_id", "started_at", "finished_at", "timings_seconds"):
+            summary.pop(key)
+        report = (out / "report.html").read_text("utf-8").replace(result.run_id, "RUN")
+        return {"findings": (out / "findings.jsonl").read_text("utf-8"), "grades": (out / "grades.jsonl").read_text("utf-8"),
+                "summary": summary, "report": re.sub(r"\d{4}-\d\d-\d\dT[\d:.+]+", "TIME", report),
+                "records": [r.domain for r in result.records]}
+
+    one = audit(1)
+    monkeypatch.setattr(pipeline, "PARALLEL_THRESHOLD", 10)
+    forks = _spy_on_forks(monkeypatch)
+    two = audit(2)
+    assert forks == ["fork"]
+    assert "PAT0" in one["findings"]  # dataset rules fired, so some records were graded twice
+    assert two == one
