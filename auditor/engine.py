@@ -354,10 +354,14 @@ def score(
     params = params or {}
     parallel = workers > 1 and len(records) >= PARALLEL_THRESHOLD
     job = ShareJob(records=records, context={"score": ScoreSetup(rules, verify, now, params, finish)})
+
+    def records_done(n: int) -> None:
+        for _ in range(n):
+            on_record()  # type: ignore[misc]
+
     with Shares(job, workers if parallel else 1) as shares:
         shares.keep(range(len(records)))
-        return score_shares(shares, len(records),
-                            on_progress=(lambda n: [on_record() for _ in range(n)]) if on_record else None)
+        return score_shares(shares, len(records), on_progress=records_done if on_record else None)
 
 
 def score_shares(shares: Shares, total: int, on_progress: Callable[[int], Any] | None = None) -> EngineResult:
