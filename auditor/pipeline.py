@@ -15,6 +15,7 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
@@ -74,6 +75,24 @@ def keep_long_lived() -> None:
     sight; `audit_collected` gives them back (`gc.unfreeze()`) when it returns.
     """
     gc.freeze()
+
+
+#: The cyclic collector's thresholds while an audit runs: a young-generation pass every 100,000 net
+#: allocations instead of every 700, and older generations rarely. An audit allocates millions of
+#: short-lived objects that reference counting frees and that form no cycles; at Python's defaults
+#: the collector's passes took 14 % of a 200k audit's time (51.6 s against 44.2 s with it off).
+AUDIT_GC_THRESHOLDS = (100_000, 50, 1000)
+
+
+@contextmanager
+def audit_gc() -> Iterator[None]:
+    """Collect cycles rarely while the block runs (forked workers inherit this); restore afterwards."""
+    before = gc.get_threshold()
+    gc.set_threshold(*AUDIT_GC_THRESHOLDS)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)
 
 
 @dataclass
@@ -328,8 +347,9 @@ def run_audit(
     progress = progress or _Silent()
     store = Store(db_url)
     try:
-        totals = import_inputs(store, inputs, progress, options.commit_every, options.memory_check)
-        return audit_collected(store, totals, out_dir, options, progress)
+        with audit_gc():
+            totals = import_inputs(store, inputs, progress, options.commit_every, options.memory_check)
+            return audit_collected(store, totals, out_dir, options, progress)
     finally:
         gc.unfreeze()  # import_inputs froze what it read (see keep_long_lived)
         store.close()
@@ -345,7 +365,8 @@ def audit_collected(
     """Parse, score and write findings.jsonl, summary.json and report.html for collected raw records."""
     keep_long_lived()
     try:
-        return _audit_collected(store, totals, out_dir, options, progress)
+        with audit_gc():
+            return _audit_collected(store, totals, out_dir, options, progress)
     finally:
         gc.unfreeze()
 
