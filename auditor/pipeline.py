@@ -41,7 +41,7 @@ from auditor.records import (
 )
 from auditor.shares import Share, ShareJob, Shares, task
 from auditor.sizing import check_fits
-from auditor.store import COMMIT_EVERY, Store, prepare_parse_outcomes
+from auditor.store import COMMIT_EVERY, Store, prepare_parse_outcomes, prepare_raw
 from auditor.verify import DnsChecker, Verifier
 from rules import select
 
@@ -132,6 +132,8 @@ class CollectTotals:
     files: int = 0
     raw_records: list[RawRecord] = field(default_factory=list)
     new_raw: int = 0
+    #: False when the raw records were read but not stored yet: the audit stores them as it parses them
+    raws_stored: bool = True
     errors: list[dict[str, str]] = field(default_factory=list)
     #: extra facts for summary.json under "collection" (a crawl's per-server counts, ...)
     details: dict[str, Any] = field(default_factory=dict)
@@ -142,17 +144,20 @@ RAW_BATCH = 2000
 
 
 def import_inputs(store: Store, inputs: Iterable[str | Path], progress: Progress,
-                  commit_every: int = COMMIT_EVERY, memory_check: bool = False) -> CollectTotals:
+                  commit_every: int = COMMIT_EVERY, memory_check: bool = False,
+                  store_raw: bool = True) -> CollectTotals:
     """Read every input into raw records and store them (a duplicate is a no-op).
 
     With `memory_check`, first raise InsufficientMemoryError when the audit of these inputs would not fit
-    in the memory left (see auditor.sizing), before anything is read or stored.
+    in the memory left (see auditor.sizing), before anything is read or stored. Without `store_raw`,
+    only read: the audit then stores each raw record beside its parse outcome, while the shares parse
+    (see `parse_raw`), instead of in a stage of its own that keeps one core busy and the others idle.
     """
     started = time.perf_counter()
     files, missing = discover(inputs)
     if memory_check:
         check_fits(files)
-    totals = CollectTotals(files=len(files) + len(missing))
+    totals = CollectTotals(files=len(files) + len(missing), raws_stored=store_raw)
     totals.errors.extend({"input": m.path, "reason": m.error or ""} for m in missing)
     progress.stage("import", len(files))
     batch: list[RawRecord] = []
@@ -164,13 +169,16 @@ def import_inputs(store: Store, inputs: Iterable[str | Path], progress: Progress
             totals.raw_records.extend(report.records)
             batch.extend(report.records)
             if len(batch) >= RAW_BATCH:  # many small files, or one export of a whole zone
-                for i in range(0, len(batch), RAW_BATCH):
-                    totals.new_raw += store.add_raw(batch[i : i + RAW_BATCH], writer)
+                if store_raw:
+                    for i in range(0, len(batch), RAW_BATCH):
+                        totals.new_raw += store.add_raw(batch[i : i + RAW_BATCH], writer)
                 batch = []
                 keep_long_lived()
             progress.advance()
-        totals.new_raw += store.add_raw(batch, writer)
-    totals.details["timings"] = {"import and store raw": time.perf_counter() - started}
+        if store_raw:
+            totals.new_raw += store.add_raw(batch, writer)
+    label = "import and store raw" if store_raw else "read inputs"
+    totals.details["timings"] = {label: time.perf_counter() - started}
     return totals
 
 
@@ -204,28 +212,32 @@ def _kept_here(outcome: ParseOutcome) -> Outcome:
 class ParseSetup:
     """What the parse task needs (in `ShareJob.context["parse"]`): the store's dialect to prepare rows
     for and, on PostgreSQL, its URL: a worker then writes its own rows (PostgreSQL takes concurrent
-    writers; on SQLite this process writes them all)."""
+    writers; on SQLite this process writes them all), and whether the raw records still need storing
+    (the share then prepares their rows too, and this process writes them, ahead of the batch's own)."""
 
     dialect: str
     write_url: str | None = None
+    store_raw: bool = False
 
 
 @task("parse")
 def _parse_task(share: Share) -> Iterator[tuple[str, Any]]:
     """Parse the share's raw records, keep the outcomes, and send back for each batch its first index,
-    what this process keeps of each outcome, and the storage rows (none when written here)."""
+    what this process keeps of each outcome, the raw records' rows when they still need storing, and
+    the outcomes' rows (none when written here)."""
     setup: ParseSetup = share.job.context["parse"]
     raws = share.job.raws
     for lo in range(share.lo, share.hi, PARSE_BATCH):
         batch = raws[lo : min(lo + PARSE_BATCH, share.hi)]
         outcomes = [parse(raw) for raw in batch]
         share.outcomes.extend(outcomes)
+        raw_rows = [prepare_raw(batch, setup.dialect)] if setup.store_raw else []
         rows = prepare_parse_outcomes([(o, raw.fetched_at) for raw, o in zip(batch, outcomes, strict=True)],
                                       setup.dialect)
         if setup.write_url and share.in_worker:
             _share_store(share, setup.write_url).write_prepared(rows)
             rows = []
-        yield "batch", (lo, [_kept_here(o) for o in outcomes], rows)
+        yield "batch", (lo, [_kept_here(o) for o in outcomes], raw_rows, rows)
         if share.in_worker:
             gc.freeze()  # the outcomes live as long as the worker (see keep_long_lived)
 
@@ -254,26 +266,30 @@ def _contact_counts_task(share: Share) -> Iterator[tuple[str, Any]]:
 
 
 def parse_raw(store: Store, shares: Shares, progress: Progress,
-              commit_every: int = COMMIT_EVERY) -> list[tuple[RawRecord, Outcome]]:
+              commit_every: int = COMMIT_EVERY) -> tuple[list[tuple[RawRecord, Outcome]], int]:
     """Parse every raw record of the shares' job where it lies, store each outcome once per parser
-    version, and return what this process keeps of each, in input order.
+    version, and return what this process keeps of each, in input order, with how many raw records
+    were newly stored (when the job's `ParseSetup.store_raw` asks for them to be stored here).
 
     The stored rows are the same however many shares there are; on SQLite this process writes them
-    as the batches arrive, on PostgreSQL forked shares write their own.
+    as the batches arrive, on PostgreSQL forked shares write their own outcomes' rows. A batch's raw
+    records are written before its outcomes, so no outcome is ever stored without its raw record.
     """
     raws = shares.job.raws
     progress.stage("parse", len(raws))
     kept: list[Outcome | None] = [None] * len(raws)
+    new_raw = 0
     with store.bulk_writer(commit_every) as writer:
         for _share, (kind, value) in shares.stream("parse"):
             if kind != "batch":
                 continue
-            start, batch, rows = value
+            start, batch, raw_rows, rows = value
+            new_raw += writer.write(raw_rows)
             writer.write(rows)
             kept[start : start + len(batch)] = batch
             progress.advance(len(batch))
             keep_long_lived()
-    return list(zip(raws, kept, strict=True))  # type: ignore[arg-type]
+    return list(zip(raws, kept, strict=True)), new_raw  # type: ignore[arg-type]
 
 
 def latest_per_domain(outcomes: Sequence[tuple[RawRecord, Outcome]]) -> tuple[list[int], int]:
@@ -348,7 +364,9 @@ def run_audit(
     store = Store(db_url)
     try:
         with audit_gc():
-            totals = import_inputs(store, inputs, progress, options.commit_every, options.memory_check)
+            # the raw records are stored while the shares parse them (see parse_raw)
+            totals = import_inputs(store, inputs, progress, options.commit_every, options.memory_check,
+                                   store_raw=False)
             return audit_collected(store, totals, out_dir, options, progress)
     finally:
         gc.unfreeze()  # import_inputs froze what it read (see keep_long_lived)
@@ -401,17 +419,19 @@ def _audit_collected(
     # the records they name are graded again below
     setup = ScoreSetup(rules, verify, now, options.rule_params, finish=lambda part, found: grade_all(part, found, verify))
     job = ShareJob(raws=raws, context={"score": setup, "parse": ParseSetup(
-        store.dialect, store.url if store.dialect == "postgresql" else None)})
+        store.dialect, store.url if store.dialect == "postgresql" else None, store_raw=not totals.raws_stored)})
     with Shares(job, options.workers if len(raws) >= PARALLEL_THRESHOLD else 1) as shares:
         clock = time.perf_counter()
-        outcomes = parse_raw(store, shares, progress, options.commit_every)
+        outcomes, stored_here = parse_raw(store, shares, progress, options.commit_every)
+        totals.new_raw += stored_here
         chosen, superseded = latest_per_domain(outcomes)
         if options.only_domains is not None:
             chosen = [i for i in chosen if outcomes[i][1].domain in options.only_domains]  # type: ignore[union-attr]
         audited: list[Registered] = [outcomes[i][1] for i in chosen]  # type: ignore[misc]
         shares.keep(chosen)
         keep_long_lived()
-        timings["parse and store registrations"] = time.perf_counter() - clock
+        timings["parse and store registrations" if totals.raws_stored
+                else "parse and store raw records and registrations"] = time.perf_counter() - clock
 
         progress.stage("score", len(audited))
         clock = time.perf_counter()

@@ -121,6 +121,11 @@ def prepare_rows(table: Table, rows: Sequence[dict[str, Any]], dialect: str) -> 
     return PreparedRows(table.name, columns, _driver_rows(rows, columns, converters))
 
 
+def prepare_raw(records: Sequence[RawRecord], dialect: str) -> PreparedRows:
+    """The raw_record rows of some raw records (pure: parse workers prepare the raws they parse)."""
+    return prepare_rows(_RAW, [_raw_row(r) for r in records], dialect)
+
+
 def prepare_parse_outcomes(outcomes: Sequence[tuple[ParseOutcome, datetime]], dialect: str) -> list[PreparedRows]:
     """The parse_result and registration rows of some outcomes (pure: runs in parse workers)."""
     results: list[dict[str, Any]] = []
@@ -249,10 +254,12 @@ class Store:
 
         With a `writer`, inside its transaction (committed by the writer), else in one of their own.
         """
-        rows = [_raw_row(r) for r in records]
+        records = list(records)
+        if not records:
+            return 0
         if writer is None:
-            return self._insert_ignore(_RAW, rows)
-        return writer.write([prepare_rows(_RAW, rows, self.dialect)]) if rows else 0
+            return self._insert_ignore(_RAW, [_raw_row(r) for r in records])
+        return writer.write([prepare_raw(records, self.dialect)])
 
     def raw_by_sha(self, shas: Iterable[str]) -> dict[str, RawRecord]:
         """Raw records by hash (the first stored when the same bytes came twice)."""

@@ -115,15 +115,15 @@ def test_grading_where_slices_are_scored_equals_grading_after_all_rules(monkeypa
     assert stale.rows != reference.rows  # without grading again, the dataset findings would be missed
 
 
-def _parse_in_shares(store, raws, workers: int):  # type: ignore[no-untyped-def]
+def _parse_in_shares(store, raws, workers: int, store_raw: bool = False):  # type: ignore[no-untyped-def]
     """Parse `raws` into `store` over `workers` shares; returns what this process kept of each outcome
     and the registrations the shares hold, in input order (read back from the shares)."""
     import auditor.pipeline as pipeline
     from auditor.shares import ShareJob, Shares
 
-    setup = pipeline.ParseSetup(store.dialect, store.url if store.dialect == "postgresql" else None)
+    setup = pipeline.ParseSetup(store.dialect, store.url if store.dialect == "postgresql" else None, store_raw)
     with Shares(ShareJob(raws=raws, context={"parse": setup}), workers) as shares:
-        outcomes = pipeline.parse_raw(store, shares, pipeline._Silent())
+        outcomes, _stored = pipeline.parse_raw(store, shares, pipeline._Silent())
         registered = [i for i, (_raw, o) in enumerate(outcomes) if isinstance(o, pipeline.Registered)]
         shares.keep(registered)
         held = shares.records(range(len(registered)))
@@ -154,6 +154,36 @@ def test_parallel_parsing_is_identical_to_one_process(monkeypatch: pytest.Monkey
     finally:
         one_store.close()
         two_store.close()
+
+
+def test_raw_records_stored_while_the_shares_parse_are_the_rows_an_import_stores(monkeypatch: pytest.MonkeyPatch,
+                                                                                 tmp_path) -> None:
+    """`auditor audit` reads its inputs, then stores each raw record beside its parse outcome (the
+    import no longer keeps one core busy alone): the same raw rows as storing them up front, each once,
+    and a second pass stores none again."""
+    import auditor.pipeline as pipeline
+    from auditor.shares import ShareJob, Shares
+    from auditor.store import Store
+
+    files, _ = discover([FIXTURES / "labelled", FIXTURES / "demo"])
+    raws = [raw for path in files for raw in import_file(path).records]
+    raws = raws + raws[:5]  # the same bytes twice are stored once
+    upfront, here = Store(f"sqlite:///{tmp_path / 'upfront.sqlite'}"), Store(f"sqlite:///{tmp_path / 'here.sqlite'}")
+    try:
+        added_upfront = upfront.add_raw(raws)
+        monkeypatch.setattr(pipeline, "PARSE_BATCH", 37)
+        setup = pipeline.ParseSetup(here.dialect, None, store_raw=True)
+        for expected_new in (added_upfront, 0):
+            with Shares(ShareJob(raws=raws, context={"parse": setup}), 2) as shares:
+                _outcomes, stored = pipeline.parse_raw(here, shares, pipeline._Silent())
+            assert stored == expected_new
+        assert added_upfront == len(raws) - 5
+        assert sorted(here.raw_by_sha(r.sha256 for r in raws).items()) == \
+            sorted(upfront.raw_by_sha(r.sha256 for r in raws).items())
+        assert here.count("raw_record") == upfront.count("raw_record")
+    finally:
+        upfront.close()
+        here.close()
 
 
 def test_parallel_parsing_into_postgresql_writes_from_every_worker(monkeypatch: pytest.MonkeyPatch,
