@@ -54,7 +54,7 @@ MODE_FIELDS = {"email": ("email",), "phone": ("phone",), "postal": ("street", "c
 IDENTITY_RULES = {"INC001", "FAL001", "FAL006", "PAT001"}
 
 
-@dataclass
+@dataclass(frozen=True, slots=True)
 class ModeGrade:
     """Syntax and operability of one contact mode."""
 
@@ -63,6 +63,14 @@ class ModeGrade:
 
     def to_dict(self) -> dict[str, str]:
         return {"syntax": self.syntax, "operability": self.operability}
+
+
+#: The grades `grade_mode` gives, made once (it runs for every contact mode of a zone).
+_NOT_ASSESSABLE = ModeGrade(NA, NA)
+_FAILS = ModeGrade(FAIL, FAIL)
+_INOPERABLE = ModeGrade(PASS, FAIL)
+_UNKNOWN_OPERABILITY = ModeGrade(PASS, UNKNOWN)
+_PASSES = ModeGrade(PASS, PASS)
 
 
 @dataclass
@@ -91,14 +99,19 @@ class RecordGrade:
 _MODES_ROWS: dict[tuple[tuple[str, tuple[tuple[str, str, str], ...]], ...], dict[str, dict[str, dict[str, str]]]] = {}
 
 
+_REGISTRANT = Role.REGISTRANT.value
+
+#: The postal fields that make an address: a country alone is not one.
+_ADDRESS_FIELDS = MODE_FIELDS["postal"][:3]
+
+
 def _mode_state(contact: Contact, mode: str) -> FieldState:
-    states = [contact.state(f) for f in MODE_FIELDS[mode]]
-    if mode == "postal":
-        states = states[:3]  # street, city, postcode: a country alone is not an address
-        if any(s is FieldState.PRESENT for s in states):
-            return FieldState.PRESENT
-        return FieldState.REDACTED if any(s is FieldState.REDACTED for s in states) else FieldState.MISSING
-    return states[0]
+    if mode != "postal":
+        return contact.state(MODE_FIELDS[mode][0])
+    states = [contact.state(f) for f in _ADDRESS_FIELDS]
+    if FieldState.PRESENT in states:
+        return FieldState.PRESENT
+    return FieldState.REDACTED if FieldState.REDACTED in states else FieldState.MISSING
 
 
 def _fields_of(finding: Finding, mode: str) -> bool:
@@ -115,21 +128,24 @@ def _questions_identity(finding: Finding) -> bool:
 def grade_mode(contact: Contact, mode: str, findings: Sequence[Finding], verify: Verifier) -> ModeGrade:
     """ARS-style syntax and operability for one mode of one contact."""
     if contact.privacy_service:
-        return ModeGrade(NA, NA)
+        return _NOT_ASSESSABLE
     state = _mode_state(contact, mode)
     if state is FieldState.REDACTED:
-        return ModeGrade(NA, NA)
-    mine = [f for f in findings if f.role == contact.role.value and _fields_of(f, mode)]
-    if state is FieldState.MISSING or any(f.rule_id in SYNTAX_RULES[mode] for f in mine):
-        return ModeGrade(FAIL, FAIL)
-    if any(f.rule_id in OPERABILITY_RULES[mode] for f in mine):
-        return ModeGrade(PASS, FAIL)
+        return _NOT_ASSESSABLE
+    if state is FieldState.MISSING:
+        return _FAILS
+    if findings:  # most records have none
+        mine = [f for f in findings if f.role == contact.role.value and _fields_of(f, mode)]
+        if any(f.rule_id in SYNTAX_RULES[mode] for f in mine):
+            return _FAILS
+        if any(f.rule_id in OPERABILITY_RULES[mode] for f in mine):
+            return _INOPERABLE
     if mode == "email":
         syntax = verify.email_syntax(contact.email or "")
         check = verify.mail_domain(syntax.domain) if syntax.valid else None
         if check is None or check.verdict is MailDomain.UNCHECKED:
-            return ModeGrade(PASS, UNKNOWN)
-    return ModeGrade(PASS, PASS)
+            return _UNKNOWN_OPERABILITY
+    return _PASSES
 
 
 def grade_record(record: RegistrationRecord, findings: Sequence[Finding], verify: Verifier) -> RecordGrade:
@@ -139,7 +155,7 @@ def grade_record(record: RegistrationRecord, findings: Sequence[Finding], verify
         if contact.role in GRADED_ROLES and contact.role.value not in grade.modes:
             grade.modes[contact.role.value] = {m: grade_mode(contact, m, findings, verify) for m in MODES}
     registrant = record.contact(Role.REGISTRANT)
-    own = [f for f in findings if f.role == Role.REGISTRANT.value]
+    own = [f for f in findings if f.role == _REGISTRANT] if findings else []
     if registrant is None:
         identified = FAIL if any(f.rule_id == "INC002" for f in findings) else NA
     elif registrant.privacy_service or registrant.state("name") is FieldState.REDACTED:
@@ -149,13 +165,14 @@ def grade_record(record: RegistrationRecord, findings: Sequence[Finding], verify
     else:
         identified = PASS if (registrant.name or registrant.organization) else FAIL
     grade.identified = identified
-    modes = grade.modes.get(Role.REGISTRANT.value, {})
-    operable = [m for m, g in modes.items() if g.syntax == PASS and g.operability in (PASS, UNKNOWN)]
-    assessable = [m for m, g in modes.items() if g.syntax != NA]
-    serious = [f for f in findings if f.severity is not Severity.LOW]
+    modes = grade.modes.get(_REGISTRANT, {})
     if not findings:
+        assessable = any(g.syntax != NA for g in modes.values())
         grade.norc = "no_failure" if (assessable or identified == PASS) else "unassessable"
-    elif not serious or not own and all(f.role != "record" for f in findings):
+        return grade
+    operable = [m for m, g in modes.items() if g.syntax == PASS and g.operability in (PASS, UNKNOWN)]
+    serious = [f for f in findings if f.severity is not Severity.LOW]
+    if not serious or not own and all(f.role != "record" for f in findings):
         grade.norc = "minimal_failure"
     elif identified != FAIL and operable:
         grade.norc = "limited_failure"
