@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 import disposable_email_domains
 import dns.exception
@@ -35,9 +35,9 @@ from auditor.domains import registrable_domain
 from auditor.errors import ConfigError
 
 
-@dataclass(frozen=True, slots=True)
-class EmailSyntax:
-    """Result of an RFC 5322 / 6531 syntax check."""
+class EmailSyntax(NamedTuple):
+    """Result of an RFC 5322 / 6531 syntax check (a named tuple: immutable, as the cache shares it, and
+    made for every distinct address of a zone at a third of a frozen dataclass's cost)."""
 
     valid: bool
     reason: str = ""
@@ -74,9 +74,8 @@ class PhoneVerdict(StrEnum):
     NO_REGION = "no_region"  # national format and no country to read it against: could not check
 
 
-@dataclass(frozen=True, slots=True)
-class PhoneCheck:
-    """A phone number as phonenumbers understands it."""
+class PhoneCheck(NamedTuple):
+    """A phone number as phonenumbers understands it (a named tuple, like EmailSyntax)."""
 
     verdict: PhoneVerdict
     reason: str = ""
@@ -102,8 +101,9 @@ def _clean_phone(value: str) -> str:
     value = _NOTE.sub(" ", value).strip()
     if value.startswith("+"):
         value = value.replace("(0)", " ")  # "+44 (0)20 ...": the trunk prefix written for national callers
+    lowered = value.lower()
     for marker in (" ext.", " ext", " x", "x", ";ext="):
-        idx = value.lower().find(marker)
+        idx = lowered.find(marker)
         if idx > 4:
             value = value[:idx]
             break

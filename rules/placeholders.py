@@ -174,7 +174,8 @@ def placeholder_phone_digits(country_code: str, national: str) -> str | None:
     return None
 
 
-_DIGITS = re.compile(r"\d")
+_NON_DIGITS = re.compile(r"\D")
+_WITH_COUNTRY_CODE = re.compile(r"^\s*\+\s*(\d{1,3})[.\s-]+(.*)$")
 
 
 @lru_cache(maxsize=200_000)
@@ -182,15 +183,15 @@ def placeholder_phone(phone: str | None, country: str | None = None) -> str | No
     """Why a phone or fax value is a placeholder: read from the value, then as a number of its country."""
     if not phone:
         return None
-    digits = "".join(_DIGITS.findall(phone))
+    digits = _NON_DIGITS.sub("", phone)
     if not digits:
         reason = placeholder_text(phone)
         return f"not a number but {reason}" if reason else "no digits at all"
     if len(set(digits)) == 1:
         return "all digits the same"
-    m = re.match(r"^\s*\+\s*(\d{1,3})[.\s-]+(.*)$", phone)
+    m = _WITH_COUNTRY_CODE.match(phone)
     if m:
-        national = "".join(_DIGITS.findall(m.group(2)))
+        national = _NON_DIGITS.sub("", m.group(2))
         if national and len(set(national)) == 1:
             return "all digits after the country code the same"
         if _is_sequential(national):
