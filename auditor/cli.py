@@ -107,7 +107,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--domains", type=Path, default=None, metavar="FILE",
                    help="audit only the domains listed in FILE (one per line, e.g. a sample's domains.txt)")
     p.add_argument("--commit-every", type=int, default=None, metavar="ROWS",
-                   help="rows written per database transaction (default 50000): fewer loses less work if the "
+                   help="rows written per database transaction (default 500000): fewer loses less work if the "
                         "audit is killed, more is faster; results do not depend on it")
     p.add_argument("--no-memory-check", dest="memory_check", action="store_false",
                    help="audit even inputs estimated too large for this machine's memory (about 12 KiB per "

@@ -44,10 +44,12 @@ from auditor.records import (
 
 CHUNK = 2000
 #: Rows a bulk writer writes before it commits. On SQLite every commit writes each page the
-#: transaction touched to the WAL, and rows keyed by hashes touch pages all over the unique indexes:
-#: committing every 2,000 rows rewrote the same index pages 25 times per 50,000 (100k registrations'
-#: parse rows: 6.8 s committing every 2,000, 3.1 s every 50,000).
-COMMIT_EVERY = 50_000
+#: transaction touched to the WAL, and rows keyed by hashes touch pages all over the unique indexes,
+#: so each commit rewrites about all of them and the cost grows with the zone: 100k registrations'
+#: parse rows took 6.8 s committing every 2,000 rows, 3.1 s every 50,000; a million raw and
+#: parse_result rows took 25.8 s committing every 50,000 and 18.2 s every 500,000, the same as one
+#: commit at the end. An audit killed mid-stage redoes the stage anyway (every write skips stored rows).
+COMMIT_EVERY = 500_000
 #: Tables written in bulk through the driver (see Store.write_prepared).
 BULK_TABLES = frozenset({"raw_record", "parse_result", "registration", "finding", "record_grade"})
 
