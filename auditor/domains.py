@@ -13,6 +13,7 @@ True
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 
 import idna
@@ -75,10 +76,20 @@ def is_reserved_example(host: str) -> bool:
     return ".".join(labels[-2:]) in RESERVED_SECOND_LEVEL  # the name itself or any name under it
 
 
+#: A plain lower-case ASCII name whose labels start and end with a letter or digit: it passes the
+#: check below as it is (the check runs for every row of a zone's export, twice).
+_PLAIN_DOMAIN = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)+")
+
+
 def looks_like_domain(name: str) -> bool:
     """Cheap syntax check for a domain name taken from a file name or a response."""
     name = name.strip(".")
     if "." not in name or len(name) > 253 or " " in name:
         return False
+    return _PLAIN_DOMAIN.fullmatch(name) is not None or _labels_look_right(name)
+
+
+def _labels_look_right(name: str) -> bool:
+    """Every label of the name's A-label form has 1 to 63 characters, letters, digits or hyphens."""
     labels = normalise_domain(name).split(".")
     return all(0 < len(label) <= 63 and label.replace("-", "").isalnum() for label in labels)

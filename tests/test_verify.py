@@ -91,3 +91,15 @@ def test_reserved_example_names(host: str, reserved: bool) -> None:
     from auditor.domains import is_reserved_example
 
     assert is_reserved_example(host) is reserved
+
+
+@settings(max_examples=1000, derandomize=True)
+@given(st.text(alphabet=st.sampled_from("ab9-.Z _\u00fcxn\u0663"), max_size=40) | st.from_regex(r"[a-z0-9-]{1,70}(\.[a-z0-9-]{1,70}){1,3}", fullmatch=True))
+def test_the_plain_domain_shortcut_agrees_with_the_full_label_check(name: str) -> None:
+    """looks_like_domain answers plain ASCII names with one regex (it runs twice per row of a zone's
+    export); that answer must be the one the full check on the A-label form gives."""
+    from auditor.domains import _labels_look_right, looks_like_domain
+
+    stripped = name.strip(".")
+    if "." in stripped and len(stripped) <= 253 and " " not in stripped:
+        assert looks_like_domain(name) == _labels_look_right(stripped), name
