@@ -19,6 +19,8 @@ from auditor.errors import AuditorError
 #: processes (the parent and its workers, PSS), fitted to two runs of benchmarks/million.py on SQLite
 #: with two workers (synthetic CSV exports, two contacts per registration): 200k registrations peaked at
 #: 3.3 GiB, one million at 12.3 GiB. Together with the inputs' own bytes this estimates 3.3 and 12.7 GiB.
+#: (Since the collector is off during audits and raws are stored while parsing: 3.1 and 11.4 GiB, left
+#: as a margin.)
 BYTES_PER_RECORD = 12 * 1024
 BASE_BYTES = 1024 * 1024 * 1024
 #: Suffixes the importers read as one record per line (a header line counted too: an over-estimate of one).
