@@ -247,13 +247,16 @@ def postal_address_incomplete(record: RegistrationRecord, ctx: RuleContext) -> I
             ctx.unchecked("address published as unstructured lines")
             continue
         for field in ("street", "city", "postcode", "region"):
+            if field not in required:
+                continue
+            missing = is_missing(record, contact, field, ctx)
+            if missing is False:
+                continue
+            # the part may be written inside another line: looked for only when it is not in its own field
             if field == "postcode" and _postcode_in_street(contact):
                 continue
             if field == "region" and _region_in_address(contact, ctx):
                 continue
-            if field not in required:
-                continue
-            missing = is_missing(record, contact, field, ctx)
             if missing is None:
                 ctx.unchecked(f"{field} absent where the source may not publish it")
             elif missing:
