@@ -147,10 +147,14 @@ class _Partial:
     errors: list[tuple[int, dict[str, str]]] = field(default_factory=list)
 
 
+def _params_of(rule: Rule, params: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
+    """A rule's parameters: its defaults, overridden by the audit's (auditor.toml) for that rule."""
+    return {**rule.params, **params.get(rule.id, {})}
+
+
 def _contexts(rules: Sequence[Rule], verify: Verifier, now: datetime, params: Mapping[str, Mapping[str, Any]],
               publication: PublicationProfile) -> dict[str, RuleContext]:
-    return {r.id: RuleContext(r, verify, now, {**r.params, **params.get(r.id, {})}, Tally(), publication=publication)
-            for r in rules}
+    return {r.id: RuleContext(r, verify, now, _params_of(r, params), Tally(), publication=publication) for r in rules}
 
 
 def _error(rule_id: str, domain: str, exc: Exception) -> dict[str, str]:
@@ -279,7 +283,7 @@ def _grouped_rules(rules: Sequence[Rule], params: Mapping[str, Mapping[str, Any]
     """Dataset rules whose facts can travel as group keys: they declare a grouping whose smallest
     useful group has two facts or more (with a minimum of one, every fact matters)."""
     return frozenset(r.id for r in rules if r.scope == "dataset" and r.grouping is not None
-                     and r.grouping.min_size({**r.params, **params.get(r.id, {})}) >= 2)
+                     and r.grouping.min_size(_params_of(r, params)) >= 2)
 
 
 def _wanted_ranks(rule: Rule, params: Mapping[str, Any], parts: Sequence[_Partial]) -> list[int]:
@@ -386,7 +390,7 @@ def score_shares(shares: Shares, total: int, on_progress: Callable[[int], Any] |
     merged = _merge(parts, rules)
     for r in rules:
         if r.id in grouped:
-            wanted = _wanted_ranks(r, {**r.params, **params.get(r.id, {})}, parts)
+            wanted = _wanted_ranks(r, _params_of(r, params), parts)
             pairs = [pair for found in shares.run("facts", (r.id, wanted)) for pair in found]
             pairs.sort(key=lambda pair: pair[0])
             merged.facts[r.id] = [fact for _rank, facts in pairs for fact in facts]
@@ -395,7 +399,7 @@ def score_shares(shares: Shares, total: int, on_progress: Callable[[int], Any] |
     for r in rules:
         if r.scope != "dataset":
             continue
-        ctx = RuleContext(r, verify, setup.now, {**r.params, **params.get(r.id, {})}, result.tallies[r.id],
+        ctx = RuleContext(r, verify, setup.now, _params_of(r, params), result.tallies[r.id],
                           publication=publication)
         ctx.tally.evaluated = total
         try:
@@ -410,4 +414,3 @@ def score_shares(shares: Shares, total: int, on_progress: Callable[[int], Any] |
         if ctx.unchecked_reasons:
             result.unchecked[r.id] = dict(ctx.unchecked_reasons)
     return result
-
