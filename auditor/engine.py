@@ -100,14 +100,19 @@ class EngineResult:
     tallies: dict[str, Tally] = field(default_factory=dict)
     unchecked: dict[str, dict[str, int]] = field(default_factory=dict)
     errors: list[dict[str, str]] = field(default_factory=list)
-    #: what `score(finish=...)` returned for each share, as (the ranks of its records, that result), in
-    #: the order of their first ranks
+    #: what `score(finish=...)` returned for each slice of records (see SliceFinisher), as (the ranks of
+    #: its records, that result), in the order of their first ranks
     finished: list[tuple[list[int], Any]] = field(default_factory=list)
 
 
-#: Called once per share of records, where they are scored, with its records and the findings of the
-#: record rules on them (the dataset rules run later, over all shares).
+#: Called, where records are scored, on each slice of FINISH_EVERY records just scored, with those records
+#: and the findings of the record rules on them (the dataset rules run later, over all shares). A slice
+#: is finished while the values its rules checked are still in the verification caches: finishing a
+#: whole share at its end re-checked every value the caches had dropped by then (grading 200k records
+#: took 17.5 us a record that way, 12.6 us with every value cached).
 SliceFinisher = Callable[[Sequence[RegistrationRecord], Sequence[Finding]], Any]
+#: Records in one finished slice.
+FINISH_EVERY = 2000
 
 
 def mail_domains(records: Sequence[RegistrationRecord], verify: Verifier) -> set[str]:
@@ -175,6 +180,8 @@ def _score_share(records: Sequence[RegistrationRecord], ranks: Sequence[int], ru
                    group_keys={rule_id: (array("q"), array("q")) for rule_id in grouped})
     record_rules = [(r, contexts[r.id]) for r in rules if r.scope == "record"]
     extractors = [(r, contexts[r.id]) for r in rules if r.scope == "dataset" and r.extract is not None]
+    sliced = 0  # records and findings before the slice not finished yet
+    sliced_findings = 0
     for done, (rank, record) in enumerate(zip(ranks, records, strict=True), 1):
         for r, ctx in record_rules:
             ctx.tally.evaluated += 1
@@ -203,12 +210,13 @@ def _score_share(records: Sequence[RegistrationRecord], ranks: Sequence[int], ru
             except Exception as exc:  # noqa: BLE001
                 ctx.tally.errors += 1
                 out.errors.append((rank, _error(r.id, record.domain, exc)))
+        if finish is not None and (done % FINISH_EVERY == 0 or done == len(records)):
+            out.finished.append((list(ranks[sliced:done]), finish(records[sliced:done], out.findings[sliced_findings:])))
+            sliced, sliced_findings = done, len(out.findings)
         if done % PROGRESS_EVERY == 0:
             yield "progress", PROGRESS_EVERY
     if records and len(records) % PROGRESS_EVERY:
         yield "progress", len(records) % PROGRESS_EVERY
-    if finish is not None:
-        out.finished.append((list(ranks), finish(records, out.findings)))
     out.tallies = {rule_id: ctx.tally for rule_id, ctx in contexts.items()}
     out.unchecked = {rule_id: dict(ctx.unchecked_reasons) for rule_id, ctx in contexts.items() if ctx.unchecked_reasons}
     yield "result", out
@@ -352,7 +360,7 @@ def score(
     With `workers` > 1 (and enough records), record rules and the map step of dataset rules run in
     forked processes over contiguous shares of the records (see auditor.shares); findings and facts
     come back in record order, and the dataset rules' combine step runs here, so the result is the same
-    as with one process. `finish` runs on each share's records where they were scored (see
+    as with one process. `finish` runs on each slice of records where they were scored (see
     SliceFinisher), its results in `EngineResult.finished`.
     """
     params = params or {}

@@ -41,7 +41,7 @@ from auditor.records import (
 )
 from auditor.shares import Share, ShareJob, Shares, task
 from auditor.sizing import check_fits
-from auditor.store import COMMIT_EVERY, Store, prepare_parse_outcomes, prepare_raw
+from auditor.store import COMMIT_EVERY, BackgroundWriter, Store, prepare_parse_outcomes, prepare_raw
 from auditor.verify import DnsChecker, Verifier
 from rules import select
 
@@ -267,31 +267,35 @@ def _contact_counts_task(share: Share) -> Iterator[tuple[str, Any]]:
     yield "result", counts
 
 
-def parse_raw(store: Store, shares: Shares, progress: Progress,
-              commit_every: int = COMMIT_EVERY) -> tuple[list[tuple[RawRecord, Outcome]], int]:
+#: The BackgroundWriter tag of the raw records' rows written while parsing (see `parse_raw`).
+RAW_TAG = "raw"
+
+
+def parse_raw(writer: BackgroundWriter, shares: Shares, progress: Progress) -> list[tuple[RawRecord, Outcome]]:
     """Parse every raw record of the shares' job where it lies, store each outcome once per parser
-    version, and return what this process keeps of each, in input order, with how many raw records
-    were newly stored (when the job's `ParseSetup.store_raw` asks for them to be stored here).
+    version through `writer`, and return what this process keeps of each, in input order. When the
+    job's `ParseSetup.store_raw` asks for it, the raw records are stored too, and once the writer is
+    left `writer.added_by(RAW_TAG)` counts those that were new.
 
     The stored rows are the same however many shares there are; on SQLite this process writes them
     as the batches arrive, on PostgreSQL forked shares write their own outcomes' rows. A batch's raw
     records are written before its outcomes, so no outcome is ever stored without its raw record.
+    The writes run in the writer's thread: receiving goes on while SQLite inserts and commits, and
+    the caller may leave the writer (its last commit) after scoring, which needs none of it.
     """
     raws = shares.job.raws
     progress.stage("parse", len(raws))
     kept: list[Outcome | None] = [None] * len(raws)
-    new_raw = 0
-    with store.bulk_writer(commit_every) as writer:
-        for _share, (kind, value) in shares.stream("parse"):
-            if kind != "batch":
-                continue
-            start, batch, raw_rows, rows = value
-            new_raw += writer.write(raw_rows)
-            writer.write(rows)
-            kept[start : start + len(batch)] = batch
-            progress.advance(len(batch))
-            keep_long_lived()
-    return list(zip(raws, kept, strict=True)), new_raw  # type: ignore[arg-type]
+    for _share, (kind, value) in shares.stream("parse"):
+        if kind != "batch":
+            continue
+        start, batch, raw_rows, rows = value
+        writer.write(raw_rows, tag=RAW_TAG)
+        writer.write(rows)
+        kept[start : start + len(batch)] = batch
+        progress.advance(len(batch))
+        keep_long_lived()
+    return list(zip(raws, kept, strict=True))  # type: ignore[arg-type]
 
 
 def latest_per_domain(outcomes: Sequence[tuple[RawRecord, Outcome]]) -> tuple[list[int], int]:
@@ -423,22 +427,27 @@ def _audit_collected(
     job = ShareJob(raws=raws, context={"score": setup, "parse": ParseSetup(
         store.dialect, store.url if store.dialect == "postgresql" else None, store_raw=not totals.raws_stored)})
     with Shares(job, options.workers if len(raws) >= PARALLEL_THRESHOLD else 1) as shares:
-        clock = time.perf_counter()
-        outcomes, stored_here = parse_raw(store, shares, progress, options.commit_every)
-        totals.new_raw += stored_here
-        chosen, superseded = latest_per_domain(outcomes)
-        if options.only_domains is not None:
-            chosen = [i for i in chosen if outcomes[i][1].domain in options.only_domains]  # type: ignore[union-attr]
-        audited: list[Registered] = [outcomes[i][1] for i in chosen]  # type: ignore[misc]
-        shares.keep(chosen)
-        keep_long_lived()
-        timings["parse and store registrations" if totals.raws_stored
-                else "parse and store raw records and registrations"] = time.perf_counter() - clock
+        # the parse stage's rows are written in a thread; its last commit (seconds on a large SQLite
+        # file) overlaps the scoring, which does not read them
+        with store.background_writer(options.commit_every) as parse_writer:
+            clock = time.perf_counter()
+            outcomes = parse_raw(parse_writer, shares, progress)
+            chosen, superseded = latest_per_domain(outcomes)
+            if options.only_domains is not None:
+                chosen = [i for i in chosen if outcomes[i][1].domain in options.only_domains]  # type: ignore[union-attr]
+            audited: list[Registered] = [outcomes[i][1] for i in chosen]  # type: ignore[misc]
+            shares.keep(chosen)
+            keep_long_lived()
+            timings["parse and store registrations" if totals.raws_stored
+                    else "parse and store raw records and registrations"] = time.perf_counter() - clock
 
-        progress.stage("score", len(audited))
-        clock = time.perf_counter()
-        result: EngineResult = score_shares(shares, len(audited), on_progress=progress.advance)
-        timings["score and grade"] = time.perf_counter() - clock
+            progress.stage("score", len(audited))
+            clock = time.perf_counter()
+            result: EngineResult = score_shares(shares, len(audited), on_progress=progress.advance)
+            timings["score and grade"] = time.perf_counter() - clock
+            clock = time.perf_counter()
+        timings["finish storing the parse stage's rows"] = time.perf_counter() - clock
+        totals.new_raw += parse_writer.added_by(RAW_TAG)
         clock = time.perf_counter()
         findings = attach_excerpts(result.findings, {raw.sha256: raw for raw in raws})
         registrar_of = {a.domain: a.registrar for a in audited}

@@ -7,6 +7,8 @@ ever built by SQLAlchemy with bound parameters; registration data never becomes 
 
 from __future__ import annotations
 
+import queue
+import threading
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -218,6 +220,10 @@ class Store:
         """A writer that holds one transaction across many `write` calls (see `BulkWriter`)."""
         return BulkWriter(self, commit_every)
 
+    def background_writer(self, commit_every: int = COMMIT_EVERY) -> BackgroundWriter:
+        """A `BulkWriter` in a thread of its own (see `BackgroundWriter`)."""
+        return BackgroundWriter(self, commit_every)
+
     def _write_batch(self, dbapi: Any, cursor: Any, batch: PreparedRows) -> int:
         names = ", ".join(batch.columns)
         if self.dialect == "sqlite":
@@ -414,6 +420,72 @@ class BulkWriter:
             self._conn.close()
             self._conn = self._transaction = None
             self._pending = 0
+
+
+#: Batches a BackgroundWriter holds before `write` waits for it.
+BACKGROUND_DEPTH = 64
+_DONE = object()  # the producer has no more batches: commit and stop
+_ABORT = object()  # the producer failed: roll the open transaction back and stop
+
+
+class _AbortedError(Exception):
+    """Raised inside the writer thread to leave its BulkWriter by the rollback path."""
+
+
+class BackgroundWriter:
+    """A `BulkWriter` whose writes run in a thread of its own, in the order they were given.
+
+    The process that receives a zone's rows from the parse workers also writes them. Written inline,
+    each commit (seconds on a large SQLite file) stopped it reading its pipes, so the workers blocked
+    sending and a core stood idle. The driver releases the GIL while SQLite inserts and commits, so
+    in this thread the writes overlap the receiving. Use it as a context manager: leaving normally
+    commits what is left (and raises the thread's error, if any); leaving by an exception rolls the
+    open transaction back, as a `BulkWriter` does. `write` raises the thread's error as soon as it
+    is known, so a failing database stops the stage instead of filling memory.
+    """
+
+    def __init__(self, store: Store, commit_every: int = COMMIT_EVERY, depth: int = BACKGROUND_DEPTH) -> None:
+        self._added_by_tag: dict[str, int] = {}
+        self._queue: queue.Queue[Any] = queue.Queue(maxsize=depth)
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, args=(store, commit_every), name="background-writer",
+                                        daemon=True)
+        self._thread.start()
+
+    def _run(self, store: Store, commit_every: int) -> None:
+        try:
+            with store.bulk_writer(commit_every) as writer:
+                while (item := self._queue.get()) is not _DONE:
+                    if item is _ABORT:
+                        raise _AbortedError
+                    tag, batches = item
+                    added = writer.write(batches)
+                    self._added_by_tag[tag] = self._added_by_tag.get(tag, 0) + added
+        except _AbortedError:
+            pass
+        except BaseException as exc:  # noqa: BLE001 - handed to the producer, which raises it
+            self._error = exc
+            while self._queue.get() not in (_DONE, _ABORT):
+                pass  # keep taking batches, so a producer waiting on a full queue never hangs
+
+    def write(self, batches: Sequence[PreparedRows], tag: str = "") -> None:
+        """Queue prepared batches for writing; `added_by(tag)` later counts the rows they added."""
+        if self._error is not None:
+            raise self._error
+        self._queue.put((tag, batches))
+
+    def added_by(self, tag: str) -> int:
+        """Rows added by the writes queued with this tag (complete once the writer has been left)."""
+        return self._added_by_tag.get(tag, 0)
+
+    def __enter__(self) -> BackgroundWriter:
+        return self
+
+    def __exit__(self, exc_type: Any, _exc: Any, _tb: Any) -> None:
+        self._queue.put(_DONE if exc_type is None else _ABORT)
+        self._thread.join()
+        if exc_type is None and self._error is not None:
+            raise self._error
 
 
 def _registration_row(rec: RegistrationRecord, fetched_at: datetime | None) -> dict[str, Any]:

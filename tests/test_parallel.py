@@ -10,6 +10,7 @@ import auditor.engine as engine
 from auditor.importers import discover, import_file
 from auditor.parse import parse
 from auditor.records import RegistrationRecord
+from auditor.shares import bounds
 from auditor.verify import Verifier
 from rules import select
 from tests.conftest import FIXTURES
@@ -98,11 +99,15 @@ def test_grading_where_slices_are_scored_equals_grading_after_all_rules(monkeypa
     from auditor.grades import grade_all, join_graded, summarise_rows
 
     monkeypatch.setattr(engine, "PARALLEL_THRESHOLD", 10)
+    monkeypatch.setattr(engine, "FINISH_EVERY", 7)  # several slices in each share, the last one short
     records = labelled_records()
     verify = Verifier(None)
     result = engine.score(records, select(), verify, NOW, workers=workers,
                           finish=lambda part, found: grade_all(part, found, verify))
-    assert len(result.finished) == workers  # one per share
+    sizes = [hi - lo for lo, hi in bounds(len(records), workers)]
+    assert [len(ranks) for ranks, _graded in result.finished] == [
+        min(7, size - start) for size in sizes for start in range(0, size, 7)]
+    assert sizes[-1] % 7  # a short slice at the end of a share is finished too
     late = {f.domain for f in result.findings if f.rule_id.startswith("PAT")}
     assert late  # some records are graded again
     reference = grade_all(records, result.findings, verify)
@@ -123,7 +128,8 @@ def _parse_in_shares(store, raws, workers: int, store_raw: bool = False):  # typ
 
     setup = pipeline.ParseSetup(store.dialect, store.url if store.dialect == "postgresql" else None, store_raw)
     with Shares(ShareJob(raws=raws, context={"parse": setup}), workers) as shares:
-        outcomes, _stored = pipeline.parse_raw(store, shares, pipeline._Silent())
+        with store.background_writer() as writer:
+            outcomes = pipeline.parse_raw(writer, shares, pipeline._Silent())
         registered = [i for i, (_raw, o) in enumerate(outcomes) if isinstance(o, pipeline.Registered)]
         shares.keep(registered)
         held = shares.records(range(len(registered)))
@@ -174,9 +180,10 @@ def test_raw_records_stored_while_the_shares_parse_are_the_rows_an_import_stores
         monkeypatch.setattr(pipeline, "PARSE_BATCH", 37)
         setup = pipeline.ParseSetup(here.dialect, None, store_raw=True)
         for expected_new in (added_upfront, 0):
-            with Shares(ShareJob(raws=raws, context={"parse": setup}), 2) as shares:
-                _outcomes, stored = pipeline.parse_raw(here, shares, pipeline._Silent())
-            assert stored == expected_new
+            with Shares(ShareJob(raws=raws, context={"parse": setup}), 2) as shares, \
+                    here.background_writer() as writer:
+                pipeline.parse_raw(writer, shares, pipeline._Silent())
+            assert writer.added_by(pipeline.RAW_TAG) == expected_new
         assert added_upfront == len(raws) - 5
         assert sorted(here.raw_by_sha(r.sha256 for r in raws).items()) == \
             sorted(upfront.raw_by_sha(r.sha256 for r in raws).items())

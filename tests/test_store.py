@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from auditor.errors import StoreError
 from auditor.pipeline import AuditOptions, run_audit
 from auditor.records import RawRecord, Source
-from auditor.store import _RAW, Store, _raw_row, prepare_rows
+from auditor.store import _RAW, BACKGROUND_DEPTH, PreparedRows, Store, _raw_row, prepare_rows
 from tests.conftest import FIXTURES
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
@@ -79,6 +79,46 @@ def test_sqlite_bulk_writer_commits_in_steps(sqlite_url: str) -> None:
 @pytest.mark.postgres
 def test_postgres_bulk_writer_commits_in_steps(postgres_url: str) -> None:
     check_bulk_writer_commits_in_steps(postgres_url)
+
+
+def _raw_batch(lo: int, hi: int, dialect: str) -> list[PreparedRows]:
+    return [prepare_rows(_RAW, [_raw_row(_raw(i)) for i in range(lo, hi)], dialect)]
+
+
+def check_background_writer(url: str) -> None:
+    """The background writer writes in order and counts per tag; leaving it normally commits, leaving
+    by an exception rolls back what was not committed, and a failing write reaches the producer (on
+    a later write or on leaving) without hanging it, however many batches it still sends."""
+    store, reader = Store(url), Store(url)
+    try:
+        with store.background_writer(commit_every=4) as writer:
+            writer.write(_raw_batch(0, 3, store.dialect), tag="first")
+            writer.write(_raw_batch(2, 6, store.dialect), tag="second")  # 2 is stored already
+        assert (writer.added_by("first"), writer.added_by("second"), writer.added_by("other")) == (3, 3, 0)
+        assert reader.count("raw_record") == 6
+        with pytest.raises(RuntimeError), store.background_writer(commit_every=4) as writer:
+            writer.write(_raw_batch(6, 10, store.dialect))  # 4 rows: committed
+            writer.write(_raw_batch(10, 12, store.dialect))  # not committed when the producer fails
+            raise RuntimeError("the producer failed")
+        assert reader.count("raw_record") == 10
+        broken = [PreparedRows("raw_record", ["no_such_column"], [("x",)])]
+        with pytest.raises(Exception, match="no_such_column"), store.background_writer() as writer:
+            writer.write(broken)
+            for i in range(BACKGROUND_DEPTH * 3):  # more than the queue holds: must not block forever
+                writer.write(_raw_batch(100 + i, 101 + i, store.dialect))
+        assert reader.count("raw_record") == 10  # the failed transaction wrote nothing
+    finally:
+        store.close()
+        reader.close()
+
+
+def test_sqlite_background_writer(sqlite_url: str) -> None:
+    check_background_writer(sqlite_url)
+
+
+@pytest.mark.postgres
+def test_postgres_background_writer(postgres_url: str) -> None:
+    check_background_writer(postgres_url)
 
 
 def audit_twice(url: str, out: Path) -> None:
