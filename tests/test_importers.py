@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from pathlib import Path
 
-from auditor.importers import discover, import_file
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from auditor.importers import _csv_rows, discover, import_file
 from auditor.parse import parse
 from auditor.records import RegistrationRecord, Role, Source
 
@@ -76,3 +82,46 @@ def test_jsonl_one_response_per_line(tmp_path: Path) -> None:
         '{"objectClassName":"domain","ldhName":"a.zz"}\n\n{"objectClassName":"domain","ldhName":"b.zz"}\n')
     report = import_file(tmp_path / "bulk.jsonl")
     assert [r.query for r in report.records] == ["a.zz", "b.zz"]
+
+
+def _written(cells: list[str]) -> str:
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\n").writerow(cells)
+    return buf.getvalue()
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet='ab,"\r\n \t;\x00\u00e9', max_size=60))
+def test_csv_rows_read_any_text_as_the_csv_module_does(text: str) -> None:
+    """Plain lines are split by hand: cells and re-written lines must be exactly the csv module's,
+    whatever the text (quotes spanning lines, bare carriage returns, NULs, blank lines)."""
+    try:
+        expected = list(csv.reader(io.StringIO(text, newline="")))
+    except csv.Error:
+        expected = None
+    try:
+        got = list(_csv_rows(io.StringIO(text, newline=""), csv.excel))
+    except csv.Error:
+        got = None
+    if expected is None or got is None:
+        assert expected is got is None
+        return
+    assert [cells for cells, _line in got if "".join(cells).strip()] == \
+        [cells for cells in expected if "".join(cells).strip()]  # blank rows are skipped by the importer
+    for cells, line in got:
+        if line is not None:
+            assert line == _written(cells)
+    assert any(line is not None for _cells, line in _csv_rows(io.StringIO("a,b\r\nc,d\n", newline=""), csv.excel))
+
+
+def test_a_csv_export_with_another_delimiter_is_read_through_the_csv_module(tmp_path: Path) -> None:
+    export = tmp_path / "zone.csv"
+    export.write_text('domain;registrar;registrant_name\nexample.zz;Reg, Inc.;"Jane ""J"" Doe"\n', encoding="utf-8")
+    [raw] = import_file(export).records
+    assert raw.body.decode() == 'domain,registrar,registrant_name\nexample.zz,"Reg, Inc.","Jane ""J"" Doe"\n'
+
+
+def test_a_cell_over_the_csv_field_limit_is_refused_on_the_fast_path_too() -> None:
+    huge = "a" * (csv.field_size_limit() + 1)
+    with pytest.raises(csv.Error):
+        list(_csv_rows(io.StringIO(f"domain,name\nx.zz,{huge}\n", newline=""), csv.excel))
