@@ -10,6 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from auditor.errors import StoreError
+from auditor.jsontext import compact_json
 from auditor.pipeline import AuditOptions, run_audit
 from auditor.records import RawRecord, Source
 from auditor.store import _RAW, BACKGROUND_DEPTH, PreparedRows, Store, _raw_row, prepare_rows
@@ -197,3 +198,16 @@ def test_bulk_rows_store_times_as_sqlalchemy_does_on_sqlite(value: datetime) -> 
     dialect = sqlite.dialect()
     sqlalchemy_text = UTCDateTime().dialect_impl(dialect).bind_processor(dialect)(value)
     assert _sqlite_time(value) == sqlalchemy_text
+
+
+def test_a_json_value_shared_by_rows_is_encoded_once_and_each_row_keeps_its_own() -> None:
+    from auditor.store import _GRADE
+
+    shared = {"registrant": {"email": {"syntax": "pass", "operability": "unknown"}}}
+    rows = [{"run_id": "r", "domain": f"d{i}.zz", "registrar": None, "norc": "no_failure",
+             "registrant_identified": "pass", "modes": shared if i % 2 else {"registrant": {"n": i}}}
+            for i in range(6)]
+    prepared = prepare_rows(_GRADE, rows, "sqlite")
+    modes = [value[prepared.columns.index("modes")] for value in prepared.values]
+    assert modes == [compact_json(row["modes"]) for row in rows]
+    assert len({id(text) for text in modes[1::2]}) == 1  # the shared mapping was encoded once
