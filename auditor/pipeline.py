@@ -466,24 +466,27 @@ def _audit_collected(
         clock = time.perf_counter()
         contacts = sum(shares.run("contact_counts"), Counter())
         shown = shares.records(rank_of[d] for d in shown_domains(findings))
-    summary = build_summary(run_id, started, utcnow(), store, totals, outcomes, len(audited), superseded,
-                            findings, result, rules, verify, options, contacts)
-    summary["grades"] = graded.summary()
-    timings["summary"] = time.perf_counter() - clock
-    clock = time.perf_counter()
-    store.finish_run(run_id, utcnow(), {k: v.to_dict() for k, v in result.tallies.items()}, summary)
-    progress.stage("report", 4)
-    write_jsonl(out / "findings.jsonl", (f.to_dict() for f in findings))
-    progress.advance()
-    write_jsonl(out / "grades.jsonl", graded.rows)
-    progress.advance()
-    write_json(out / "summary.json", summary)
-    progress.advance()
-    write_report(out / "report.html", summary, findings, registrar_of, list(shown.values()), rules)
-    progress.advance()
-    timings["write files"] = time.perf_counter() - clock
-    summary["timings_seconds"] = {k: round(v, 2) for k, v in timings.items()}
-    write_json(out / "summary.json", summary)
+        # the workers are not needed any more: they exit (returning gigabytes of memory to the system
+        # takes them seconds at a million records) while this process finishes; leaving `shares` reaps them
+        shares.stop()
+        summary = build_summary(run_id, started, utcnow(), store, totals, outcomes, len(audited), superseded,
+                                findings, result, rules, verify, options, contacts)
+        summary["grades"] = graded.summary()
+        timings["summary"] = time.perf_counter() - clock
+        clock = time.perf_counter()
+        store.finish_run(run_id, utcnow(), {k: v.to_dict() for k, v in result.tallies.items()}, summary)
+        progress.stage("report", 4)
+        write_jsonl(out / "findings.jsonl", (f.to_dict() for f in findings))
+        progress.advance()
+        write_jsonl(out / "grades.jsonl", graded.rows)
+        progress.advance()
+        write_json(out / "summary.json", summary)
+        progress.advance()
+        write_report(out / "report.html", summary, findings, registrar_of, list(shown.values()), rules)
+        progress.advance()
+        timings["write files"] = time.perf_counter() - clock
+        summary["timings_seconds"] = {k: round(v, 2) for k, v in timings.items()}
+        write_json(out / "summary.json", summary)
     return AuditResult(run_id, summary, out, findings, audited, store.url)
 
 

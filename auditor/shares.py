@@ -134,6 +134,7 @@ class Shares:
         self._local: list[Share] = []
         self._conns: list[multiprocessing.connection.Connection] = []
         self._procs: list[Any] = []
+        self._stopped = False
         if len(self.bounds) == 1 or "fork" not in multiprocessing.get_all_start_methods():
             self.bounds = [(0, job.size)]
             self._local = [Share(job, 0, job.size)]
@@ -179,6 +180,8 @@ class Shares:
     def stream(self, task_name: str, args: Sequence[tuple[Any, ...]] | tuple[Any, ...] = ()) -> Iterator[tuple[int, Message]]:
         """Run a task on every share; yields (share number, message) as they come. `args` is one tuple for
         all shares, or a list with one tuple per share."""
+        if self._stopped:
+            raise ShareError(f"cannot run {task_name!r}: the shares were stopped")
         per_share = args if isinstance(args, list) else [tuple(args)] * len(self)
         if self._local:
             for number, share in enumerate(self._local):
@@ -212,13 +215,21 @@ class Shares:
                 results[number] = value
         return results
 
-    def close(self) -> None:
-        """Stop the workers (they close their own connections as they exit)."""
+    def stop(self) -> None:
+        """Tell the workers to exit, without waiting for them (`close` waits). A worker holding a share
+        of a large zone takes seconds to give its memory back; the caller can go on meanwhile. No task
+        can run on the shares afterwards."""
         for conn in self._conns:
             try:
                 conn.send(None)
             except OSError:
-                pass
+                pass  # already gone
+        self._stopped = True
+
+    def close(self) -> None:
+        """Stop the workers and wait for them to exit (they close their own connections as they exit)."""
+        if not self._stopped:
+            self.stop()
         for proc in self._procs:
             proc.join(timeout=30)
             if proc.is_alive():
@@ -227,6 +238,7 @@ class Shares:
         for conn in self._conns:
             conn.close()
         self._conns, self._procs, self._local = [], [], []
+        self._stopped = True
 
 
 def _serve(conn: multiprocessing.connection.Connection, job: ShareJob, lo: int, hi: int) -> None:

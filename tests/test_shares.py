@@ -77,3 +77,18 @@ def test_workers_keep_what_an_earlier_task_left() -> None:
         shares.keep(range(90, -1, -10))  # ranked in this order: item 90 first
         found = shares.records([*range(10), 10, 11])  # ranks 10 and 11 do not exist
     assert found == {rank: 90 - 10 * rank for rank in range(10)}
+
+
+def test_stopped_workers_exit_while_this_process_goes_on_and_run_nothing_more() -> None:
+    import time
+
+    with Shares(ShareJob(records=list(range(10))), 2) as shares:  # type: ignore[arg-type]
+        procs = list(shares._procs)
+        shares.stop()
+        deadline = time.monotonic() + 30
+        while any(p.is_alive() for p in procs) and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert not any(p.is_alive() for p in procs)  # they exited without being waited for
+        with pytest.raises(ShareError, match="stopped"):
+            shares.run("test_sum_squares", (1,))
+    assert [p.exitcode for p in procs] == [0, 0] and not shares._procs
