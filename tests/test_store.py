@@ -211,3 +211,13 @@ def test_a_json_value_shared_by_rows_is_encoded_once_and_each_row_keeps_its_own(
     modes = [value[prepared.columns.index("modes")] for value in prepared.values]
     assert modes == [compact_json(row["modes"]) for row in rows]
     assert len({id(text) for text in modes[1::2]}) == 1  # the shared mapping was encoded once
+
+
+def test_an_audit_into_an_in_memory_sqlite_database_stores_what_a_file_stores(tmp_path: Path) -> None:
+    """An in-memory database is its connection's own: the bulk writes must not move to another thread."""
+    options = AuditOptions(dns=False)
+    in_memory = run_audit([FIXTURES / "demo"], tmp_path / "memory", "sqlite://", options)
+    in_file = run_audit([FIXTURES / "demo"], tmp_path / "file", f"sqlite:///{tmp_path / 'a.sqlite'}", options)
+    assert in_memory.summary["store"] == in_file.summary["store"]
+    assert in_memory.summary["store"]["registrations"] > 0
+    assert len(in_memory.findings) == len(in_file.findings) > 0
