@@ -146,26 +146,17 @@ def _csv_records(path: Path) -> Iterator[RawRecord]:
         except csv.Error:
             dialect = csv.excel
         reader = _csv_rows(handle, dialect)
-        header = next(reader, (None, None))[0]
+        header, header_line = next(reader, ([], ""))
         if not header:
             raise ValueError("empty CSV (no header row)")
         if not any(h.strip().lower().replace(" ", "_") in ("domain", "domain_name") for h in header):
             raise ValueError("CSV has no 'domain' column; see the README for the expected columns")
         domain_col = next(i for i, h in enumerate(header) if h.strip().lower().replace(" ", "_") in ("domain", "domain_name"))
-        # every record's body is the header line then its row, written the same way (the header once)
-        buf = io.StringIO()
-        writer = csv.writer(buf, lineterminator="\n")
-        writer.writerow(header)
-        header_line = buf.getvalue()
+        # every record's body is the header line then its row, both written the same way
         server, origin = f"csv:{path.name}"[:255], f"{path}:row "
         for row_no, (row, line) in enumerate(reader, start=2):
             if not "".join(row).strip():  # a blank row
                 continue
-            if line is None:
-                buf.seek(0)
-                buf.truncate()
-                writer.writerow(row)
-                line = buf.getvalue()
             body = (header_line + line).encode("utf-8")
             if len(body) > MAX_ROW_BYTES:
                 raise ValueError(f"row {row_no} larger than {MAX_ROW_BYTES} bytes")
@@ -174,26 +165,33 @@ def _csv_records(path: Path) -> Iterator[RawRecord]:
             yield RawRecord(Source.CSV, server, query, body, fetched_at, origin=f"{origin}{row_no}")
 
 
-def _csv_rows(handle: Iterable[str], dialect: type[csv.Dialect] | csv.Dialect) -> Iterator[tuple[list[str], str | None]]:
+def _csv_rows(handle: Iterable[str], dialect: type[csv.Dialect] | csv.Dialect) -> Iterator[tuple[list[str], str]]:
     """The CSV records of a handle opened with newline="", each as (its cells, the line `csv.writer`
-    with its default dialect and "\n" would write for them, or None when that is not known cheaply).
+    with its default dialect and "\n" writes for them): the records' bodies are written one way,
+    whatever the dialect of the export.
 
     A zone export is a million plain lines: with commas between the cells and no quote at all, its
-    cells are the line split on commas and writing them again gives the line back, so both come
-    from the line itself (importing a row took 11.0 us through the csv module, 6.4 us so). Any other line, and every record of another dialect, goes through `csv.reader`,
-    which reads as many lines as a quoted cell spans.
+    cells are the line split on commas and writing them again gives the line back, so both come from
+    the line itself (importing a row took 11.0 us through the csv module, 6.4 us so). Any other line,
+    and every record of another dialect, goes through `csv.reader`, which reads as many lines as a
+    quoted cell spans, and `csv.writer`.
     """
     plain = (dialect.delimiter == "," and dialect.quotechar == '"' and not dialect.escapechar
              and not dialect.skipinitialspace)
     limit = csv.field_size_limit()
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
     lines = iter(handle)
     for line in lines:
         if plain and '"' not in line and len(line) < limit:
             text = line.rstrip("\r\n")  # one line ending at most (newline="" splits at each)
-            yield text.split(","), (text or '""') + "\n"  # the writer quotes a lone empty cell
+            yield (text.split(",") if text else []), text + "\n"  # an empty line has no cell at all
         else:
             row = next(csv.reader(itertools.chain((line,), lines), dialect), [])
-            yield row, None
+            buf.seek(0)
+            buf.truncate()
+            writer.writerow(row)
+            yield row, buf.getvalue()
 
 
 def _jsonl_records(path: Path) -> Iterator[RawRecord]:
