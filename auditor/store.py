@@ -469,9 +469,9 @@ class BackgroundWriter:
         # an in-memory SQLite database is one connection's own: another thread would open another,
         # empty one, so such a store is written here, inline
         self._inline = store.bulk_writer(commit_every) if store.in_memory else None
-        self._thread = threading.Thread(target=self._run, args=(store, commit_every), name="background-writer",
-                                        daemon=True)
         if self._inline is None:
+            self._thread = threading.Thread(target=self._run, args=(store, commit_every), name="background-writer",
+                                            daemon=True)
             self._thread.start()
 
     def _run(self, store: Store, commit_every: int) -> None:
