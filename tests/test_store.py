@@ -221,3 +221,134 @@ def test_an_audit_into_an_in_memory_sqlite_database_stores_what_a_file_stores(tm
     assert in_memory.summary["store"] == in_file.summary["store"]
     assert in_memory.summary["store"]["registrations"] > 0
     assert len(in_memory.findings) == len(in_file.findings) > 0
+
+
+def _parse_outcomes_of_the_bundled_fixtures() -> list[tuple[object, datetime]]:
+    """Every outcome of the bundled inputs (WHOIS, RDAP and CSV registrations, non-registrations, failures)."""
+    from auditor.importers import discover, import_file
+    from auditor.parse import parse
+
+    files, _missing = discover([FIXTURES / "demo", FIXTURES / "labelled"])
+    return [(parse(raw), raw.fetched_at) for path in files for raw in import_file(path).records]
+
+
+@pytest.mark.parametrize("dialect", ["sqlite", "postgresql"])
+def test_parse_rows_built_directly_equal_what_prepare_rows_builds(dialect: str) -> None:
+    """`prepare_parse_outcomes` builds driver tuples itself for speed; they must be the very rows the
+    generic `prepare_rows` makes of the same values, column by column, and cover every column."""
+    from auditor.records import NoRegistration, ParseFailure, RegistrationRecord
+    from auditor.store import _PARSE, _REG, prepare_parse_outcomes
+
+    outcomes = _parse_outcomes_of_the_bundled_fixtures()
+    kinds = {type(outcome) for outcome, _when in outcomes}
+    assert {RegistrationRecord, NoRegistration, ParseFailure} <= kinds  # the fixtures exercise every branch
+    results, registrations = prepare_parse_outcomes(outcomes, dialect)  # type: ignore[arg-type]
+    assert set(registrations.columns) == {c.name for c in _REG.c} - {"id"}
+    assert set(results.columns) == {c.name for c in _PARSE.c} - {"id"}
+    expected = []
+    for outcome, fetched_at in outcomes:
+        if isinstance(outcome, RegistrationRecord):
+            expected.append({
+                "raw_sha256": outcome.raw_sha256, "parser": outcome.parser, "domain": outcome.domain,
+                "source": outcome.source.value, "registrar": outcome.registrar,
+                "registrar_iana_id": outcome.registrar_iana_id, "created_at": outcome.created_at,
+                "updated_at": outcome.updated_at, "expires_at": outcome.expires_at, "fetched_at": fetched_at,
+                "statuses": list(outcome.statuses), "nameservers": list(outcome.nameservers),
+                "contacts": [c.to_storage() for c in outcome.contacts], "locations": dict(outcome.locations)})
+    generic = prepare_rows(_REG, expected, dialect)
+    by_column = [generic.columns.index(name) for name in registrations.columns]
+    assert registrations.values == [tuple(row[i] for i in by_column) for row in generic.values]
+    assert any(row[registrations.columns.index("created_at")] is not None for row in registrations.values)
+
+
+def check_parse_rows_round_trip(url: str) -> None:
+    from auditor.records import RegistrationRecord
+
+    outcomes = _parse_outcomes_of_the_bundled_fixtures()
+    store = Store(url)
+    try:
+        store.add_parse_outcomes(outcomes)  # type: ignore[arg-type]
+        records = [outcome for outcome, _when in outcomes if isinstance(outcome, RegistrationRecord)]
+        stored = {(r.raw_sha256, r.parser): (r, when) for r, when in store.registrations()}
+        assert len(stored) == len({(r.raw_sha256, r.parser) for r in records})
+        for (outcome, fetched_at) in outcomes:
+            if isinstance(outcome, RegistrationRecord):
+                back, when = stored[(outcome.raw_sha256, outcome.parser)]
+                assert back.to_dict() == outcome.to_dict() and when == fetched_at
+        assert store.count("parse_result") == len({(o.raw_sha256, o.parser) for o, _when in outcomes})  # type: ignore[attr-defined]
+    finally:
+        store.close()
+
+
+def test_sqlite_parse_rows_round_trip(sqlite_url: str) -> None:
+    check_parse_rows_round_trip(sqlite_url)
+
+
+def test_postgres_parse_rows_round_trip(postgres_url: str) -> None:
+    check_parse_rows_round_trip(postgres_url)
+
+
+def check_stored_grades_equal_the_grades_file(url: str, tmp_path: Path) -> None:
+    """The record_grade rows (built as driver tuples) hold what grades.jsonl holds, with each registrar."""
+    import json
+
+    from auditor.store import _GRADE, _GRADE_COLUMNS
+
+    assert set(_GRADE_COLUMNS) == {c.name for c in _GRADE.c} - {"id"}
+    result = run_audit([FIXTURES / "demo"], tmp_path / "out", url, AuditOptions(dns=False))
+    written = [json.loads(line) for line in (tmp_path / "out" / "grades.jsonl").read_text().splitlines()]
+    registrar_of = {a.domain: a.registrar for a in result.audited}
+    store = Store(url)
+    try:
+        stored = store.grades(result.run_id)
+    finally:
+        store.close()
+    assert len(stored) == len(written) == len(result.audited) > 0
+    assert {r["domain"]: (r["norc"], r["registrant_identified"], r["modes"], r["registrar"]) for r in stored} == {
+        w["domain"]: (w["norc"], w["registrant_identified"], w["modes"], registrar_of[w["domain"]]) for w in written}
+    assert len({r["norc"] for r in stored}) > 1 and any(r["registrar"] for r in stored)
+
+
+def check_stored_findings_equal_the_findings_file(url: str, tmp_path: Path) -> None:
+    """The finding rows (built as driver tuples) hold what findings.jsonl holds, with each registrar."""
+    import json
+
+    from auditor.store import _FINDING, _FINDING_COLUMNS
+
+    assert set(_FINDING_COLUMNS) == {c.name for c in _FINDING.c} - {"id"}
+    result = run_audit([FIXTURES / "demo"], tmp_path / "out", url, AuditOptions(dns=False))
+    written = [json.loads(line) for line in (tmp_path / "out" / "findings.jsonl").read_text().splitlines()]
+    registrar_of = {a.domain: a.registrar for a in result.audited}
+    store = Store(url)
+    try:
+        stored = store.findings(result.run_id)
+    finally:
+        store.close()
+    assert len(stored) == len(written) > 0
+    by_print = {w["fingerprint"]: w for w in written}
+    for row in stored:
+        w = by_print[row["fingerprint"]]
+        evidence = dict(w["evidence"])
+        raw_sha256 = evidence.pop("raw_sha256")
+        assert row == {"id": row["id"], "run_id": result.run_id, "fingerprint": w["fingerprint"], "domain": w["domain"],
+                       "registrar": registrar_of.get(w["domain"]), "rule_id": w["rule"], "rule_name": w["name"],
+                       "category": w["category"], "severity": w["severity"], "role": w["role"], "field": w["field"],
+                       "message": w["message"], "evidence": evidence, "policy": w["policy"], "raw_sha256": raw_sha256,
+                       "related_domains": w.get("related_domains")}
+    assert any(row["related_domains"] for row in stored) and any(row["evidence"].get("excerpt") for row in stored)
+
+
+def test_sqlite_stored_grades(sqlite_url: str, tmp_path: Path) -> None:
+    check_stored_grades_equal_the_grades_file(sqlite_url, tmp_path)
+
+
+def test_postgres_stored_grades(postgres_url: str, tmp_path: Path) -> None:
+    check_stored_grades_equal_the_grades_file(postgres_url, tmp_path)
+
+
+def test_sqlite_stored_findings(sqlite_url: str, tmp_path: Path) -> None:
+    check_stored_findings_equal_the_findings_file(sqlite_url, tmp_path)
+
+
+def test_postgres_stored_findings(postgres_url: str, tmp_path: Path) -> None:
+    check_stored_findings_equal_the_findings_file(postgres_url, tmp_path)
