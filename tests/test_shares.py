@@ -36,6 +36,28 @@ def _die(share: Share) -> Iterator[tuple[str, Any]]:
     yield "result", "alive"
 
 
+@task("test_exit")
+def _exit(share: Share) -> Iterator[tuple[str, Any]]:
+    if share.lo > 0 and share.in_worker:
+        raise SystemExit("leaving mid-task")  # not an Exception: escapes the task's error reporting
+    yield "result", "stayed"
+
+
+@task("test_finalizer")
+def _finalizer(share: Share, path: str) -> Iterator[tuple[str, Any]]:
+    """Leave a closer that writes a file, and an object whose finalizer would write another."""
+
+    class Noisy:
+        def __del__(self) -> None:
+            with open(path + ".freed", "a") as handle:
+                handle.write("freed")
+
+    lo = share.lo  # the closer must not hold the share: a cycle would keep it from being freed anyway
+    share.state["noisy"] = Noisy()
+    share.state["close"] = lambda: open(path + f".closed.{lo}", "w").close()
+    yield "result", share.lo
+
+
 def test_bounds_cover_every_item_once_in_near_equal_ranges() -> None:
     for size in (0, 1, 2, 3, 10, 1001):
         for shares in (1, 2, 3, 8):
@@ -92,3 +114,23 @@ def test_stopped_workers_exit_while_this_process_goes_on_and_run_nothing_more() 
         with pytest.raises(ShareError, match="stopped"):
             shares.run("test_sum_squares", (1,))
     assert [p.exitcode for p in procs] == [0, 0] and not shares._procs
+
+
+def test_a_stopped_worker_runs_its_closer_and_leaves_without_freeing_its_share(tmp_path: Any) -> None:
+    """A worker gives its share's memory back by exiting, not by freeing millions of objects one by one;
+    what it must close (a PostgreSQL connection) it closes first."""
+    base = str(tmp_path / "mark")
+    with Shares(ShareJob(records=list(range(10))), 2) as shares:  # type: ignore[arg-type]
+        procs = list(shares._procs)
+        assert shares.run("test_finalizer", (base,)) == [0, 5]
+    assert [p.exitcode for p in procs] == [0, 0]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["mark.closed.0", "mark.closed.5"]
+
+
+def test_a_worker_leaving_by_an_uncaught_exit_reports_it_and_exits_non_zero(capfd: Any) -> None:
+    with Shares(ShareJob(records=list(range(10))), 2) as shares:  # type: ignore[arg-type]
+        procs = list(shares._procs)
+        with pytest.raises(ShareError, match="stopped during 'test_exit'"):
+            shares.run("test_exit")
+    assert procs[1].exitcode == 1 and procs[0].exitcode == 0
+    assert "leaving mid-task" in capfd.readouterr().err
