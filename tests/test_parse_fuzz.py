@@ -12,7 +12,7 @@ import json
 import os
 from datetime import UTC, datetime
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from auditor.parse import parse
@@ -110,10 +110,13 @@ def test_csv_parser_on_arbitrary_rows(rows: list[list[str]], header: str) -> Non
     _check(RawRecord(Source.CSV, "export", "", buf.getvalue().encode("utf-8", errors="replace"), NOW))
 
 
-@given(st.text(alphabet='ab,"\r\n ;', max_size=60))
+@example("a,b\n,a b;\n")  # a header and one plain row: the row is split without the csv module
+@example("a\n\x00,b\n")
+@given(st.text(alphabet='ab,"\r\n ;\x00', max_size=60))
 def test_csv_header_cache_reads_every_text_as_the_csv_module_does(text: str) -> None:
-    """The parser reads a repeated header line from a cache; it must split every text exactly like
-    the csv module reading it whole (quotes, carriage returns, empty lines included)."""
+    """The parser reads a repeated header line from a cache, and a plain row line by splitting it; it
+    must split every text exactly like the csv module reading it whole (quotes, carriage returns, empty
+    lines, NULs included)."""
     import csv
     import io
 

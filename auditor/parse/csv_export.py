@@ -97,11 +97,17 @@ def _header_and_rows(text: str) -> list[Sequence[str]]:
     """The CSV records of `text`, the header read once per distinct header line.
 
     Every record of an export repeats the same header line; when that line is one whole CSV record
-    (no quote, no carriage return: it ends at its newline) its cells come from a cache.
+    (no quote, no carriage return: it ends at its newline) its cells come from a cache. When the rest
+    is one such line too, as the importer writes a plain row, its cells are that line split on commas
+    (what `csv.reader` gives it, without making a reader for every record: 4.0 -> 1.9 us a record).
     """
     end = text.find("\n")
     if end > 0 and '"' not in text[:end] and "\r" not in text[:end]:
-        return [_header_cells(text[:end]), *csv.reader(io.StringIO(text[end + 1 :]))]
+        rest = text[end + 1 :]
+        if (1 < len(rest) < csv.field_size_limit() and rest.find("\n") == len(rest) - 1
+                and '"' not in rest and "\r" not in rest):
+            return [_header_cells(text[:end]), rest[:-1].split(",")]
+        return [_header_cells(text[:end]), *csv.reader(io.StringIO(rest))]
     return list(csv.reader(io.StringIO(text)))
 
 
