@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from auditor.parse import parse
 from auditor.records import (
@@ -378,3 +380,26 @@ def test_plain_iso_fast_path_gives_the_general_answer() -> None:
     same()
     # found by this test: dates that cannot be placed in UTC raised instead of reading as "not a date"
     assert parse_date("0001-01-01T00:00+02:00") is None and parse_date("2020-01-01T00:00+25:00") is None
+
+
+_MARKER_WORDS = ("REDACTED", "for", "Privacy", "purposes", "Data", "protected", "not disclosed", "withheld",
+                 "Please query the RDDS service", "https://", "contact", "*****", "N/A", "na", "GDPR", "masked",
+                 "registrar", "Private person", "<", ">", "(", "]", "_", "|", ".", "!", " ", "  ", "Jane Doe")
+
+
+@given(st.lists(st.sampled_from(_MARKER_WORDS), max_size=6).map(" ".join),
+       st.lists(st.booleans(), min_size=40, max_size=40))
+def test_redaction_markers_are_read_case_insensitively(text: str, upper: list[bool]) -> None:
+    """The marker patterns are matched against the lowered value; on ASCII text that must be exactly
+    the case-insensitive match of the value, whatever its case."""
+    import re
+
+    from auditor.parse.markers import _WRAPPED_NA, REDACTION_PATTERNS, _unwrap, is_redaction_marker
+
+    value = "".join(c.upper() if upper[i % 40] else c.lower() for i, c in enumerate(text))
+    ignoring_case = re.compile(r"^\s*(?:" + "|".join(REDACTION_PATTERNS) + r")\s*\.?\s*$", re.IGNORECASE)
+    plain = _unwrap(value)
+    expected = bool(value) and len(value) <= 300 and (
+        bool(_WRAPPED_NA.match(value.strip()))
+        or (plain.lower() not in ("n/a", "na") and bool(ignoring_case.match(plain))))
+    assert is_redaction_marker.__wrapped__(value) == expected

@@ -51,7 +51,11 @@ REDACTION_PATTERNS: tuple[str, ...] = (
     r"\*{3,}",
     r"(?:see|refer to) (?:the )?registrar.*",
 )
-_REDACTION_RE = re.compile(r"^\s*(?:" + "|".join(REDACTION_PATTERNS) + r")\s*\.?\s*$", re.IGNORECASE)
+#: Matched against the lower-cased value (the patterns are lower case): a case-sensitive match of the
+#: lowered text took half the time of an IGNORECASE match of the text, and every field of every
+#: contact is tested. (They differ only for the few characters Unicode folds but does not lower, such
+#: as the long s, which no registry writes in a redaction notice.)
+_REDACTION_RE = re.compile(r"^\s*(?:" + "|".join(REDACTION_PATTERNS) + r")\s*\.?\s*$")
 
 #: Known privacy/proxy services: canonical name -> patterns found in name, organisation or email.
 PRIVACY_SERVICES: dict[str, tuple[str, ...]] = {
@@ -106,8 +110,8 @@ def is_redaction_marker(value: str | None) -> bool:
         return False
     if _WRAPPED_NA.match(value.strip()):
         return True  # DK Hostmaster "***N/A***": not shown
-    plain = _unwrap(value)
-    if plain.lower() in ("n/a", "na"):
+    plain = _unwrap(value).lower()
+    if plain in ("n/a", "na"):
         return False  # a bare "N/A" is a placeholder (FAL rules), not a registry's redaction
     return bool(_REDACTION_RE.match(plain))
 
