@@ -178,22 +178,24 @@ def _score_share(records: Sequence[RegistrationRecord], ranks: Sequence[int], ru
     out = _Partial(facts={r.id: [] for r in rules if r.scope == "dataset" and r.id not in grouped},
                    fact_ranks={r.id: array("q") for r in rules if r.scope == "dataset" and r.id not in grouped},
                    group_keys={rule_id: (array("q"), array("q")) for rule_id in grouped})
-    record_rules = [(r, contexts[r.id]) for r in rules if r.scope == "record"]
+    # (rule, its function, its context, its tally) looked up once, not once per record
+    record_rules = [(r, r.func, contexts[r.id], contexts[r.id].tally) for r in rules if r.scope == "record"]
     extractors = [(r, contexts[r.id]) for r in rules if r.scope == "dataset" and r.extract is not None]
     sliced = 0  # records and findings before the slice not finished yet
     sliced_findings = 0
+    for _r, _func, _ctx, tally in record_rules:
+        tally.evaluated += len(records)  # every record is evaluated by every record rule, even when it raises
     for done, (rank, record) in enumerate(zip(ranks, records, strict=True), 1):
-        for r, ctx in record_rules:
-            ctx.tally.evaluated += 1
+        for r, func, ctx, tally in record_rules:
             try:
-                found = list(r.func(record, ctx))
+                found = list(func(record, ctx))
             except Exception as exc:  # noqa: BLE001 - one rule's bug must not stop the audit
-                ctx.tally.errors += 1
+                tally.errors += 1
                 out.errors.append((rank, _error(r.id, record.domain, exc)))
                 continue
             if found:
-                ctx.tally.failed += 1
-                ctx.tally.findings += len(found)
+                tally.failed += 1
+                tally.findings += len(found)
                 out.findings.extend(found)
                 out.finding_ranks.extend([rank] * len(found))
         for r, ctx in extractors:

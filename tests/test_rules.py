@@ -99,11 +99,24 @@ def test_a_rule_that_raises_is_counted_not_fatal() -> None:
     def always_crashes(record, ctx):  # type: ignore[no-untyped-def]
         raise RuntimeError("boom")
 
+    @rule(id="TST998", name="fails-every-other", category=Category.FALSE, severity=Severity.LOW, policy=())
+    def fails_every_other(record, ctx):  # type: ignore[no-untyped-def]
+        if record.domain.startswith(("b", "d")):
+            yield ctx.finding(record, "one")
+            yield ctx.finding(record, "two", field="name")
+
     try:
-        result = score([RegistrationRecord(domain="a.zz")], [REGISTRY["TST999"]], Verifier(None), NOW)
-        assert result.tallies["TST999"].errors == 1 and result.errors[0]["error"] == "RuntimeError: boom"
+        records = [RegistrationRecord(domain=f"{c}.zz") for c in "abcde"]
+        result = score(records, [REGISTRY["TST999"], REGISTRY["TST998"]], Verifier(None), NOW)
+        assert result.tallies["TST999"].errors == 5 and result.errors[0]["error"] == "RuntimeError: boom"
+        # the denominators: a record a rule raised on was still evaluated by it
+        assert result.tallies["TST999"].to_dict() == {"evaluated": 5, "failed": 0, "findings": 0, "unchecked": 0,
+                                                      "errors": 5}
+        assert result.tallies["TST998"].to_dict() == {"evaluated": 5, "failed": 2, "findings": 4, "unchecked": 0,
+                                                      "errors": 0}
     finally:
         REGISTRY.pop("TST999")
+        REGISTRY.pop("TST998")
 
 
 def _fold_reference(value: str) -> str:
