@@ -142,8 +142,9 @@ def prepare_raw(records: Sequence[RawRecord], dialect: str) -> PreparedRows:
     return prepare_rows(_RAW, [_raw_row(r) for r in records], dialect)
 
 
-#: The columns of the rows built as driver tuples directly (parse_result, registration: see
-#: `prepare_parse_outcomes`; finding and record_grade: see `Store.add_findings`, `Store.add_grades`), in the order they are filled.
+#: The columns of the rows built as driver tuples directly, in the order they are filled: parse_result
+#: and registration (`prepare_parse_outcomes`), finding (`Store.add_findings`), record_grade
+#: (`Store.add_grades`).
 _PARSE_COLUMNS = ["raw_sha256", "parser", "status", "domain", "reason", "excerpt"]
 _FINDING_COLUMNS = ["run_id", "fingerprint", "domain", "registrar", "rule_id", "rule_name", "category", "severity",
                     "role", "field", "message", "evidence", "policy", "raw_sha256", "related_domains"]
