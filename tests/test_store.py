@@ -288,46 +288,34 @@ def test_postgres_parse_rows_round_trip(postgres_url: str) -> None:
     check_parse_rows_round_trip(postgres_url)
 
 
-def check_stored_grades_equal_the_grades_file(url: str, tmp_path: Path) -> None:
-    """The record_grade rows (built as driver tuples) hold what grades.jsonl holds, with each registrar."""
+def check_stored_findings_and_grades_equal_the_files(url: str, tmp_path: Path) -> None:
+    """The finding and record_grade rows (built as driver tuples) hold what findings.jsonl and grades.jsonl
+    hold, with each domain's registrar."""
     import json
 
-    from auditor.store import _GRADE, _GRADE_COLUMNS
-
-    assert set(_GRADE_COLUMNS) == {c.name for c in _GRADE.c} - {"id"}
-    result = run_audit([FIXTURES / "demo"], tmp_path / "out", url, AuditOptions(dns=False))
-    written = [json.loads(line) for line in (tmp_path / "out" / "grades.jsonl").read_text().splitlines()]
-    registrar_of = {a.domain: a.registrar for a in result.audited}
-    store = Store(url)
-    try:
-        stored = store.grades(result.run_id)
-    finally:
-        store.close()
-    assert len(stored) == len(written) == len(result.audited) > 0
-    assert {r["domain"]: (r["norc"], r["registrant_identified"], r["modes"], r["registrar"]) for r in stored} == {
-        w["domain"]: (w["norc"], w["registrant_identified"], w["modes"], registrar_of[w["domain"]]) for w in written}
-    assert len({r["norc"] for r in stored}) > 1 and any(r["registrar"] for r in stored)
-
-
-def check_stored_findings_equal_the_findings_file(url: str, tmp_path: Path) -> None:
-    """The finding rows (built as driver tuples) hold what findings.jsonl holds, with each registrar."""
-    import json
-
-    from auditor.store import _FINDING, _FINDING_COLUMNS
+    from auditor.store import _FINDING, _FINDING_COLUMNS, _GRADE, _GRADE_COLUMNS
 
     assert set(_FINDING_COLUMNS) == {c.name for c in _FINDING.c} - {"id"}
+    assert set(_GRADE_COLUMNS) == {c.name for c in _GRADE.c} - {"id"}
     result = run_audit([FIXTURES / "demo"], tmp_path / "out", url, AuditOptions(dns=False))
-    written = [json.loads(line) for line in (tmp_path / "out" / "findings.jsonl").read_text().splitlines()]
+    out = tmp_path / "out"
+    written_grades = [json.loads(line) for line in (out / "grades.jsonl").read_text().splitlines()]
+    written_findings = {f["fingerprint"]: f for f in map(json.loads, (out / "findings.jsonl").read_text().splitlines())}
     registrar_of = {a.domain: a.registrar for a in result.audited}
     store = Store(url)
     try:
-        stored = store.findings(result.run_id)
+        findings, grades = store.findings(result.run_id), store.grades(result.run_id)
     finally:
         store.close()
-    assert len(stored) == len(written) > 0
-    by_print = {w["fingerprint"]: w for w in written}
-    for row in stored:
-        w = by_print[row["fingerprint"]]
+
+    assert len(grades) == len(written_grades) == len(result.audited) > 0
+    assert {r["domain"]: (r["norc"], r["registrant_identified"], r["modes"], r["registrar"]) for r in grades} == {
+        w["domain"]: (w["norc"], w["registrant_identified"], w["modes"], registrar_of[w["domain"]]) for w in written_grades}
+    assert len({r["norc"] for r in grades}) > 1 and any(r["registrar"] for r in grades)
+
+    assert len(findings) == len(written_findings) > 0
+    for row in findings:
+        w = written_findings[row["fingerprint"]]
         evidence = dict(w["evidence"])
         raw_sha256 = evidence.pop("raw_sha256")
         assert row == {"id": row["id"], "run_id": result.run_id, "fingerprint": w["fingerprint"], "domain": w["domain"],
@@ -335,20 +323,12 @@ def check_stored_findings_equal_the_findings_file(url: str, tmp_path: Path) -> N
                        "category": w["category"], "severity": w["severity"], "role": w["role"], "field": w["field"],
                        "message": w["message"], "evidence": evidence, "policy": w["policy"], "raw_sha256": raw_sha256,
                        "related_domains": w.get("related_domains")}
-    assert any(row["related_domains"] for row in stored) and any(row["evidence"].get("excerpt") for row in stored)
+    assert any(row["related_domains"] for row in findings) and any(row["evidence"].get("excerpt") for row in findings)
 
 
-def test_sqlite_stored_grades(sqlite_url: str, tmp_path: Path) -> None:
-    check_stored_grades_equal_the_grades_file(sqlite_url, tmp_path)
+def test_sqlite_stored_findings_and_grades(sqlite_url: str, tmp_path: Path) -> None:
+    check_stored_findings_and_grades_equal_the_files(sqlite_url, tmp_path)
 
 
-def test_postgres_stored_grades(postgres_url: str, tmp_path: Path) -> None:
-    check_stored_grades_equal_the_grades_file(postgres_url, tmp_path)
-
-
-def test_sqlite_stored_findings(sqlite_url: str, tmp_path: Path) -> None:
-    check_stored_findings_equal_the_findings_file(sqlite_url, tmp_path)
-
-
-def test_postgres_stored_findings(postgres_url: str, tmp_path: Path) -> None:
-    check_stored_findings_equal_the_findings_file(postgres_url, tmp_path)
+def test_postgres_stored_findings_and_grades(postgres_url: str, tmp_path: Path) -> None:
+    check_stored_findings_and_grades_equal_the_files(postgres_url, tmp_path)
