@@ -97,6 +97,16 @@ _STORED_CONTACT_FIELDS = ("handle", "name", "organization", "email", "phone", "f
                           "country", "country_published", "identifier", "kind", "privacy_service")
 
 
+#: How a registration without a registrar is named wherever findings, grades or strata are grouped by
+#: registrar (reports, the evidence packs, PAT003, sampling), so they all group it the same way.
+NO_REGISTRAR = "(no registrar given)"
+
+
+def registrar_label(registrar: str | None) -> str:
+    """The registrar to group by: its name, or NO_REGISTRAR."""
+    return registrar or NO_REGISTRAR
+
+
 def utcnow() -> datetime:
     """Aware UTC now (one place, so tests can reason about it)."""
     return datetime.now(UTC)

@@ -22,6 +22,7 @@ from typing import Any
 
 from auditor.domains import looks_like_domain, normalise_domain
 from auditor.errors import InputError
+from auditor.records import registrar_label
 
 
 def z_value(confidence: float) -> float:
@@ -119,7 +120,7 @@ def read_units(path: Path, stratify: str | None) -> list[tuple[str, str]]:
         for raw in import_file(file).records:
             outcome = parse(raw)
             if isinstance(outcome, RegistrationRecord):
-                stratum = (outcome.registrar or "(no registrar given)") if stratify == "registrar" else outcome.tld
+                stratum = registrar_label(outcome.registrar) if stratify == "registrar" else outcome.tld
                 units.append((outcome.domain, stratum))
     if not units:
         raise InputError(f"{path}: no domains found")

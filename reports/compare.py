@@ -14,6 +14,7 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
+from auditor.records import registrar_label
 from auditor.store import Store
 from reports.exports import neutralise
 from reports.pack import _atomic_text, resolve_run
@@ -55,7 +56,7 @@ def compare_runs(store: Store, old_id: str, new_id: str) -> dict[str, Any]:
 
 
 def _item(state: str, f: dict[str, Any]) -> dict[str, Any]:
-    return {"state": state, "registrar": f.get("registrar") or "(no registrar given)", "domain": f["domain"],
+    return {"state": state, "registrar": registrar_label(f.get("registrar")), "domain": f["domain"],
             "rule": f["rule_id"], "name": f["rule_name"], "category": f["category"], "role": f["role"],
             "field": f["field"], "value": (f["evidence"] or {}).get("value"), "message": f["message"]}
 

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from auditor.domains import unicode_domain
-from auditor.records import Finding, RegistrationRecord, Role
+from auditor.records import Finding, RegistrationRecord, Role, registrar_label
 from reports.render import render
 from rules.base import Rule
 
@@ -25,11 +25,11 @@ MAX_DOMAIN_SECTIONS = 2000
 def registrar_rows(findings: Sequence[Finding], registrar_of: Mapping[str, str | None]) -> list[dict[str, Any]]:
     """Per registrar: records, records with findings, findings per category (`registrar_of` maps every
     audited domain to its registrar)."""
-    records_by: Counter[str] = Counter(reg or "(no registrar given)" for reg in registrar_of.values())
+    records_by: Counter[str] = Counter(registrar_label(reg) for reg in registrar_of.values())
     flagged: dict[str, set[str]] = defaultdict(set)
     per_cat: dict[str, Counter[str]] = defaultdict(Counter)
     for f in findings:
-        reg = registrar_of.get(f.domain) or "(no registrar given)"
+        reg = registrar_label(registrar_of.get(f.domain))
         flagged[reg].add(f.domain)
         per_cat[reg][f.category.value] += 1
     rows = []

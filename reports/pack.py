@@ -30,7 +30,7 @@ from typing import Any
 from auditor import __version__
 from auditor.domains import unicode_domain
 from auditor.errors import AuditorError
-from auditor.records import RawRecord, Source, utcnow
+from auditor.records import RawRecord, Source, registrar_label, utcnow
 from auditor.store import Store
 from reports.actions import deadline_for, requested_action
 from reports.exports import findings_csv, findings_json
@@ -129,7 +129,7 @@ def _finding_rows(store: Store, run: dict[str, Any], generated: datetime,
 def _group(rows: Sequence[dict[str, Any]], scope: str) -> dict[str, list[dict[str, Any]]]:
     groups: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for row in rows:
-        key = {"registrar": row["registrar"] or "(no registrar given)", "domain": row["domain"], "rule": row["rule"]}[scope]
+        key = {"registrar": registrar_label(row["registrar"]), "domain": row["domain"], "rule": row["rule"]}[scope]
         groups[key].append(row)
     return dict(sorted(groups.items()))
 

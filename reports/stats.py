@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from auditor.grades import MODES, NORC_LABELS, wilson_interval
-from auditor.records import RegistrationRecord, Role
+from auditor.records import RegistrationRecord, Role, registrar_label
 from auditor.sampling import stratified_estimate
 from auditor.store import Store
 from reports.html import bars
@@ -90,7 +90,7 @@ def build_statistics(store: Store, run_id: str | None, k: int = DEFAULT_K) -> di
     for f in findings:
         by_category[f["category"]].add(f["domain"])
         by_rule[f["rule_id"]].add(f["domain"])
-    registrar_of = {g["domain"]: g.get("registrar") or "(no registrar given)" for g in grades}
+    registrar_of = {g["domain"]: registrar_label(g.get("registrar")) for g in grades}
     country_of = {}
     for domain in audited:
         rec = records.get(domain)

@@ -11,7 +11,16 @@ from collections.abc import Iterator, Sequence
 
 from auditor.domains import registrable_domain
 from auditor.parse.markers import is_redaction_marker
-from auditor.records import Category, Contact, FieldState, Finding, RegistrationRecord, Role, Severity
+from auditor.records import (
+    Category,
+    Contact,
+    FieldState,
+    Finding,
+    RegistrationRecord,
+    Role,
+    Severity,
+    registrar_label,
+)
 from rules import placeholders, policies
 from rules.base import Fact, Grouping, RuleContext, finding_from_fact, rule
 
@@ -277,7 +286,7 @@ def _placeholder_group_keys(record: RegistrationRecord, ctx: RuleContext) -> Ite
     for contact in record.contacts:
         if not contact.privacy_service:
             for field, value in _placeholder_values(contact):
-                yield (record.registrar or "(no registrar given)", field, placeholders.fold(value))
+                yield (registrar_label(record.registrar), field, placeholders.fold(value))
 
 
 def _placeholder_facts(record: RegistrationRecord, ctx: RuleContext) -> Iterator[Fact]:
@@ -286,7 +295,7 @@ def _placeholder_facts(record: RegistrationRecord, ctx: RuleContext) -> Iterator
             continue
         for field, value in _placeholder_values(contact):
             yield Fact(record.domain, record.raw_sha256, contact.role.value, field, value, contact.location(field),
-                       (record.registrar or "(no registrar given)", placeholders.fold(value)))
+                       (registrar_label(record.registrar), placeholders.fold(value)))
 
 
 @rule(
