@@ -167,7 +167,7 @@ def prepare_parse_outcomes(outcomes: Sequence[tuple[ParseOutcome, datetime]], di
     for outcome, fetched_at in outcomes:
         if isinstance(outcome, RegistrationRecord):
             results.append((outcome.raw_sha256, outcome.parser, outcome.status.value, outcome.domain, None, None))
-            registrations.append(_registration_values(outcome, when(fetched_at), when))
+            registrations.append(_registration_values(outcome, fetched_at, when))
         elif isinstance(outcome, NoRegistration):
             results.append((outcome.raw_sha256, outcome.parser, outcome.status.value, outcome.domain,
                             outcome.reason, None))
@@ -177,10 +177,10 @@ def prepare_parse_outcomes(outcomes: Sequence[tuple[ParseOutcome, datetime]], di
     return [PreparedRows(_PARSE.name, _PARSE_COLUMNS, results), PreparedRows(_REG.name, _REG_COLUMNS, registrations)]
 
 
-def _registration_values(rec: RegistrationRecord, fetched_at: Any, when: Any) -> tuple[Any, ...]:
-    """A registration's row in `_REG_COLUMNS` order (`fetched_at` already converted)."""
+def _registration_values(rec: RegistrationRecord, fetched_at: datetime | None, when: Any) -> tuple[Any, ...]:
+    """A registration's row in `_REG_COLUMNS` order, its times converted by `when`."""
     return (rec.raw_sha256, rec.parser, rec.domain, rec.source.value, rec.registrar, rec.registrar_iana_id,
-            when(rec.created_at), when(rec.updated_at), when(rec.expires_at), fetched_at,
+            when(rec.created_at), when(rec.updated_at), when(rec.expires_at), when(fetched_at),
             compact_json(list(rec.statuses)), compact_json(list(rec.nameservers)),
             compact_json([c.to_storage() for c in rec.contacts]), compact_json(dict(rec.locations)))
 
@@ -371,8 +371,6 @@ class Store:
              f.raw_sha256 or None, compact_json(list(f.related_domains)) if f.related_domains else None)
             for f in findings
         ]
-        if not values:
-            return 0
         return self.write_prepared([PreparedRows(_FINDING.name, _FINDING_COLUMNS, values)])
 
     def add_grades(self, run_id: str, grades: Sequence[dict[str, Any]], registrar_of: dict[str, str | None]) -> int:
@@ -382,8 +380,6 @@ class Store:
         modes_json = _converter(_GRADE.c.modes.type, self.dialect)
         values = [(run_id, g["domain"], registrar_of.get(g["domain"]), g["norc"], g["registrant_identified"],
                    modes_json(g["modes"])) for g in grades]
-        if not values:
-            return 0
         return self.write_prepared([PreparedRows(_GRADE.name, _GRADE_COLUMNS, values)])
 
     def grades(self, run_id: str) -> list[dict[str, Any]]:

@@ -104,7 +104,7 @@ def audit(label: str, export: Path, db_url: str, out: Path, n: int, workers: int
           f"(ratio to target {wall / target:.2f}); peak memory of all processes "
           f"{f'{summed:.1f} GiB' if summed else 'unknown'}, of the largest {peak_rss_gib():.1f} GiB")
     # CPU time is steadier than wall time on a shared machine, and says what cores alone cannot fix
-    allowed = TARGET_SECONDS_PER_MILLION * (os.cpu_count() or 1) / 1_000_000 * 1e6
+    allowed = TARGET_SECONDS_PER_MILLION * (os.cpu_count() or 1)  # seconds a million = us a registration
     print(f"    CPU time of all processes {cpu:,.1f} s = {cpu / n * 1e6:,.0f} us a registration "
           f"(the target allows {allowed:,.0f} us on {os.cpu_count()} cores, all busy)")
     for stage, seconds in summary.get("timings_seconds", {}).items():
