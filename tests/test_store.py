@@ -258,6 +258,15 @@ def test_parse_rows_built_directly_equal_what_prepare_rows_builds(dialect: str) 
     generic = prepare_rows(_REG, expected, dialect)
     by_column = [generic.columns.index(name) for name in registrations.columns]
     assert registrations.values == [tuple(row[i] for i in by_column) for row in generic.values]
+    expected_results = [
+        {"raw_sha256": o.raw_sha256, "parser": o.parser,  # type: ignore[attr-defined]
+         "status": "failed" if isinstance(o, ParseFailure) else o.status.value,  # type: ignore[attr-defined]
+         "domain": o.domain, "reason": getattr(o, "reason", None),  # type: ignore[attr-defined]
+         "excerpt": o.excerpt if isinstance(o, ParseFailure) else None}
+        for o, _when in outcomes]
+    generic = prepare_rows(_PARSE, expected_results, dialect)
+    by_column = [generic.columns.index(name) for name in results.columns]
+    assert results.values == [tuple(row[i] for i in by_column) for row in generic.values]
     assert any(row[registrations.columns.index("created_at")] is not None for row in registrations.values)
 
 
