@@ -129,3 +129,15 @@ def test_csv_header_cache_reads_every_text_as_the_csv_module_does(text: str) -> 
             return str(exc)
 
     assert read(lambda: _header_and_rows(text)) == read(lambda: csv.reader(io.StringIO(text)))
+
+
+@example("1 Main St")
+@example(" a |\x0cb\u2028 ")
+@given(st.text(alphabet="ab |\n\r\x0b\x0c\x1c\x85\u2028", max_size=30))
+def test_street_cells_split_into_the_lines_every_line_break_makes(value: str) -> None:
+    """A street cell's lines: the parser's one-line shortcut gives what splitting at "|" and at every
+    line break str.splitlines knows, then dropping blank lines, gives."""
+    from auditor.parse.csv_export import _street_lines
+
+    expected = [line.strip() for line in value.replace("|", "\n").splitlines() if line.strip()]
+    assert _street_lines(value) == expected
