@@ -428,11 +428,12 @@ def _audit_collected(
     job = ShareJob(raws=raws, context={"score": setup, "parse": ParseSetup(
         store.dialect, store.url if store.dialect == "postgresql" else None, store_raw=not totals.raws_stored)})
     with Shares(job, options.workers if len(raws) >= PARALLEL_THRESHOLD else 1) as shares:
-        # the parse stage's rows are written in a thread; its last commit (seconds on a large SQLite
-        # file) overlaps the scoring, which does not read them
-        with store.background_writer(options.commit_every) as parse_writer:
+        # every row of the audit is written in one thread, in order: the parse stage's rows while the
+        # records are scored (which does not read them), then the findings and grades while this thread
+        # writes the findings and grades files; leaving the writer waits for its last commit
+        with store.background_writer(options.commit_every) as writer:
             clock = time.perf_counter()
-            outcomes = parse_raw(parse_writer, shares, progress)
+            outcomes = parse_raw(writer, shares, progress)
             chosen, superseded = latest_per_domain(outcomes)
             if options.only_domains is not None:
                 chosen = [i for i in chosen if outcomes[i][1].domain in options.only_domains]  # type: ignore[union-attr]
@@ -447,44 +448,42 @@ def _audit_collected(
             result: EngineResult = score_shares(shares, len(audited), on_progress=progress.advance)
             timings["score and grade"] = time.perf_counter() - clock
             clock = time.perf_counter()
-        timings["finish storing the parse stage's rows"] = time.perf_counter() - clock
-        totals.new_raw += parse_writer.added_by(RAW_TAG)
+            findings = attach_excerpts(result.findings, {raw.sha256: raw for raw in raws})
+            registrar_of = {a.domain: a.registrar for a in audited}
+            writer.write([store.finding_rows(run_id, findings, registrar_of)])
+            rank_of = {a.domain: rank for rank, a in enumerate(audited)}
+            dataset_rules = {r.id for r in rules if r.scope == "dataset"}
+            late = shares.records({rank_of[f.domain] for f in findings if f.rule_id in dataset_rules})
+            graded = join_graded(result.finished, len(audited), findings, late, verify)
+            writer.write([store.grade_rows(run_id, graded.rows, registrar_of)])
+            timings["grade after dataset rules, queue findings and grades"] = time.perf_counter() - clock
+            clock = time.perf_counter()
+            contacts = sum(shares.run("contact_counts"), Counter())
+            shown = shares.records(rank_of[d] for d in shown_domains(findings))
+            # the workers are not needed any more: they exit (returning gigabytes of memory to the system
+            # takes them seconds at a million records) while this process finishes; leaving `shares` reaps them
+            shares.stop()
+            progress.stage("report", 4)
+            write_jsonl(out / "findings.jsonl", (f.to_dict() for f in findings))
+            progress.advance()
+            write_jsonl(out / "grades.jsonl", graded.rows)
+            progress.advance()
+            timings["write findings and grades files"] = time.perf_counter() - clock
+            clock = time.perf_counter()
+        timings["finish storing rows"] = time.perf_counter() - clock
+        totals.new_raw += writer.added_by(RAW_TAG)
         clock = time.perf_counter()
-        findings = attach_excerpts(result.findings, {raw.sha256: raw for raw in raws})
-        registrar_of = {a.domain: a.registrar for a in audited}
-        store.add_findings(run_id, findings, registrar_of)
-        timings["store findings"] = time.perf_counter() - clock
-        clock = time.perf_counter()
-        rank_of = {a.domain: rank for rank, a in enumerate(audited)}
-        dataset_rules = {r.id for r in rules if r.scope == "dataset"}
-        late = shares.records({rank_of[f.domain] for f in findings if f.rule_id in dataset_rules})
-        graded = join_graded(result.finished, len(audited), findings, late, verify)
-        timings["grade after dataset rules"] = time.perf_counter() - clock
-        clock = time.perf_counter()
-        store.add_grades(run_id, graded.rows, registrar_of)
-        timings["store grades"] = time.perf_counter() - clock
-        clock = time.perf_counter()
-        contacts = sum(shares.run("contact_counts"), Counter())
-        shown = shares.records(rank_of[d] for d in shown_domains(findings))
-        # the workers are not needed any more: they exit (returning gigabytes of memory to the system
-        # takes them seconds at a million records) while this process finishes; leaving `shares` reaps them
-        shares.stop()
         summary = build_summary(run_id, started, utcnow(), store, totals, outcomes, len(audited), superseded,
                                 findings, result, rules, verify, options, contacts)
         summary["grades"] = graded.summary()
         timings["summary"] = time.perf_counter() - clock
         clock = time.perf_counter()
         store.finish_run(run_id, utcnow(), {k: v.to_dict() for k, v in result.tallies.items()}, summary)
-        progress.stage("report", 4)
-        write_jsonl(out / "findings.jsonl", (f.to_dict() for f in findings))
-        progress.advance()
-        write_jsonl(out / "grades.jsonl", graded.rows)
-        progress.advance()
         write_json(out / "summary.json", summary)
         progress.advance()
         write_report(out / "report.html", summary, findings, registrar_of, list(shown.values()), rules)
         progress.advance()
-        timings["write files"] = time.perf_counter() - clock
+        timings["write summary and report"] = time.perf_counter() - clock
         summary["timings_seconds"] = {k: round(v, 2) for k, v in timings.items()}
         write_json(out / "summary.json", summary)
     return AuditResult(run_id, summary, out, findings, audited, store.url)

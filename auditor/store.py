@@ -143,8 +143,8 @@ def prepare_raw(records: Sequence[RawRecord], dialect: str) -> PreparedRows:
 
 
 #: The columns of the rows built as driver tuples directly, in the order they are filled: parse_result
-#: and registration (`prepare_parse_outcomes`), finding (`Store.add_findings`), record_grade
-#: (`Store.add_grades`).
+#: and registration (`prepare_parse_outcomes`), finding (`Store.finding_rows`), record_grade
+#: (`Store.grade_rows`).
 _PARSE_COLUMNS = ["raw_sha256", "parser", "status", "domain", "reason", "excerpt"]
 _FINDING_COLUMNS = ["run_id", "fingerprint", "domain", "registrar", "rule_id", "rule_name", "category", "severity",
                     "role", "field", "message", "evidence", "policy", "raw_sha256", "related_domains"]
@@ -362,6 +362,10 @@ class Store:
 
     def add_findings(self, run_id: str, findings: Sequence[Finding], registrar_of: dict[str, str | None]) -> int:
         """Store findings; the same finding twice in one run is stored once."""
+        return self.write_prepared([self.finding_rows(run_id, findings, registrar_of)])
+
+    def finding_rows(self, run_id: str, findings: Sequence[Finding], registrar_of: dict[str, str | None]) -> PreparedRows:
+        """The finding table's rows of a run's findings, for `add_findings` or a writer."""
         # driver tuples built directly (see `prepare_parse_outcomes`); a rule's policy tuple is shared by
         # all its findings, which `findings` holds while this runs, so the identity-keyed converter is safe
         policy_json = _converter(_FINDING.c.policy.type, self.dialect)
@@ -371,16 +375,20 @@ class Store:
              f.raw_sha256 or None, compact_json(list(f.related_domains)) if f.related_domains else None)
             for f in findings
         ]
-        return self.write_prepared([PreparedRows(_FINDING.name, _FINDING_COLUMNS, values)])
+        return PreparedRows(_FINDING.name, _FINDING_COLUMNS, values)
 
     def add_grades(self, run_id: str, grades: Sequence[dict[str, Any]], registrar_of: dict[str, str | None]) -> int:
         """Store each record's grade for the run (once per domain)."""
+        return self.write_prepared([self.grade_rows(run_id, grades, registrar_of)])
+
+    def grade_rows(self, run_id: str, grades: Sequence[dict[str, Any]], registrar_of: dict[str, str | None]) -> PreparedRows:
+        """The record_grade table's rows of a run's grades, for `add_grades` or a writer."""
         # driver tuples built directly, as for the parse rows (a zone has a million of them); the grades
         # hold their "modes" mappings while this runs, so the identity-keyed JSON converter is safe here
         modes_json = _converter(_GRADE.c.modes.type, self.dialect)
         values = [(run_id, g["domain"], registrar_of.get(g["domain"]), g["norc"], g["registrant_identified"],
                    modes_json(g["modes"])) for g in grades]
-        return self.write_prepared([PreparedRows(_GRADE.name, _GRADE_COLUMNS, values)])
+        return PreparedRows(_GRADE.name, _GRADE_COLUMNS, values)
 
     def grades(self, run_id: str) -> list[dict[str, Any]]:
         """A run's record grades."""
