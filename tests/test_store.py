@@ -270,6 +270,22 @@ def test_parse_rows_built_directly_equal_what_prepare_rows_builds(dialect: str) 
     assert any(row[registrations.columns.index("created_at")] is not None for row in registrations.values)
 
 
+@pytest.mark.parametrize("dialect", ["sqlite", "postgresql"])
+def test_raw_rows_built_directly_equal_what_prepare_rows_builds(dialect: str) -> None:
+    """`prepare_raw` builds driver tuples itself; they must be the rows `prepare_rows` makes of the
+    raw records' dict rows, column by column, every column covered (optional fields set and unset)."""
+    from auditor.records import FetchStatus
+    from auditor.store import prepare_raw
+
+    raws = [_raw(1), RawRecord(Source.RDAP, "rdap.nic.zz", "d2.zz", b"{}", NOW, status=FetchStatus.NOT_FOUND,
+                               url="https://rdap.nic.zz/domain/d2.zz", origin="crawl", error="404", charset="utf-8")]
+    direct = prepare_raw(raws, dialect)
+    assert set(direct.columns) == {c.name for c in _RAW.c} - {"id"}
+    generic = prepare_rows(_RAW, [_raw_row(r) for r in raws], dialect)
+    by_column = [generic.columns.index(name) for name in direct.columns]
+    assert direct.values == [tuple(row[i] for i in by_column) for row in generic.values]
+
+
 def check_parse_rows_round_trip(url: str) -> None:
     from auditor.records import RegistrationRecord
 
