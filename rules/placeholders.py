@@ -151,6 +151,18 @@ FICTIONAL_RANGES: tuple[tuple[str, re.Pattern[str], str], ...] = (
 )
 
 
+#: FICTIONAL_RANGES by country code (a number is tested only against its own country's ranges).
+_FICTIONAL_BY_CODE: dict[str, tuple[tuple[re.Pattern[str], str], ...]] = {
+    cc: tuple((pattern, reason) for code, pattern, reason in FICTIONAL_RANGES if code == cc)
+    for cc, _pattern, _reason in FICTIONAL_RANGES
+}
+
+
+def _same_digit(digits: str) -> bool:
+    """All characters the same (a non-empty string)."""
+    return digits.count(digits[0]) == len(digits)
+
+
 def _is_sequential(digits: str) -> bool:
     if len(digits) < 6:
         return False
@@ -164,12 +176,12 @@ def placeholder_phone_digits(country_code: str, national: str) -> str | None:
     """Why a number (country code, national significant number) is a placeholder."""
     if not national:
         return "no subscriber digits"
-    if len(set(national)) == 1:
+    if _same_digit(national):
         return "all digits the same"
     if _is_sequential(national):
         return "a sequential run of digits"
-    for cc, pattern, reason in FICTIONAL_RANGES:
-        if cc == country_code and pattern.match(national):
+    for pattern, reason in _FICTIONAL_BY_CODE.get(country_code, ()):
+        if pattern.match(national):
             return reason
     return None
 
@@ -187,12 +199,12 @@ def placeholder_phone(phone: str | None, country: str | None = None) -> str | No
     if not digits:
         reason = placeholder_text(phone)
         return f"not a number but {reason}" if reason else "no digits at all"
-    if len(set(digits)) == 1:
+    if _same_digit(digits):
         return "all digits the same"
     m = _WITH_COUNTRY_CODE.match(phone)
     if m:
         national = _NON_DIGITS.sub("", m.group(2))
-        if national and len(set(national)) == 1:
+        if national and _same_digit(national):
             return "all digits after the country code the same"
         if _is_sequential(national):
             return "a sequential run of digits"

@@ -129,6 +129,38 @@ def _fold_reference(value: str) -> str:
     return " ".join(re.sub(r"[^\w/]+", " ", text).split())
 
 
+def test_fictional_ranges_are_found_by_country_code_as_by_scanning_the_table() -> None:
+    """placeholder_phone_digits looks a number up in its own country's fictional ranges; the answer must
+    be what scanning the whole table in order gives, for numbers inside and outside every range."""
+    from hypothesis import example, given, settings
+    from hypothesis import strategies as st
+
+    from rules.placeholders import FICTIONAL_RANGES, placeholder_phone_digits
+
+    def reference(country_code: str, national: str) -> str | None:
+        if not national:
+            return "no subscriber digits"
+        if len(set(national)) == 1:
+            return "all digits the same"
+        if national in "01234567890123456789" and len(national) >= 6 or (
+                national in "98765432109876543210" and len(national) >= 6):
+            return "a sequential run of digits"
+        return next((reason for cc, pattern, reason in FICTIONAL_RANGES
+                     if cc == country_code and pattern.match(national)), None)
+
+    codes = sorted({cc for cc, _p, _r in FICTIONAL_RANGES} | {"49", "7"})
+
+    @settings(max_examples=2000, derandomize=True, deadline=None)
+    @given(st.sampled_from(codes), st.text(alphabet="0123456789", max_size=12))
+    @example("1", "2025550143")  # NANP 555-01XX
+    @example("44", "7700900123")  # Ofcom drama range
+    @example("61", "255501234")
+    def same(country_code: str, national: str) -> None:
+        assert placeholder_phone_digits.__wrapped__(country_code, national) == reference(country_code, national)
+
+    same()
+
+
 def test_fold_fast_ascii_path_matches_the_full_normalisation() -> None:
     from hypothesis import given, settings
     from hypothesis import strategies as st
