@@ -44,15 +44,18 @@ def peak_rss_gib() -> float:
 
 
 class SummedMemory(threading.Thread):
-    """Samples, every `INTERVAL` s, the proportional set size (PSS) of this process and all its
-    descendants, summed: what the audit takes from the machine. The largest single process's peak
-    (above) leaves out the workers and the pages they copied. Linux only (/proc); reports None
-    elsewhere. The kernel walks a process's page tables to answer, in this process's time: sampled
-    every 0.2 s, it took 13 % of the machine's CPU at 200k; every 2 s, 1 % of the audit's CPU time
-    (0.6 of 58.1 s at 200k), and every 5 s it saw a peak 0.2 GiB lower. `cpu` is what sampling cost
+    """Samples the proportional set size (PSS) of this process and all its descendants, summed: what
+    the audit takes from the machine. The largest single process's peak (above) leaves out the workers
+    and the pages they copied. Linux only (/proc); reports None elsewhere.
+
+    The kernel walks every page table of a process to answer, in this process's time, so a sample costs
+    more the more memory the audit holds: sampling every 2 s took 0.6 of 58.1 s of CPU at 200k but 9.4
+    of 303.7 s at 1M (3 %, on cores the audit needs). So each wait is at least `INTERVAL` and at least
+    `COST_RATIO` times what the last sample cost (1 % of a core). `cpu` is what sampling cost in all
     (included in the CPU time printed)."""
 
     INTERVAL = 2.0
+    COST_RATIO = 100
 
     def __init__(self) -> None:
         super().__init__(daemon=True)
@@ -79,8 +82,11 @@ class SummedMemory(threading.Thread):
         return 0
 
     def run(self) -> None:
-        while not self._done.wait(self.INTERVAL):
+        wait = self.INTERVAL
+        while not self._done.wait(wait):
+            before = time.thread_time()
             self.peak = max(self.peak, sum(self._pss(p) for p in self._tree(os.getpid())))
+            wait = max(self.INTERVAL, self.COST_RATIO * (time.thread_time() - before))
         self.cpu = time.thread_time()
 
     def stop(self) -> float | None:
