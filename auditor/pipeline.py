@@ -430,8 +430,13 @@ def _audit_collected(
     with Shares(job, options.workers if len(raws) >= PARALLEL_THRESHOLD else 1) as shares:
         # every row of the audit is written in one thread, in order: the parse stage's rows while the
         # records are scored (which does not read them), then the findings and grades while this thread
-        # writes the findings and grades files; leaving the writer waits for its last commit
-        with store.background_writer(options.commit_every) as writer:
+        # writes the findings and grades files; leaving the writer waits for its last commit. Those
+        # files take their names only once it has: a failing database leaves no new findings beside
+        # an old summary
+        with (
+            _published_when_done([out / "findings.jsonl", out / "grades.jsonl"]) as pending,
+            store.background_writer(options.commit_every) as writer,
+        ):
             clock = time.perf_counter()
             outcomes = parse_raw(writer, shares, progress)
             chosen, superseded = latest_per_domain(outcomes)
@@ -464,9 +469,9 @@ def _audit_collected(
             # takes them seconds at a million records) while this process finishes; leaving `shares` reaps them
             shares.stop()
             progress.stage("report", 4)
-            write_jsonl(out / "findings.jsonl", (f.to_dict() for f in findings))
+            write_jsonl(pending[out / "findings.jsonl"], (f.to_dict() for f in findings))
             progress.advance()
-            write_jsonl(out / "grades.jsonl", graded.rows)
+            write_jsonl(pending[out / "grades.jsonl"], graded.rows)
             progress.advance()
             timings["write findings and grades files"] = time.perf_counter() - clock
             clock = time.perf_counter()
@@ -569,6 +574,21 @@ def build_summary(
         "dns": dns_info,
         "store": {"raw_records": store.count("raw_record"), "registrations": store.count("registration")},
     }
+
+
+@contextmanager
+def _published_when_done(paths: Sequence[Path]) -> Iterator[dict[Path, Path]]:
+    """Where to write each of `paths` while the block runs (a hidden name beside it); when the block
+    succeeds, each written file takes its name, and when it fails, none does and they are removed."""
+    pending = {path: path.with_name(f".{path.name}.pending") for path in paths}
+    try:
+        yield pending
+        for path, temporary in pending.items():
+            if temporary.exists():
+                os.replace(temporary, path)
+    finally:
+        for temporary in pending.values():
+            temporary.unlink(missing_ok=True)
 
 
 def _atomic_write(path: Path, write: Any) -> None:

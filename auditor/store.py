@@ -147,8 +147,8 @@ def prepare_raw(records: Sequence[RawRecord], dialect: str) -> PreparedRows:
 
 
 #: The columns of the rows built as driver tuples directly, in the order they are filled: raw_record
-#: (`prepare_raw`), parse_result and registration (`prepare_parse_outcomes`), finding (`Store.finding_rows`), record_grade
-#: (`Store.grade_rows`).
+#: (`prepare_raw`), parse_result and registration (`prepare_parse_outcomes`), finding
+#: (`Store.finding_rows`), record_grade (`Store.grade_rows`).
 _RAW_COLUMNS = ["source", "server", "query", "sha256", "status", "fetched_at", "body", "url", "origin", "charset",
                 "error"]
 _PARSE_COLUMNS = ["raw_sha256", "parser", "status", "domain", "reason", "excerpt"]

@@ -103,3 +103,28 @@ def test_unreachable_database_is_a_clear_error_and_writes_nothing(tmp_path: Path
         assert "Traceback" not in done.stderr
     assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
     assert not (tmp_path / "packs").exists() or not any((tmp_path / "packs").iterdir())
+
+
+def test_a_store_failing_while_findings_are_stored_leaves_the_last_runs_files(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The findings and grades files are written while their rows are stored; when storing fails, the
+    audit fails and the output directory keeps the previous run's findings, grades and summary (no new
+    findings beside an old summary, no hidden files left behind)."""
+    import pytest
+
+    from auditor.pipeline import AuditOptions, run_audit
+    from auditor.store import PreparedRows
+    from tests.conftest import FIXTURES, demo_inputs
+
+    out, db = tmp_path / "out", f"sqlite:///{tmp_path / 'db.sqlite'}"
+    run_audit(demo_inputs(FIXTURES), out, db, AuditOptions(dns=False))
+    before = {name: (out / name).read_bytes() for name in ("findings.jsonl", "grades.jsonl", "summary.json")}
+    assert before["findings.jsonl"] and before["grades.jsonl"]
+
+    def failing_rows(self, run_id, grades, registrar_of):  # type: ignore[no-untyped-def]
+        return PreparedRows("no_such_table", ["run_id"], [(run_id,)])
+
+    monkeypatch.setattr(Store, "grade_rows", failing_rows)
+    with pytest.raises(Exception, match="no_such_table"):  # a run whose files would differ: one rule only
+        run_audit(demo_inputs(FIXTURES), out, db, AuditOptions(dns=False, select=("INC001",)))
+    assert {name: (out / name).read_bytes() for name in before} == before
+    assert sorted(p.name for p in out.iterdir() if p.name.startswith(".")) == []
