@@ -431,59 +431,60 @@ def _audit_collected(
         # every row of the audit is written in one thread, in order: the parse stage's rows while the
         # records are scored (which does not read them), then the findings and grades while this thread
         # writes the findings and grades files; leaving the writer waits for its last commit. Those
-        # files take their names only once it has: a failing database leaves no new findings beside
-        # an old summary
-        with (
-            _published_when_done([out / "findings.jsonl", out / "grades.jsonl"]) as pending,
-            store.background_writer(options.commit_every) as writer,
-        ):
-            clock = time.perf_counter()
-            outcomes = parse_raw(writer, shares, progress)
-            chosen, superseded = latest_per_domain(outcomes)
-            if options.only_domains is not None:
-                chosen = [i for i in chosen if outcomes[i][1].domain in options.only_domains]  # type: ignore[union-attr]
-            audited: list[Registered] = [outcomes[i][1] for i in chosen]  # type: ignore[misc]
-            shares.keep(chosen)
-            keep_long_lived()
-            timings["parse and store registrations" if totals.raws_stored
-                    else "parse and store raw records and registrations"] = time.perf_counter() - clock
+        # files take their names only once the run is stored and finished: a failing database leaves
+        # no new findings beside an old summary
+        with _published_when_done([out / "findings.jsonl", out / "grades.jsonl"], run_id) as pending:
+            with store.background_writer(options.commit_every) as writer:
+                clock = time.perf_counter()
+                outcomes = parse_raw(writer, shares, progress)
+                chosen, superseded = latest_per_domain(outcomes)
+                if options.only_domains is not None:
+                    chosen = [i for i in chosen if outcomes[i][1].domain in options.only_domains]  # type: ignore[union-attr]
+                audited: list[Registered] = [outcomes[i][1] for i in chosen]  # type: ignore[misc]
+                shares.keep(chosen)
+                keep_long_lived()
+                timings["parse and store registrations" if totals.raws_stored
+                        else "parse and store raw records and registrations"] = time.perf_counter() - clock
 
-            progress.stage("score", len(audited))
+                progress.stage("score", len(audited))
+                clock = time.perf_counter()
+                result: EngineResult = score_shares(shares, len(audited), on_progress=progress.advance)
+                timings["score and grade"] = time.perf_counter() - clock
+                clock = time.perf_counter()
+                findings = attach_excerpts(result.findings, {raw.sha256: raw for raw in raws})
+                registrar_of = {a.domain: a.registrar for a in audited}
+                writer.write([store.finding_rows(run_id, findings, registrar_of)])
+                rank_of = {a.domain: rank for rank, a in enumerate(audited)}
+                dataset_rules = {r.id for r in rules if r.scope == "dataset"}
+                late = shares.records({rank_of[f.domain] for f in findings if f.rule_id in dataset_rules})
+                graded = join_graded(result.finished, len(audited), findings, late, verify)
+                writer.write([store.grade_rows(run_id, graded.rows, registrar_of)])
+                timings["grade after dataset rules, queue findings and grades"] = time.perf_counter() - clock
+                clock = time.perf_counter()
+                contacts = sum(shares.run("contact_counts"), Counter())
+                shown = shares.records(rank_of[d] for d in shown_domains(findings))
+                # the workers are not needed any more: they exit (returning gigabytes of memory to the
+                # system takes them seconds at a million records) while this process finishes; leaving
+                # `shares` reaps them
+                shares.stop()
+                timings["count contacts, fetch the shown records, stop the workers"] = time.perf_counter() - clock
+                clock = time.perf_counter()
+                progress.stage("report", 4)
+                write_jsonl(pending[out / "findings.jsonl"], (f.to_dict() for f in findings))
+                progress.advance()
+                write_jsonl(pending[out / "grades.jsonl"], graded.rows)
+                progress.advance()
+                timings["write findings and grades files"] = time.perf_counter() - clock
+                clock = time.perf_counter()
+            timings["finish storing rows"] = time.perf_counter() - clock
+            totals.new_raw += writer.added_by(RAW_TAG)
             clock = time.perf_counter()
-            result: EngineResult = score_shares(shares, len(audited), on_progress=progress.advance)
-            timings["score and grade"] = time.perf_counter() - clock
-            clock = time.perf_counter()
-            findings = attach_excerpts(result.findings, {raw.sha256: raw for raw in raws})
-            registrar_of = {a.domain: a.registrar for a in audited}
-            writer.write([store.finding_rows(run_id, findings, registrar_of)])
-            rank_of = {a.domain: rank for rank, a in enumerate(audited)}
-            dataset_rules = {r.id for r in rules if r.scope == "dataset"}
-            late = shares.records({rank_of[f.domain] for f in findings if f.rule_id in dataset_rules})
-            graded = join_graded(result.finished, len(audited), findings, late, verify)
-            writer.write([store.grade_rows(run_id, graded.rows, registrar_of)])
-            timings["grade after dataset rules, queue findings and grades"] = time.perf_counter() - clock
-            clock = time.perf_counter()
-            contacts = sum(shares.run("contact_counts"), Counter())
-            shown = shares.records(rank_of[d] for d in shown_domains(findings))
-            # the workers are not needed any more: they exit (returning gigabytes of memory to the system
-            # takes them seconds at a million records) while this process finishes; leaving `shares` reaps them
-            shares.stop()
-            progress.stage("report", 4)
-            write_jsonl(pending[out / "findings.jsonl"], (f.to_dict() for f in findings))
-            progress.advance()
-            write_jsonl(pending[out / "grades.jsonl"], graded.rows)
-            progress.advance()
-            timings["write findings and grades files"] = time.perf_counter() - clock
-            clock = time.perf_counter()
-        timings["finish storing rows"] = time.perf_counter() - clock
-        totals.new_raw += writer.added_by(RAW_TAG)
+            summary = build_summary(run_id, started, utcnow(), store, totals, outcomes, len(audited), superseded,
+                                    findings, result, rules, verify, options, contacts)
+            summary["grades"] = graded.summary()
+            store.finish_run(run_id, utcnow(), {k: v.to_dict() for k, v in result.tallies.items()}, summary)
+            timings["summary"] = time.perf_counter() - clock
         clock = time.perf_counter()
-        summary = build_summary(run_id, started, utcnow(), store, totals, outcomes, len(audited), superseded,
-                                findings, result, rules, verify, options, contacts)
-        summary["grades"] = graded.summary()
-        timings["summary"] = time.perf_counter() - clock
-        clock = time.perf_counter()
-        store.finish_run(run_id, utcnow(), {k: v.to_dict() for k, v in result.tallies.items()}, summary)
         write_json(out / "summary.json", summary)
         progress.advance()
         write_report(out / "report.html", summary, findings, registrar_of, list(shown.values()), rules)
@@ -577,10 +578,11 @@ def build_summary(
 
 
 @contextmanager
-def _published_when_done(paths: Sequence[Path]) -> Iterator[dict[Path, Path]]:
-    """Where to write each of `paths` while the block runs (a hidden name beside it); when the block
-    succeeds, each written file takes its name, and when it fails, none does and they are removed."""
-    pending = {path: path.with_name(f".{path.name}.pending") for path in paths}
+def _published_when_done(paths: Sequence[Path], run_id: str) -> Iterator[dict[Path, Path]]:
+    """Where to write each of `paths` while the block runs (a hidden name beside it, the run's own);
+    when the block succeeds, each written file takes its name, and when it fails, none does and they
+    are removed."""
+    pending = {path: path.with_name(f".{path.name}.{run_id}.pending") for path in paths}
     try:
         yield pending
         for path, temporary in pending.items():

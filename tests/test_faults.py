@@ -12,6 +12,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from auditor.store import Store
 from auditor.synthetic import write_bulk_export
 from tests.conftest import ROOT
@@ -105,12 +107,12 @@ def test_unreachable_database_is_a_clear_error_and_writes_nothing(tmp_path: Path
     assert not (tmp_path / "packs").exists() or not any((tmp_path / "packs").iterdir())
 
 
-def test_a_store_failing_while_findings_are_stored_leaves_the_last_runs_files(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    """The findings and grades files are written while their rows are stored; when storing fails, the
-    audit fails and the output directory keeps the previous run's findings, grades and summary (no new
-    findings beside an old summary, no hidden files left behind)."""
-    import pytest
-
+@pytest.mark.parametrize("failing", ["grade rows", "finish run"])
+def test_a_store_failing_at_the_end_of_an_audit_leaves_the_last_runs_files(tmp_path: Path, monkeypatch,  # type: ignore[no-untyped-def]
+                                                                              failing: str) -> None:
+    """The findings and grades files are written while their rows are stored; when storing them, or
+    finishing the run after them, fails, the audit fails and the output directory keeps the previous
+    run's findings, grades and summary (no new findings beside an old summary, no hidden files left)."""
     from auditor.pipeline import AuditOptions, run_audit
     from auditor.store import PreparedRows
     from tests.conftest import FIXTURES, demo_inputs
@@ -123,7 +125,13 @@ def test_a_store_failing_while_findings_are_stored_leaves_the_last_runs_files(tm
     def failing_rows(self, run_id, grades, registrar_of):  # type: ignore[no-untyped-def]
         return PreparedRows("no_such_table", ["run_id"], [(run_id,)])
 
-    monkeypatch.setattr(Store, "grade_rows", failing_rows)
+    def failing_finish(self, *args):  # type: ignore[no-untyped-def]
+        raise RuntimeError("no_such_table: the store went away")
+
+    if failing == "grade rows":
+        monkeypatch.setattr(Store, "grade_rows", failing_rows)
+    else:
+        monkeypatch.setattr(Store, "finish_run", failing_finish)
     with pytest.raises(Exception, match="no_such_table"):  # a run whose files would differ: one rule only
         run_audit(demo_inputs(FIXTURES), out, db, AuditOptions(dns=False, select=("INC001",)))
     assert {name: (out / name).read_bytes() for name in before} == before

@@ -155,6 +155,11 @@ def test_fictional_ranges_are_found_by_country_code_as_by_scanning_the_table() -
     @example("1", "2025550143")  # NANP 555-01XX
     @example("44", "7700900123")  # Ofcom drama range
     @example("61", "255501234")
+    @example("33", "199123456")  # ARCEP
+    @example("44", "2025550143")  # NANP's fiction range under another code: not fiction there
+    @example("1", "7700900123")  # Ofcom's under NANP: not fiction there
+    @example("33", "7700900123")
+    @example("49", "2025550143")  # a code with no fictional range at all
     def same(country_code: str, national: str) -> None:
         assert placeholder_phone_digits.__wrapped__(country_code, national) == reference(country_code, national)
 
