@@ -139,11 +139,15 @@ def prepare_rows(table: Table, rows: Sequence[dict[str, Any]], dialect: str) -> 
 
 def prepare_raw(records: Sequence[RawRecord], dialect: str) -> PreparedRows:
     """The raw_record rows of some raw records (pure: parse workers prepare the raws they parse),
-    built as driver tuples directly like the parse rows (1.6 -> 0.6 us a row)."""
+    built as driver tuples directly like the parse rows (1.6 -> 0.7 us a row)."""
     when = _converter(_RAW.c.fetched_at.type, dialect)
-    values = [(r.source.value, r.server, r.query, r.sha256, r.status.value, when(r.fetched_at), r.body, r.url,
-               r.origin, r.charset, r.error) for r in records]
-    return PreparedRows(_RAW.name, _RAW_COLUMNS, values)
+    return PreparedRows(_RAW.name, _RAW_COLUMNS, [_raw_values(r, when) for r in records])
+
+
+def _raw_values(r: RawRecord, when: Any = None) -> tuple[Any, ...]:
+    """A raw record's row in `_RAW_COLUMNS` order, its fetch time converted by `when` (as it is without)."""
+    return (r.source.value, r.server, r.query, r.sha256, r.status.value,
+            when(r.fetched_at) if when else r.fetched_at, r.body, r.url, r.origin, r.charset, r.error)
 
 
 #: The columns of the rows built as driver tuples directly, in the order they are filled: raw_record
@@ -802,7 +806,5 @@ class CrawlStore(Store):
 
 
 def _raw_row(r: RawRecord) -> dict[str, Any]:
-    """A raw record as a raw_record row."""
-    return {"source": r.source.value, "server": r.server, "query": r.query, "sha256": r.sha256,
-            "status": r.status.value, "fetched_at": r.fetched_at, "body": r.body, "url": r.url,
-            "origin": r.origin, "charset": r.charset, "error": r.error}
+    """A raw record as a raw_record row (for inserts through SQLAlchemy, which converts the time)."""
+    return dict(zip(_RAW_COLUMNS, _raw_values(r), strict=True))

@@ -105,12 +105,11 @@ def bench_prepared(url: str, raws: list, outcomes: list, writers: int) -> float:
     workers, in the audit), written by `writers` concurrent connections. Returns rows/s."""
     from concurrent.futures import ThreadPoolExecutor
 
-    from auditor.store import _RAW, _raw_row, prepare_parse_outcomes, prepare_rows
+    from auditor.store import prepare_parse_outcomes, prepare_raw
 
     step = 5_000
     start = time.perf_counter()
-    batches = [[prepare_rows(_RAW, [_raw_row(r) for r in raws[i:i + step]], "postgresql")]
-               for i in range(0, len(raws), step)]
+    batches = [[prepare_raw(raws[i:i + step], "postgresql")] for i in range(0, len(raws), step)]
     batches += [prepare_parse_outcomes(outcomes[i:i + step], "postgresql") for i in range(0, len(outcomes), step)]
     rows = sum(len(b.values) for batch in batches for b in batch)
     prepare_seconds = time.perf_counter() - start
