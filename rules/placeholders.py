@@ -171,7 +171,6 @@ def _is_sequential(digits: str) -> bool:
     return digits in asc or digits in desc
 
 
-@lru_cache(maxsize=200_000)
 def placeholder_phone_digits(country_code: str, national: str) -> str | None:
     """Why a number (country code, national significant number) is a placeholder."""
     if not national:
@@ -203,7 +202,7 @@ def placeholder_phone(phone: str | None, country: str | None = None) -> str | No
         return "all digits the same"
     m = _WITH_COUNTRY_CODE.match(phone)
     if m:
-        national = _NON_DIGITS.sub("", m.group(2))
+        national = digits[len(m.group(1)):]  # the digits after the country code's
         if national and _same_digit(national):
             return "all digits after the country code the same"
         if _is_sequential(national):

@@ -82,6 +82,16 @@ def test_phone_fast_path_agrees_on_arbitrary_numbers(number: str) -> None:
         assert fast == _check_with_phonenumbers(cleaned, None)
 
 
+@settings(max_examples=500, deadline=None)
+@given(st.one_of(st.from_regex(r"(\+|00)?[0-9][0-9 .()+x-]{0,20}", fullmatch=True),
+                 st.text(alphabet="+0123456789 .-()xXet;=", max_size=24)))
+def test_phone_cleaning_shortcut_agrees_with_the_full_cleaning(value: str) -> None:
+    """A value of digits and separators skips the note, "(0)" and extension handling; it must clean the same."""
+    from auditor.verify import _clean_phone, _clean_phone_in_full
+
+    assert _clean_phone(value) == _clean_phone_in_full(value)
+
+
 @pytest.mark.parametrize(("host", "reserved"), [
     ("example.com", True), ("mail.EXAMPLE.org.", True), ("a.b.example.net", True), ("foo.test", True),
     ("x.invalid", True), ("localhost", True), ("xexample.com", False), ("example.com.au", False),
