@@ -33,7 +33,7 @@ import math
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from auditor.records import Contact, FieldState, Finding, RegistrationRecord, Role, Severity
 from auditor.verify import MailDomain, Verifier
@@ -54,9 +54,9 @@ MODE_FIELDS = {"email": ("email",), "phone": ("phone",), "postal": ("street", "c
 IDENTITY_RULES = {"INC001", "FAL001", "FAL006", "PAT001"}
 
 
-@dataclass(frozen=True, slots=True)
-class ModeGrade:
-    """Syntax and operability of one contact mode."""
+class ModeGrade(NamedTuple):
+    """Syntax and operability of one contact mode. A named tuple: a zone's grade rows are looked up by
+    their grades (see RecordGrade.to_dict), and a tuple hashes in C where a frozen dataclass did not."""
 
     syntax: str
     operability: str
@@ -85,8 +85,7 @@ class RecordGrade:
     def to_dict(self) -> dict[str, Any]:
         """The stored row. Its "modes" mapping is shared with every row graded the same way (a zone has
         a few hundred distinct ones among millions of rows): read it, never change it."""
-        key = tuple((role, tuple((m, g.syntax, g.operability) for m, g in modes.items()))
-                    for role, modes in self.modes.items())
+        key = tuple((role, tuple(modes.items())) for role, modes in self.modes.items())
         shared = _MODES_ROWS.get(key)
         if shared is None:
             shared = {role: {m: g.to_dict() for m, g in modes.items()} for role, modes in self.modes.items()}
@@ -96,7 +95,7 @@ class RecordGrade:
 
 
 #: The distinct "modes" mappings of grade rows (see RecordGrade.to_dict).
-_MODES_ROWS: dict[tuple[tuple[str, tuple[tuple[str, str, str], ...]], ...], dict[str, dict[str, dict[str, str]]]] = {}
+_MODES_ROWS: dict[tuple[tuple[str, tuple[tuple[str, ModeGrade], ...]], ...], dict[str, dict[str, dict[str, str]]]] = {}
 
 
 _REGISTRANT = Role.REGISTRANT.value
@@ -152,8 +151,10 @@ def grade_record(record: RegistrationRecord, findings: Sequence[Finding], verify
     """All contact modes of a record, and its NORC-style label."""
     grade = RecordGrade(record.domain)
     for contact in record.contacts:
-        if contact.role in GRADED_ROLES and contact.role.value not in grade.modes:
-            grade.modes[contact.role.value] = {m: grade_mode(contact, m, findings, verify) for m in MODES}
+        if contact.role in GRADED_ROLES:
+            role = contact.role.value
+            if role not in grade.modes:
+                grade.modes[role] = {m: grade_mode(contact, m, findings, verify) for m in MODES}
     registrant = record.contact(Role.REGISTRANT)
     own = [f for f in findings if f.role == _REGISTRANT] if findings else []
     if registrant is None:
