@@ -127,7 +127,8 @@ class FindingRow(SQLModel, table=True):
     __table_args__ = (UniqueConstraint("run_id", "fingerprint", name="uq_finding"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    run_id: str = Field(max_length=32, index=True, foreign_key="audit_run.id")
+    # no index of its own: the unique key (run_id, fingerprint) serves look-ups by run
+    run_id: str = Field(max_length=32, foreign_key="audit_run.id")
     fingerprint: str = Field(max_length=64)
     domain: str = Field(max_length=255, index=True)
     registrar: str | None = None
@@ -151,7 +152,9 @@ class RecordGradeRow(SQLModel, table=True):
     __table_args__ = (UniqueConstraint("run_id", "domain", name="uq_record_grade"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    run_id: str = Field(max_length=32, index=True, foreign_key="audit_run.id")
+    # no index of its own: the unique key (run_id, domain) serves look-ups by run (a million rows each
+    # paid for a second index before)
+    run_id: str = Field(max_length=32, foreign_key="audit_run.id")
     domain: str = Field(max_length=255)
     registrar: str | None = None
     norc: str = Field(max_length=24)
