@@ -51,6 +51,29 @@ def test_csv_export_columns(tmp_path: Path) -> None:
     assert holder.location("country") == "row 3, column Registrant Country"
 
 
+def test_csv_columns_of_one_role_under_several_prefixes_make_one_contact(tmp_path: Path) -> None:
+    """A role's columns may be spread over the header and named by different prefixes (holder_, owner_,
+    registrant_): they make one contact, the first non-empty value of a field wins, street columns add
+    lines in column order, and each location names the column its field was first read from."""
+    (tmp_path / "export.csv").write_text(
+        "Tech Email,Holder Name,Domain,Registrant Street1,Domain Name,Owner Name,Registrant Street2,"
+        "Registrant Email,Holder Email,Registrar,Registrant Redacted\n"
+        "t@x.zz,,spread.zz,Hauptstr. 1,other.zz,Anna Schmidt,Hinterhaus,,anna@spread.zz,Alpha,phone\n",
+        encoding="utf-8",
+    )
+    record = parse(import_file(tmp_path / "export.csv").records[0])
+    assert isinstance(record, RegistrationRecord)
+    assert record.domain == "spread.zz" and record.registrar == "Alpha"
+    holder = record.contact(Role.REGISTRANT)
+    assert holder is not None
+    assert (holder.name, holder.email, holder.street) == ("Anna Schmidt", "anna@spread.zz", ("Hauptstr. 1", "Hinterhaus"))
+    assert holder.redacted == frozenset({"phone"})
+    assert holder.location("name") == "row 2, column Owner Name"
+    assert holder.location("email") == "row 2, column Holder Email"
+    assert holder.location("street") == "row 2, column Registrant Street1"
+    assert [c.role for c in record.contacts] == [Role.REGISTRANT, Role.TECHNICAL]
+
+
 def test_csv_without_domain_column_is_an_error(tmp_path: Path) -> None:
     (tmp_path / "bad.csv").write_text("name,email\nA,a@b.zz\n")
     report = import_file(tmp_path / "bad.csv")
