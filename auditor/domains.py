@@ -57,6 +57,13 @@ def unicode_domain(name: str) -> str:
 @lru_cache(maxsize=65536)
 def registrable_domain(host: str) -> str:
     """The registrable part (eTLD+1) of a host name, or the host itself when unknown."""
+    if host.count(".") == 1 and not host.endswith(".") and host == host.lower():
+        return host  # two labels: the name is its own registrable part, or a suffix (then the host too)
+    return _registrable_by_suffix(host)
+
+
+def _registrable_by_suffix(host: str) -> str:
+    """`registrable_domain` through the public suffix list (a test checks the shortcut against it)."""
     ext = _extractor()(host)
     if ext.domain and ext.suffix:
         return f"{ext.domain}.{ext.suffix}"

@@ -113,3 +113,25 @@ def test_the_plain_domain_shortcut_agrees_with_the_full_label_check(name: str) -
     stripped = name.strip(".")
     if "." in stripped and len(stripped) <= 253 and " " not in stripped:
         assert looks_like_domain(name) == _labels_look_right(stripped), name
+
+
+def _two_label_hosts() -> st.SearchStrategy[str]:
+    """Two-label names whose right label is a TLD, whose whole is a public suffix (co.uk, github.io), or neither."""
+    from auditor.domains import _extractor
+
+    suffixes = sorted(_extractor().tlds)
+    whole = [s for s in suffixes if s.count(".") == 1][:400]
+    single = [s for s in suffixes if "." not in s][:400]
+    label = st.from_regex(r"[a-z0-9][a-z0-9-]{0,12}", fullmatch=True)
+    return st.one_of(st.sampled_from(whole),
+                     st.builds(lambda a, b: f"{a}.{b}", label, st.one_of(st.sampled_from(single), label)),
+                     st.builds(lambda a, b: f"{a}.{b}", st.text(max_size=6), st.text(max_size=6)))
+
+
+@settings(max_examples=400, deadline=None)
+@given(_two_label_hosts())
+def test_registrable_domain_of_two_labels_is_what_the_suffix_list_says(host: str) -> None:
+    from auditor.domains import _registrable_by_suffix, registrable_domain
+
+    registrable_domain.cache_clear()
+    assert registrable_domain(host) == _registrable_by_suffix(host)
