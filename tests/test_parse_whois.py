@@ -384,7 +384,8 @@ def test_plain_iso_fast_path_gives_the_general_answer() -> None:
 
 _MARKER_WORDS = ("REDACTED", "for", "Privacy", "purposes", "Data", "protected", "not disclosed", "withheld",
                  "Please query the RDDS service", "https://", "contact", "*****", "N/A", "na", "GDPR", "masked",
-                 "registrar", "Private person", "<", ">", "(", "]", "_", "|", ".", "!", " ", "  ", "Jane Doe")
+                 "registrar", "Private person", "<", ">", "(", "]", "_", "|", ".", "!", " ", "  ", "Jane Doe",
+                 "+49.30", "0", "12")  # values starting with a digit or plus take a shortcut
 
 
 @given(st.lists(st.sampled_from(_MARKER_WORDS), max_size=6).map(" ".join),
@@ -402,4 +403,4 @@ def test_redaction_markers_are_read_case_insensitively(text: str, upper: list[bo
     expected = bool(value) and len(value) <= 300 and (
         bool(_WRAPPED_NA.match(value.strip()))
         or (plain.lower() not in ("n/a", "na") and bool(ignoring_case.match(plain))))
-    assert is_redaction_marker.__wrapped__(value) == expected
+    assert is_redaction_marker(value) == expected
