@@ -57,9 +57,14 @@ def unicode_domain(name: str) -> str:
 @lru_cache(maxsize=65536)
 def registrable_domain(host: str) -> str:
     """The registrable part (eTLD+1) of a host name, or the host itself when unknown."""
-    if host.count(".") == 1 and not host.endswith(".") and host == host.lower():
-        return host  # two labels: the name is its own registrable part, or a suffix (then the host too)
+    if _TWO_PLAIN_LABELS.fullmatch(host):
+        return host  # the name is its own registrable part, or a suffix (then the host too)
     return _registrable_by_suffix(host)
+
+
+#: Two lower-case ASCII labels (most mail domains). tldextract reads more than this as a host (full-width
+#: and ideographic dots, whitespace, a scheme, user, port or path around it), so nothing else is shortcut.
+_TWO_PLAIN_LABELS = re.compile(r"[a-z0-9-]+\.[a-z0-9-]+")
 
 
 def _registrable_by_suffix(host: str) -> str:

@@ -125,7 +125,12 @@ def _two_label_hosts() -> st.SearchStrategy[str]:
     label = st.from_regex(r"[a-z0-9][a-z0-9-]{0,12}", fullmatch=True)
     return st.one_of(st.sampled_from(whole),
                      st.builds(lambda a, b: f"{a}.{b}", label, st.one_of(st.sampled_from(single), label)),
-                     st.builds(lambda a, b: f"{a}.{b}", st.text(max_size=6), st.text(max_size=6)))
+                     st.builds(lambda a, b: f"{a}.{b}", st.text(max_size=6), st.text(max_size=6)),
+                     # what tldextract reads as a host too: other dots, whitespace, URL parts
+                     st.builds(lambda a, dot, b, extra: f"{a}{dot}{b}{extra}", label, st.sampled_from(".。．｡"),
+                               st.sampled_from(single), st.sampled_from(["", " ", "\n", ":8080", "/path", "?x", "#f"])),
+                     st.builds(lambda pre, a, b: f"{pre}{a}.{b}", st.sampled_from([" ", "\t", "http://", "user@"]),
+                               label, st.sampled_from(single)))
 
 
 @settings(max_examples=400, deadline=None)
