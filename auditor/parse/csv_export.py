@@ -150,16 +150,16 @@ def parse_csv_row(raw: RawRecord) -> ParseOutcome:
                             excerpt=domain_value[:80])
     out_contacts = []
     for role, columns in role_columns:
-        fields: dict[str, list[tuple[str, str]]] = {}
+        fields: dict[str, tuple[str, list[str]]] = {}  # field -> (where its first value was read, its values)
         for index, field, column in columns:
             if index < width:
                 value = row[index].strip()
                 if value:
-                    items = fields.get(field)
-                    if items is None:
-                        fields[field] = [(value, where + column)]
+                    read = fields.get(field)
+                    if read is None:
+                        fields[field] = (where + column, [value])
                     else:
-                        items.append((value, where + column))
+                        read[1].append(value)
         if fields:  # a role with no values at all is an absent contact
             out_contacts.append(_contact(role, fields))
     locations = {k: v[1] for k, v in record.items() if k in ("registrar", "created_at", "updated_at", "expires_at")}
@@ -190,18 +190,19 @@ def _street_lines(value: str) -> list[str]:
     return [stripped for line in lines if (stripped := line.strip())]
 
 
-def _contact(role: Role, fields: dict[str, list[tuple[str, str]]]) -> Contact:
+def _contact(role: Role, fields: dict[str, tuple[str, list[str]]]) -> Contact:
+    """One role's contact from its fields: (where the field's first value was read, its values in column order)."""
     values: dict[str, str] = {}
     locations: dict[str, str] = {}
     redacted: set[str] = set()
     street: list[str] = []
-    for field, items in fields.items():
+    for field, (where, field_values) in fields.items():
         if field == "redacted":
-            for value, _where in items:
+            for value in field_values:
                 redacted.update(f for f in _split(value) if f in CONTACT_FIELDS)
             continue
-        locations[field] = items[0][1]  # where the field's first value was read
-        for value, _where in items:
+        locations[field] = where
+        for value in field_values:
             if is_redaction_marker(value):
                 redacted.add(field)
             elif field == "street":
