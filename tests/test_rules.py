@@ -180,3 +180,21 @@ def test_fold_fast_ascii_path_matches_the_full_normalisation() -> None:
     same()
     for value in ("Jürgen MÜLLER-Straße", "N/A", "  ", "Ｆｕｌｌｗｉｄｔｈ", "ÆØÅ æøå", "İstanbul"):
         assert fold.__wrapped__(value) == _fold_reference(value)
+
+
+def test_a_findings_excerpt_set_by_with_excerpt_equals_dataclasses_replace() -> None:
+    """`Finding.with_excerpt` builds the finding positionally for speed: every field, including any added
+    later, must come through as `dataclasses.replace` would carry it."""
+    from dataclasses import fields, replace
+
+    from auditor.records import Category, Evidence, Finding, Severity
+
+    def filled(cls: type, **fixed: Any) -> Any:
+        return cls(**{f.name: fixed.get(f.name, f"{cls.__name__}.{f.name}") for f in fields(cls)})
+
+    evidence = filled(Evidence, excerpt=None)
+    finding = filled(Finding, category=Category.FALSE, severity=Severity.HIGH, evidence=evidence,
+                     policy=("p1", "p2"), related_domains=("a.zz", "b.zz"))
+    made = finding.with_excerpt("name: N/A")
+    assert made == replace(finding, evidence=replace(evidence, excerpt="name: N/A"))
+    assert made.evidence.excerpt == "name: N/A" and finding.evidence.excerpt is None
