@@ -357,3 +357,37 @@ def test_sqlite_stored_findings_and_grades(sqlite_url: str, tmp_path: Path) -> N
 
 def test_postgres_stored_findings_and_grades(postgres_url: str, tmp_path: Path) -> None:
     check_stored_findings_and_grades_equal_the_files(postgres_url, tmp_path)
+
+
+def test_sqlite_leaves_out_columns_that_are_none_in_every_row_and_stores_the_same_rows(tmp_path: Path) -> None:
+    """The SQLite writer drops a batch's all-None columns from its INSERT (see `_without_empty_columns`):
+    every table must then hold exactly what an INSERT of every column stores, and a batch where no
+    column is all None, or where only one is left, must still be written whole."""
+    import sqlite3
+
+    from auditor.store import _without_empty_columns, prepare_parse_outcomes, prepare_raw
+
+    outcomes = _parse_outcomes_of_the_bundled_fixtures()
+    raws = [_raw(i) for i in range(3)]
+    batches = [prepare_raw(raws, "sqlite"), *prepare_parse_outcomes(outcomes, "sqlite")]  # type: ignore[arg-type]
+    assert any(len(_without_empty_columns(b.columns, b.values)[0]) < len(b.columns) for b in batches)
+    assert _without_empty_columns(["a", "b"], [(None, 1), (None, None)]) == (["b"], [(1,), (None,)])
+    assert _without_empty_columns(["a", "b"], [(1, None), (None, 2)]) == (["a", "b"], [(1, None), (None, 2)])
+    assert _without_empty_columns(["a"], [(None,)]) == (["a"], [(None,)])
+
+    store = Store(f"sqlite:///{tmp_path / 'slim.db'}")
+    try:
+        store.write_prepared(batches)
+    finally:
+        store.close()
+    full = Store(f"sqlite:///{tmp_path / 'full.db'}")
+    full.close()
+    with sqlite3.connect(tmp_path / "full.db") as conn:
+        for b in batches:
+            conn.executemany(f"INSERT INTO {b.table} ({', '.join(b.columns)}) VALUES ({', '.join('?' * len(b.columns))})",
+                             b.values)
+    tables = {b.table for b in batches}
+    with sqlite3.connect(tmp_path / "slim.db") as slim, sqlite3.connect(tmp_path / "full.db") as whole:
+        for table in tables:
+            query = f"SELECT * FROM {table} ORDER BY id"
+            assert slim.execute(query).fetchall() == whole.execute(query).fetchall() != []
