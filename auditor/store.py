@@ -219,8 +219,9 @@ def _chunks(items: Sequence[Any], size: int = CHUNK) -> Iterator[Sequence[Any]]:
 def _without_empty_columns(columns: Sequence[str], values: Sequence[tuple[Any, ...]]) -> tuple[Sequence[str], Sequence[tuple[Any, ...]]]:
     """The batch without the columns that are None in every row: SQLite stores NULL there all the same
     (no column of ours has a default), and Python's sqlite3 binds each None through its adapter
-    registry, which cost the writer thread 3 us a registration (url, charset, error, reason, excerpt, ...
-    of a zone's export rows; 100k registrations' rows: 20.9 -> see docs/performance.md)."""
+    registry, which cost the writer thread 3 us a registration (a zone export's url, charset, error,
+    reason, excerpt, ...: 100k registrations' raw, parse and registration rows took 20.9 us each with
+    every column, 17.5-18.1 without these)."""
     if not values:
         return columns, values
     keep = [i for i, column in enumerate(zip(*values, strict=True)) if any(map(is_not, column, repeat(None)))]
