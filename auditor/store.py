@@ -224,7 +224,9 @@ def _without_empty_columns(columns: Sequence[str], values: Sequence[tuple[Any, .
     every column, 17.5-18.1 without these)."""
     if not values:
         return columns, values
-    keep = [i for i, column in enumerate(zip(*values, strict=True)) if any(map(is_not, column, repeat(None)))]
+    # column by column, stopping at the first value that is not None (transposing a million grade rows
+    # with zip(*values) took 1.6 s)
+    keep = [i for i in range(len(columns)) if any(map(is_not, map(itemgetter(i), values), repeat(None)))]
     if len(keep) == len(columns):
         return columns, values
     if not keep:
