@@ -257,7 +257,8 @@ def _share_store(share: Share, url: str) -> Store:
 def count_contacts(records: Iterable[RegistrationRecord]) -> Counter[str]:
     """How many contacts the records have, run by privacy/proxy services, with redacted fields.
 
-    Counted slice by slice where the shares grade what they have just scored (see `_finish_slice`):
+    Counted slice by slice where the shares grade what they have just scored (the `finish` callback of
+    `_audit_collected`):
     a pass of its own over a zone's records after scoring took 1.4 s at 1M, most of it waiting on
     memory that had gone cold.
     """
@@ -270,6 +271,10 @@ def count_contacts(records: Iterable[RegistrationRecord]) -> Counter[str]:
             if contact.redacted:
                 counts["with_redacted_fields"] += 1
     return counts
+
+
+#: The keys of summary.json's "contacts", in the order it gives them (counts of zero are left out).
+CONTACT_COUNTS = ("contacts", "privacy_proxy", "with_redacted_fields")
 
 
 class FinishedSlice(NamedTuple):
@@ -463,16 +468,23 @@ def _audit_collected(
                 result: EngineResult = score_shares(shares, len(audited), on_progress=progress.advance)
                 timings["score and grade"] = time.perf_counter() - clock
                 clock = time.perf_counter()
-                findings = attach_excerpts(result.findings, {raw.sha256: raw for raw in raws})
                 registrar_of = {a.domain: a.registrar for a in audited}
-                writer.write([store.finding_rows(run_id, findings, registrar_of)])
                 rank_of = {a.domain: rank for rank, a in enumerate(audited)}
                 dataset_rules = {r.id for r in rules if r.scope == "dataset"}
-                late = shares.records({rank_of[f.domain] for f in findings if f.rule_id in dataset_rules})
+                regraded = {rank_of[f.domain] for f in result.findings if f.rule_id in dataset_rules}
+                # the shares' grade rows are final but for the records the dataset rules found something
+                # on (graded again below): the writer inserts them while this thread attaches excerpts,
+                # regrades and writes the files, instead of after (it was the last to finish: at 1M the
+                # main thread waited 6-7 s for it)
+                writer.write([store.grade_rows(run_id, [row for ranks, done in result.finished
+                                                        for rank, row in zip(ranks, done.grades.rows, strict=True)
+                                                        if rank not in regraded], registrar_of)])
+                findings = attach_excerpts(result.findings, {raw.sha256: raw for raw in raws})
+                writer.write([store.finding_rows(run_id, findings, registrar_of)])
                 graded = join_graded([(ranks, done.grades) for ranks, done in result.finished], len(audited), findings,
-                                     late, verify)
+                                     shares.records(regraded), verify)
                 contacts = sum((done.contacts for _ranks, done in result.finished), Counter())
-                writer.write([store.grade_rows(run_id, graded.rows, registrar_of)])
+                writer.write([store.grade_rows(run_id, [graded.rows[rank] for rank in sorted(regraded)], registrar_of)])
                 timings["grade after dataset rules, queue findings and grades"] = time.perf_counter() - clock
                 clock = time.perf_counter()
                 shown = shares.records(rank_of[d] for d in shown_domains(findings))
@@ -576,7 +588,7 @@ def build_summary(
         "records_audited": audited,
         "records_superseded": superseded,
         "records_with_findings": len({f.domain for f in findings}),
-        "contacts": dict(contacts),
+        "contacts": {key: contacts[key] for key in CONTACT_COUNTS if contacts[key]},
         "findings": {
             "total": len(findings),
             "by_category": {c: by_category.get(c, 0) for c in ("incomplete", "false", "unverifiable")},
