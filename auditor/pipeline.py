@@ -468,23 +468,16 @@ def _audit_collected(
                 result: EngineResult = score_shares(shares, len(audited), on_progress=progress.advance)
                 timings["score and grade"] = time.perf_counter() - clock
                 clock = time.perf_counter()
+                findings = attach_excerpts(result.findings, {raw.sha256: raw for raw in raws})
                 registrar_of = {a.domain: a.registrar for a in audited}
+                writer.write([store.finding_rows(run_id, findings, registrar_of)])
                 rank_of = {a.domain: rank for rank, a in enumerate(audited)}
                 dataset_rules = {r.id for r in rules if r.scope == "dataset"}
-                regraded = {rank_of[f.domain] for f in result.findings if f.rule_id in dataset_rules}
-                # the shares' grade rows are final but for the records the dataset rules found something
-                # on (graded again below): the writer inserts them while this thread attaches excerpts,
-                # regrades and writes the files, instead of after (it was the last to finish: at 1M the
-                # main thread waited 6-7 s for it)
-                writer.write([store.grade_rows(run_id, [row for ranks, done in result.finished
-                                                        for rank, row in zip(ranks, done.grades.rows, strict=True)
-                                                        if rank not in regraded], registrar_of)])
-                findings = attach_excerpts(result.findings, {raw.sha256: raw for raw in raws})
-                writer.write([store.finding_rows(run_id, findings, registrar_of)])
+                late = shares.records({rank_of[f.domain] for f in findings if f.rule_id in dataset_rules})
                 graded = join_graded([(ranks, done.grades) for ranks, done in result.finished], len(audited), findings,
-                                     shares.records(regraded), verify)
+                                     late, verify)
                 contacts = sum((done.contacts for _ranks, done in result.finished), Counter())
-                writer.write([store.grade_rows(run_id, [graded.rows[rank] for rank in sorted(regraded)], registrar_of)])
+                writer.write([store.grade_rows(run_id, graded.rows, registrar_of)])
                 timings["grade after dataset rules, queue findings and grades"] = time.perf_counter() - clock
                 clock = time.perf_counter()
                 shown = shares.records(rank_of[d] for d in shown_domains(findings))
