@@ -254,13 +254,16 @@ def _share_store(share: Share, url: str) -> Store:
     return store
 
 
+#: The keys of summary.json's "contacts", in the order it gives them (counts of zero are left out).
+CONTACT_COUNTS = ("contacts", "privacy_proxy", "with_redacted_fields")
+
+
 def count_contacts(records: Iterable[RegistrationRecord]) -> Counter[str]:
     """How many contacts the records have, run by privacy/proxy services, with redacted fields.
 
     Counted slice by slice where the shares grade what they have just scored (the `finish` callback of
-    `_audit_collected`):
-    a pass of its own over a zone's records after scoring took 1.4 s at 1M, most of it waiting on
-    memory that had gone cold.
+    `_audit_collected`): a pass of its own over a zone's records after scoring took 1.4 s at 1M, most
+    of it waiting on memory that had gone cold.
     """
     counts: Counter[str] = Counter()
     for record in records:
@@ -271,10 +274,6 @@ def count_contacts(records: Iterable[RegistrationRecord]) -> Counter[str]:
             if contact.redacted:
                 counts["with_redacted_fields"] += 1
     return counts
-
-
-#: The keys of summary.json's "contacts", in the order it gives them (counts of zero are left out).
-CONTACT_COUNTS = ("contacts", "privacy_proxy", "with_redacted_fields")
 
 
 class FinishedSlice(NamedTuple):

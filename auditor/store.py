@@ -227,10 +227,8 @@ def _without_empty_columns(columns: Sequence[str], values: Sequence[tuple[Any, .
     # column by column, stopping at the first value that is not None (transposing a million grade rows
     # with zip(*values) took 1.6 s)
     keep = [i for i in range(len(columns)) if any(map(is_not, map(itemgetter(i), values), repeat(None)))]
-    if len(keep) == len(columns):
+    if not keep or len(keep) == len(columns):  # nothing to leave out (or only NULLs: the rows stay whole)
         return columns, values
-    if not keep:
-        return columns, values  # a row of NULLs only: nothing to leave out that would still be a row
     pick = itemgetter(*keep)
     rows = [(value,) for value in map(pick, values)] if len(keep) == 1 else list(map(pick, values))
     return [columns[i] for i in keep], rows
