@@ -107,3 +107,14 @@ def test_cli_audit_parse_rules(tmp_path: Path, capsys: pytest.CaptureFixture[str
 def test_cli_demo(tmp_path: Path) -> None:
     assert main(["demo", "--out", str(tmp_path / "demo"), "--quiet"]) == 0
     assert (tmp_path / "demo" / "report.html").exists()
+
+
+def test_summary_counts_the_audited_records_contacts(demo_run: AuditResult) -> None:
+    """summary.json's contact counts (made where the shares grade) equal a count over the audited records
+    read back from the store, and the demo has privacy/proxy and redacted contacts to count."""
+    contacts = [c for record in demo_run.records for c in record.contacts]
+    expected = {"contacts": len(contacts), "privacy_proxy": sum(1 for c in contacts if c.privacy_service),
+                "with_redacted_fields": sum(1 for c in contacts if c.redacted)}
+    assert expected["privacy_proxy"] and expected["with_redacted_fields"]
+    assert demo_run.summary["contacts"] == expected
+    assert list(demo_run.summary["contacts"]) == ["contacts", "privacy_proxy", "with_redacted_fields"]
