@@ -404,3 +404,69 @@ def test_redaction_markers_are_read_case_insensitively(text: str, upper: list[bo
         bool(_WRAPPED_NA.match(value.strip()))
         or (plain.lower() not in ("n/a", "na") and bool(ignoring_case.match(plain))))
     assert is_redaction_marker(value) == expected
+
+
+@pytest.mark.parametrize(("line", "statuses"), [
+    # CoCCA prints a remark after the code (and after ICANN's link): the code is the status
+    ("Domain Status: serverUpdateProhibited (Secured by CoCCA Premium Registry Lock) "
+     "https://icann.org/epp#serverUpdateProhibited (Secured by CoCCA Premium Registry Lock)", ["serverUpdateProhibited"]),
+    ("Status: ok (paid and in zone)", ["ok"]),  # .ee
+    ("Domain status : ok - Normal state.", ["ok"]),  # .kz: a gloss after a dash
+    ("Domain status : clientTransferProhibited -", ["clientTransferProhibited"]),
+    ("Status: clientHold, clientDeleteProhibited", ["clientHold", "clientDeleteProhibited"]),
+    ("Status: Registered until expiry date.", ["Registered until expiry date"]),  # words, no remark: kept
+])
+def test_status_words_come_without_the_remarks_around_them(line: str, statuses: list[str]) -> None:
+    text = f"Domain Name: shop-example.zz\nRegistrar: Alpha Registrar GmbH\n{line}\n"
+    record = parse(whois(text))
+    assert isinstance(record, RegistrationRecord)
+    assert list(record.statuses) == statuses
+
+
+def test_kaznic_sections_give_the_holder_and_no_status_from_its_state() -> None:
+    text = """\
+Domain Name............: shop-example.kz
+
+Organization Using Domain Name
+Name...................: Example LLP
+Organization Name......: Example LLP
+Street Address.........: ul. Abaya 10
+City...................: Almaty
+State..................: Almaty
+Postal Code............: 050000
+Country................: KZ
+
+Administrative Contact/Agent
+NIC Handle.............: EX-KZ-1
+Name...................: Aigerim Example
+Email Address..........: admin@shop-example.kz
+
+Domain created: 2003-08-18 11:20:09 (GMT+0:00)
+Domain status : clientTransferProhibited -
+"""
+    record = parse(whois(text))
+    assert isinstance(record, RegistrationRecord)
+    holder = record.contact(Role.REGISTRANT)
+    assert holder is not None
+    assert (holder.organization, holder.city, holder.region, holder.postcode, holder.country) == (
+        "Example LLP", "Almaty", "Almaty", "050000", "KZ")
+    admin = record.contact(Role.ADMINISTRATIVE)
+    assert admin is not None and admin.email == "admin@shop-example.kz"
+    assert record.statuses == ("clientTransferProhibited",)
+
+
+@pytest.mark.parametrize(("status_line", "expected"), [
+    ("Status: ACTIVE", ResponseStatus.REGISTERED),  # DotGov prints nothing else for a registered name
+    ("Statut: actif", ResponseStatus.REGISTERED),
+    ("Status: clientHold", ResponseStatus.REGISTERED),
+    ("Status: AVAILABLE", ResponseStatus.AVAILABLE),
+    ("Status: something", None),  # an unknown word proves nothing: no verdict
+])
+def test_a_status_word_alone_can_say_registered(status_line: str, expected: ResponseStatus | None) -> None:
+    outcome = parse(whois(f"% DOTGOV WHOIS Server ready\n   Domain Name: SHOP-EXAMPLE.GOV\n   {status_line}\n"))
+    if expected is None:
+        assert isinstance(outcome, ParseFailure)
+    else:
+        assert outcome.status is expected
+        if expected is ResponseStatus.REGISTERED:
+            assert isinstance(outcome, RegistrationRecord) and outcome.domain == "shop-example.gov"

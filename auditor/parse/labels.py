@@ -109,6 +109,8 @@ RECORD_LABELS: dict[str, str] = {
     "status": "statuses", "domain status": "statuses", "state": "statuses", "registration status": "statuses",
     "domain state": "statuses", "stato": "statuses", "estado": "statuses", "registry status": "statuses",
     "eppstatus": "statuses", "epp status": "statuses", "flags": "statuses",
+    "statut": "statuses", "estatus": "statuses", "estatus del dominio": "statuses", "estado del dominio": "statuses",
+    "domaintype": "statuses",  # DNS-LU: "domaintype: ACTIVE"
     # name servers
     "name server": "nameservers", "nameserver": "nameservers", "nserver": "nameservers",
     "nameservers": "nameservers", "name servers": "nameservers", "dns": "nameservers",
@@ -130,9 +132,11 @@ ROLE_WORDS: dict[str, str] = {
     "registrant contact": "registrant", "holder c": "registrant", "owner c": "registrant",
     "registrant c": "registrant", "registrant contact information": "registrant", "licensee": "registrant",
     "organisation": "registrant", "organization": "registrant",
+    "organization using domain name": "registrant",  # KazNIC (.kz)
     "admin": "administrative", "administrative": "administrative", "admin c": "administrative",
     "administrative contact": "administrative", "admin contact": "administrative",
     "administrative contact information": "administrative", "ac": "administrative",
+    "administrative contact agent": "administrative",  # KazNIC's "Administrative Contact/Agent"
     "tech": "technical", "technical": "technical", "tech c": "technical", "technical contact": "technical",
     "tech contact": "technical", "technical contact information": "technical", "tc": "technical",
     "zone c": "technical",

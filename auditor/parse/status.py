@@ -96,6 +96,14 @@ RESTRICTED_STATUS_WORDS = frozenset({"blocked", "prohibited", "restricted", "for
 HELD_STATUS_WORDS = frozenset({"quarantine", "inquarantine", "redemption", "redemptionperiod", "pendingdelete",
                                "pendingdeleterestorable", "expired", "suspended", "onhold", "hold"})
 INVALID_STATUS_WORDS = frozenset({"invalid", "notallowed", "invalidquery"})
+#: Status words only a registered name has: RFC 5731's EPP codes and registries' "active" words. A response
+#: that gives nothing else (DotGov: "Domain Name: US.GOV / Status: ACTIVE") still answers "registered".
+REGISTERED_STATUS_WORDS = frozenset({
+    "ok", "active", "actif", "activo", "ativo", "registered", "connected", "delegated", "inactive", "clienthold", "serverhold",
+    "clientdeleteprohibited", "clientrenewprohibited", "clienttransferprohibited", "clientupdateprohibited",
+    "serverdeleteprohibited", "serverrenewprohibited", "servertransferprohibited", "serverupdateprohibited",
+    "pendingcreate", "pendingrenew", "pendingtransfer", "pendingupdate",
+})
 
 
 def _compile(patterns: Iterable[str]) -> re.Pattern[str]:
@@ -198,4 +206,6 @@ def detect_status(text: str, has_registration_data: bool, statuses: Iterable[str
                            (INVALID_STATUS_WORDS, ResponseStatus.INVALID_QUERY)):
         if words & table:
             return verdict
+    if not verdicts and words & REGISTERED_STATUS_WORDS:
+        return ResponseStatus.REGISTERED
     return verdicts[0] if verdicts else ResponseStatus.UNKNOWN

@@ -207,10 +207,27 @@ def _clean_nameserver(value: str) -> str | None:
     return normalise_domain(token)
 
 
+_STATUS_URL = re.compile(r"\(?https?://\S+\)?")
+_STATUS_REMARK = re.compile(r"\([^()]*\)")  # "(Secured by CoCCA Premium Registry Lock)", "(paid and in zone)"
+_STATUS_GLOSS = re.compile(r"\s+[-\u2013\u2014](?:\s.*)?\Z")  # "ok - Normal state.", "clientHold - status prohibits ..."
+
+
 def _clean_statuses(value: str) -> list[str]:
-    value = re.sub(r"\(?https?://\S+\)?", "", value)
-    parts = [p.strip() for p in re.split(r"[,;]", value) if p.strip()]
-    return [p for p in parts if len(p) <= 80]
+    """The registry's status words of one status line, without the remarks registries print around them.
+
+    RFC 5731's codes are single tokens; registries add a link (ICANN's epp# URL), a remark in
+    parentheses (CoCCA's "(Secured by CoCCA Premium Registry Lock)", .ee's "(paid and in zone)", JPRS's
+    "(2024/06/30)") or a gloss after a dash (.kz's "ok - Normal state."). The word is the status; a
+    remark left on it made it an unknown status (or, past 80 characters, dropped it).
+    """
+    value = _STATUS_URL.sub("", value)
+    parts = []
+    for part in re.split(r"[,;]", value):
+        part = _STATUS_GLOSS.sub("", _STATUS_REMARK.sub(" ", part))
+        part = " ".join(part.split()).rstrip(".")
+        if part and len(part) <= 80:
+            parts.append(part)
+    return parts
 
 
 class _Parser:

@@ -65,8 +65,10 @@ def fold_registrar(text: str | None) -> str:
 
 
 def fold_status(text: str) -> str:
-    """'clientTransferProhibited https://icann.org/epp#...' -> 'clienttransferprohibited'."""
+    """'clientTransferProhibited https://icann.org/epp#...' -> 'clienttransferprohibited'; a remark in
+    parentheses is not part of the word either ('Connected (2024/03/31)' -> 'connected')."""
     text = re.sub(r"\(?https?://\S+\)?", "", text)
+    text = re.sub(r"\([^()]*\)", "", text)
     return re.sub(r"[\W_]+", "", text.casefold())
 
 
