@@ -470,3 +470,45 @@ def test_a_status_word_alone_can_say_registered(status_line: str, expected: Resp
         assert outcome.status is expected
         if expected is ResponseStatus.REGISTERED:
             assert isinstance(outcome, RegistrationRecord) and outcome.domain == "shop-example.gov"
+
+
+def test_a_section_header_then_a_blank_line_still_owns_the_fields_below() -> None:
+    text = """\
+domain.............: shop-example.fi
+created............: 3.4.2016 10:00:00
+
+Holder
+
+name...............: Example Oy
+address............: Esimerkkikatu 1
+country............: Finland
+phone..............: +358291707007
+
+Registrar
+
+registrar..........: Alpha Registrar GmbH
+"""
+    record = parse(whois(text))
+    assert isinstance(record, RegistrationRecord)
+    holder = record.contact(Role.REGISTRANT)
+    assert holder is not None
+    assert (holder.name, holder.street, holder.country, holder.phone) == (
+        "Example Oy", ("Esimerkkikatu 1",), "FI", "+358291707007")
+    assert record.registrar == "Alpha Registrar GmbH"
+
+
+def test_a_known_label_with_a_long_note_before_its_colon() -> None:
+    text = """\
+Domain Name:  SHOP-EXAMPLE.HK
+Registrar Name: Alpha Registrar GmbH
+
+Registrant Contact Information:
+
+Company English Name (It should be the same as the registered/corporation name on your Business Register Certificate or relevant documents): EXAMPLE LIMITED
+Email: hostmaster@shop-example.hk
+"""
+    record = parse(whois(text))
+    assert isinstance(record, RegistrationRecord)
+    holder = record.contact(Role.REGISTRANT)
+    assert holder is not None and holder.organization == "EXAMPLE LIMITED"
+    assert holder.email == "hostmaster@shop-example.hk"

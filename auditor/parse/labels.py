@@ -151,6 +151,7 @@ FIELD_WORDS: dict[str, str] = {
     "organization": "organization", "organisation": "organization", "org": "organization",
     "company": "organization", "company name": "organization", "organization name": "organization",
     "organisation name": "organization", "org name": "organization", "organizacion": "organization",
+    "company english name": "organization",  # HKIRC
     "email": "email", "e mail": "email", "mail": "email", "email address": "email", "e mail address": "email",
     "contact email": "email", "correo": "email", "courriel": "email",
     "phone": "phone", "telephone": "phone", "tel": "phone", "phone number": "phone", "voice": "phone",

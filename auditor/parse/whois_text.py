@@ -167,6 +167,9 @@ def tokenise(text: str) -> list[_Line]:
 
 
 _LABEL_SEP = re.compile(r"(?P<label>[^:#\[\]]{1,60}?)\s*(?:\.{2,}\s*)?(?P<sep>:|#(?=[\s.]))(?P<rest>.*)$")
+#: A known label with a long note in parentheses before its colon (HKIRC: "Holder English Name (It should be
+#: the same as your legal name on your HKID card or other relevant documents):  JACK BI")
+_NOTED_LABEL = re.compile(r"(?P<label>[^:#\[\]()]{1,60}?)\s*\([^()]{1,240}\)\s*:(?P<rest>.*)$")
 _LEADER = re.compile(r"^[\s.]+")  # dot leaders: "Registrar:..........NAME", "Nom#. . . .google.dz"
 _TIME_LABEL = re.compile(r"\d{1,2}")
 _YEAR = re.compile(r"\d{4}")  # "Record created on 2018-02-05 22:59" is a sentence with a time, not a label
@@ -177,6 +180,11 @@ def split_label(line: str) -> tuple[str, str] | None:
     """'Label: value', 'Label:value' (known labels), 'Label......: value', 'Label#. . . value' -> (label, value)."""
     m = _LABEL_SEP.match(line)
     if m is None:
+        noted = _NOTED_LABEL.match(line)
+        if noted is not None:
+            label = noted.group("label").strip()
+            if resolve_label(label) is not None or role_of_header(label) is not None:
+                return label, noted.group("rest").strip()
         if "\t" in line:  # SWITCH's "Registrar<TAB>MarkMonitor"
             label, _, value = line.partition("\t")
             if resolve_label(label) is not None or role_of_header(label) is not None:
@@ -268,11 +276,15 @@ class _Parser:
         cont_indent = -1
         handle_obj: _ContactDraft | None = None
         block_start = True
+        #: True from a section header until the first line after it: a blank line there does not close the
+        #: section (Traficom's "Holder", a blank line, then "name...: ..."; HKIRC's the same with a colon)
+        section_fresh = False
 
         def open_section(header: str, line: _Line, idx: int) -> None:
             nonlocal section, section_indent, section_indented, opener, opener_indent
-            nonlocal opener_used
+            nonlocal opener_used, section_fresh
             opener_used = False
+            section_fresh = True
             nxt = self._next_content(idx)
             section, section_indent = header, line.indent
             section_indented = nxt is not None and nxt.indent > line.indent
@@ -285,11 +297,14 @@ class _Parser:
                 nxt = self._next_content(idx)
                 if opener is not None and not opener_used and nxt is not None and nxt.label is None:
                     continue  # "Name Servers:", a blank line, then the values
+                if section_fresh and section is not None and nxt is not None and nxt.label is not None:
+                    continue  # "Holder", a blank line, then that contact's labelled fields
                 if not (section_indented and nxt is not None and nxt.indent > section_indent):
                     section, section_indent, section_indented, opener = None, -1, False, None
                 continue
             if section_indented and line.indent <= section_indent:
                 section, section_indent, section_indented, opener = None, -1, False, None
+            section_fresh = False
             if line.label is None:
                 if not line.value:
                     continue  # a comment line: neither data nor a block boundary
