@@ -512,3 +512,27 @@ Email: hostmaster@shop-example.hk
     holder = record.contact(Role.REGISTRANT)
     assert holder is not None and holder.organization == "EXAMPLE LIMITED"
     assert holder.email == "hostmaster@shop-example.hk"
+
+
+def test_dns_lu_role_prefixes() -> None:
+    text = """\
+domainname:     shop-example.lu
+domaintype:     ACTIVE
+nserver:        ns1.shop-example.lu
+org-name:       Example S.A.
+org-city:       Luxembourg
+org-country:    LU
+adm-name:       Anne Admin
+adm-email:      admin@shop-example.lu
+tec-name:       Tom Tech
+tec-zipcode:    1234
+tec-email:      tech@shop-example.lu
+"""
+    record = parse(whois(text))
+    assert isinstance(record, RegistrationRecord)
+    assert record.statuses == ("ACTIVE",)
+    admin, tech = record.contact(Role.ADMINISTRATIVE), record.contact(Role.TECHNICAL)
+    assert admin is not None and (admin.name, admin.email) == ("Anne Admin", "admin@shop-example.lu")
+    assert tech is not None and (tech.name, tech.postcode, tech.email) == ("Tom Tech", "1234", "tech@shop-example.lu")
+    holder = record.contact(Role.REGISTRANT)
+    assert holder is not None and (holder.name, holder.city, holder.country) == ("Example S.A.", "Luxembourg", "LU")

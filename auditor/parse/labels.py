@@ -137,6 +137,7 @@ ROLE_WORDS: dict[str, str] = {
     "administrative contact": "administrative", "admin contact": "administrative",
     "administrative contact information": "administrative", "ac": "administrative",
     "administrative contact agent": "administrative",  # KazNIC's "Administrative Contact/Agent"
+    "adm": "administrative", "tec": "technical",  # DNS-LU's "adm-name", "tec-email"
     "tech": "technical", "technical": "technical", "tech c": "technical", "technical contact": "technical",
     "tech contact": "technical", "technical contact information": "technical", "tc": "technical",
     "zone c": "technical",
