@@ -536,3 +536,39 @@ tec-email:      tech@shop-example.lu
     assert tech is not None and (tech.name, tech.postcode, tech.email) == ("Tom Tech", "1234", "tech@shop-example.lu")
     holder = record.contact(Role.REGISTRANT)
     assert holder is not None and (holder.name, holder.city, holder.country) == ("Example S.A.", "Luxembourg", "LU")
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("notify@drs.ua 20121216134104", datetime(2012, 12, 16, 13, 41, 4, tzinfo=UTC)),  # RIPE-style "changed:"
+    ("0-UANIC 20020903000000", datetime(2002, 9, 3, tzinfo=UTC)),  # UANIC's "created:"
+    ("hostmaster@shop-example.zz 20200131", datetime(2020, 1, 31, tzinfo=UTC)),
+    ("Mar 25 01:57:22 PDT 2009", datetime(2009, 3, 25, 8, 57, 22, tzinfo=UTC)),  # .bj: ctime without the weekday
+    ("12 20200101", None),  # a number before the date is not who changed it
+    ("someone 2020", None),
+])
+def test_dates_after_who_changed_the_record_and_ctime_without_weekday(text: str, expected: datetime | None) -> None:
+    from auditor.parse.dates import parse_date
+
+    assert parse_date(text) == expected
+
+
+def test_a_record_date_phrase_inside_a_contact_block() -> None:
+    text = """\
+Domain:
+   shop-example.ee
+
+Registrant:
+   Example OU
+   Tartu mnt 1
+   Tallinn, 10145
+
+   Record created on 22-Apr-2003
+   Record changed on 28-May-2010
+   Domain Currently Expires: 2030-03-03
+"""
+    record = parse(whois(text))
+    assert isinstance(record, RegistrationRecord)
+    assert (record.created_at, record.updated_at, record.expires_at) == (
+        datetime(2003, 4, 22, tzinfo=UTC), datetime(2010, 5, 28, tzinfo=UTC), datetime(2030, 3, 3, tzinfo=UTC))
+    holder = record.contact(Role.REGISTRANT)
+    assert holder is not None and all("Record" not in line for line in holder.street)

@@ -71,6 +71,7 @@ _FORMATS = (
     "%b %d %Y",
     "%B %d %Y",
     "%a %b %d %H:%M:%S %Y",
+    "%b %d %H:%M:%S %Y",  # ctime without the weekday: "Mar 25 01:57:22 PDT 2009" (.bj)
     "%a %b %d %Y",
     "%A %d %B %Y",
     "%A %d %b %Y",
@@ -85,6 +86,7 @@ _KOREAN = re.compile(r"^(\d{4})\.\s*(\d{1,2})\.\s*(\d{1,2})\.?$")
 #: ISO 8601 / RFC 3339 without fractional seconds (which the general path drops).
 _PLAIN_ISO = re.compile(r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2})?)?(?:Z|[+-]\d{2}:\d{2})?\Z")
 _ORDINAL = re.compile(r"(\d)(st|nd|rd|th)\b")
+_WHO_THEN_COMPACT_DATE = re.compile(r"^\S*[A-Za-z@]\S*\s+((?:19|20)\d{6}(?:\d{6})?)$")
 
 
 def _aware(value: datetime, default_offset: float) -> datetime:
@@ -180,4 +182,9 @@ def _parse_date(text: str | None, default_offset: float, day_first: bool) -> dat
             return _aware(datetime(*map(int, m.groups())), offset)  # type: ignore[arg-type]
         except ValueError:
             return None
+    # RIPE-style "changed:" and "created:" values: who, then a compact date ("notify@drs.ua 20121216134104",
+    # UANIC's "0-UANIC 20020903000000")
+    m = _WHO_THEN_COMPACT_DATE.match(value)
+    if m:
+        return _parse_date(m.group(1), offset, day_first)
     return None

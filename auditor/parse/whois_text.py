@@ -308,6 +308,13 @@ class _Parser:
             if line.label is None:
                 if not line.value:
                     continue  # a comment line: neither data nor a block boundary
+                # "Record created on 22-Apr-2003" is the record's date even inside a contact's block (EENet)
+                m = _PHRASE_DATE.match(line.value)
+                if m:
+                    target = self._resolve(m.group("label"))
+                    if target and target[0] == "record" and target[1] in ("created_at", "updated_at", "expires_at"):
+                        self._record(target[1], m.group("value"), line)
+                        continue
                 if cont is not None and line.indent > cont_indent:
                     self._assign(cont, line.value, line)
                     continue
@@ -316,12 +323,6 @@ class _Parser:
                     self._assign(opener, line.value, line)
                     opener_used = True
                     continue
-                m = _PHRASE_DATE.match(line.value)
-                if m:
-                    target = self._resolve(m.group("label"))
-                    if target and target[0] == "record" and target[1] in ("created_at", "updated_at", "expires_at"):
-                        self._record(target[1], m.group("value"), line)
-                        continue
                 m = _DOMAIN_LINE.match(line.value)
                 if m and "domain" not in self.record:
                     self._record("domain", m.group(1), line)
