@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 from auditor.decode import decode
 from auditor.domains import looks_like_domain, normalise_domain
 from auditor.errors import DecodeError
+from auditor.parse.csv_export import classify_column
 from auditor.records import FetchStatus, ImportReport, RawRecord, Source
 
 #: A single response file larger than this is refused (a WHOIS answer is a few kB, RDAP tens of kB).
@@ -149,9 +150,10 @@ def _csv_records(path: Path) -> Iterator[RawRecord]:
         header, header_line = next(reader, ([], ""))
         if not header:
             raise ValueError("empty CSV (no header row)")
-        if not any(h.strip().lower().replace(" ", "_") in ("domain", "domain_name") for h in header):
+        # the column the parser reads the domain from ("domain", "Domain Name", "DomainName", "fqdn")
+        domain_col = next((i for i, h in enumerate(header) if classify_column(h) == ("record", "domain")), None)
+        if domain_col is None:
             raise ValueError("CSV has no 'domain' column; see the README for the expected columns")
-        domain_col = next(i for i, h in enumerate(header) if h.strip().lower().replace(" ", "_") in ("domain", "domain_name"))
         # every record's body is the header line then its row, both written the same way
         server, origin = f"csv:{path.name}"[:255], f"{path}:row "
         for row_no, (row, line) in enumerate(reader, start=2):

@@ -145,3 +145,62 @@ def test_a_cell_over_the_csv_field_limit_is_refused_on_the_fast_path_too() -> No
     huge = "a" * (csv.field_size_limit() + 1)
     with pytest.raises(csv.Error):
         list(_csv_rows(io.StringIO(f"domain,name\nx.zz,{huge}\n", newline=""), csv.excel))
+
+
+def test_csv_headers_in_the_shapes_exports_use(tmp_path: Path) -> None:
+    """CamelCase headers, a counter after the field (ns1, address2), "contact" after the role, first and last
+    name columns, and a domain column named otherwise than "domain" are all read."""
+    (tmp_path / "export.csv").write_text(
+        "DomainName,CreationDate,ExpirationDate,ns1,ns2,RegistrantFirstName,RegistrantLastName,RegistrantEmail,"
+        "registrant_address1,registrant_address2,registrant_cc,technical_contact_email\n"
+        "shop.zz,2020-01-02,2030-01-02,ns1.shop.zz,ns2.shop.zz,Anna,Berg,anna@shop.zz,Main St 1,Floor 2,SE,"
+        "tech@shop.zz\n",
+        encoding="utf-8",
+    )
+    record = parse(import_file(tmp_path / "export.csv").records[0])
+    assert isinstance(record, RegistrationRecord)
+    assert record.domain == "shop.zz" and record.nameservers == ("ns1.shop.zz", "ns2.shop.zz")
+    assert record.created_at is not None and record.expires_at is not None
+    holder = record.contact(Role.REGISTRANT)
+    assert holder is not None
+    assert (holder.name, holder.email, holder.street, holder.country) == (
+        "Anna Berg", "anna@shop.zz", ("Main St 1", "Floor 2"), "SE")
+    assert holder.location("name") == "row 2, column RegistrantFirstName"
+    tech = record.contact(Role.TECHNICAL)
+    assert tech is not None and tech.email == "tech@shop.zz"
+
+
+def test_csv_contact_columns_without_a_role_are_the_holders(tmp_path: Path) -> None:
+    (tmp_path / "export.csv").write_text(
+        "domain,name,email,phone,address,city,zip,country,admin_email\n"
+        "shop.zz,Anna Berg,anna@shop.zz,+46.812345678,Main St 1,Stockholm,111 22,SE,admin@shop.zz\n",
+        encoding="utf-8",
+    )
+    record = parse(import_file(tmp_path / "export.csv").records[0])
+    assert isinstance(record, RegistrationRecord)
+    holder = record.contact(Role.REGISTRANT)
+    assert holder is not None
+    assert (holder.name, holder.email, holder.phone, holder.city, holder.postcode, holder.country) == (
+        "Anna Berg", "anna@shop.zz", "+46.812345678", "Stockholm", "111 22", "SE")
+    admin = record.contact(Role.ADMINISTRATIVE)
+    assert admin is not None and admin.email == "admin@shop.zz"
+
+
+def test_csv_bare_columns_are_not_the_holders_when_a_registrant_column_exists(tmp_path: Path) -> None:
+    (tmp_path / "export.csv").write_text(
+        "domain,registrant_name,email\nshop.zz,Anna Berg,someone@else.zz\n", encoding="utf-8")
+    record = parse(import_file(tmp_path / "export.csv").records[0])
+    assert isinstance(record, RegistrationRecord)
+    holder = record.contact(Role.REGISTRANT)
+    assert holder is not None and holder.name == "Anna Berg" and holder.email is None
+
+
+def test_csv_a_redacted_first_name_makes_the_name_redacted(tmp_path: Path) -> None:
+    (tmp_path / "export.csv").write_text(
+        "domain,registrant_first_name,registrant_last_name,registrant_email\n"
+        "shop.zz,REDACTED FOR PRIVACY,REDACTED FOR PRIVACY,anna@shop.zz\n", encoding="utf-8")
+    record = parse(import_file(tmp_path / "export.csv").records[0])
+    assert isinstance(record, RegistrationRecord)
+    holder = record.contact(Role.REGISTRANT)
+    assert holder is not None and holder.name is None and holder.redacted == frozenset({"name"})
+    assert holder.location("name") == "row 2, column registrant_first_name"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Sequence
 from functools import lru_cache
 
@@ -35,41 +36,87 @@ PARSER_VERSION = "csv-export@1"
 #: Column prefixes per role (folded).
 ROLE_PREFIXES: dict[str, Role] = {
     "registrant": Role.REGISTRANT, "holder": Role.REGISTRANT, "owner": Role.REGISTRANT,
-    "admin": Role.ADMINISTRATIVE, "administrative": Role.ADMINISTRATIVE,
-    "tech": Role.TECHNICAL, "technical": Role.TECHNICAL,
-    "billing": Role.BILLING,
+    "domain holder": Role.REGISTRANT, "domain owner": Role.REGISTRANT,
+    "admin": Role.ADMINISTRATIVE, "administrative": Role.ADMINISTRATIVE, "adm": Role.ADMINISTRATIVE,
+    "tech": Role.TECHNICAL, "technical": Role.TECHNICAL, "tec": Role.TECHNICAL,
+    "billing": Role.BILLING, "bill": Role.BILLING,
 }
-#: Field suffixes (folded) -> contact field.
+#: Field suffixes (folded, without a trailing line counter: "address 2" is "address") -> contact field.
 FIELD_SUFFIXES: dict[str, str] = {
-    "name": "name", "organization": "organization", "organisation": "organization", "org": "organization",
-    "email": "email", "e mail": "email", "phone": "phone", "telephone": "phone", "fax": "fax",
-    "street": "street", "address": "street", "street1": "street", "street2": "street", "street3": "street",
-    "city": "city", "region": "region", "state": "region", "province": "region", "postcode": "postcode",
-    "postal code": "postcode", "zip": "postcode", "country": "country", "country code": "country",
-    "identifier": "identifier", "company number": "identifier", "vat": "identifier", "handle": "handle",
-    "id": "handle", "kind": "kind", "type": "kind", "redacted": "redacted",
+    "name": "name", "full name": "name", "contact name": "name", "person": "name", "person name": "name",
+    "first name": "first_name", "given name": "first_name", "last name": "last_name", "surname": "last_name",
+    "family name": "last_name",
+    "organization": "organization", "organisation": "organization", "org": "organization",
+    "organization name": "organization", "organisation name": "organization", "org name": "organization",
+    "company": "organization", "company name": "organization",
+    "email": "email", "e mail": "email", "email address": "email", "e mail address": "email", "mail": "email",
+    "phone": "phone", "telephone": "phone", "tel": "phone", "phone number": "phone", "telephone number": "phone",
+    "voice": "phone", "fax": "fax", "fax number": "fax", "facsimile": "fax",
+    "street": "street", "address": "street", "street address": "street", "address line": "street",
+    "street line": "street", "street1": "street", "street2": "street", "street3": "street",
+    "city": "city", "town": "city", "locality": "city",
+    "region": "region", "state": "region", "province": "region", "state province": "region", "county": "region",
+    "postcode": "postcode", "postal code": "postcode", "post code": "postcode", "zip": "postcode",
+    "zip code": "postcode", "zipcode": "postcode",
+    "country": "country", "country code": "country", "cc": "country", "country name": "country",
+    "identifier": "identifier", "company number": "identifier", "registration number": "identifier",
+    "vat": "identifier", "vat number": "identifier", "tax id": "identifier", "national id": "identifier",
+    "id number": "identifier",
+    "handle": "handle", "id": "handle", "contact id": "handle", "nic handle": "handle",
+    "kind": "kind", "type": "kind", "redacted": "redacted",
 }
 RECORD_COLUMNS: dict[str, str] = {
-    "domain": "domain", "domain name": "domain", "registrar": "registrar", "registrar name": "registrar",
-    "registrar iana id": "registrar_iana_id", "created": "created_at", "created at": "created_at",
-    "creation date": "created_at", "registered": "created_at", "updated": "updated_at",
-    "updated at": "updated_at", "expires": "expires_at", "expires at": "expires_at",
-    "expiry date": "expires_at", "expiration date": "expires_at", "status": "statuses",
-    "statuses": "statuses", "nameservers": "nameservers", "name servers": "nameservers",
+    "domain": "domain", "domain name": "domain", "fqdn": "domain",
+    "registrar": "registrar", "registrar name": "registrar", "sponsoring registrar": "registrar",
+    "registrar iana id": "registrar_iana_id", "iana id": "registrar_iana_id",
+    "created": "created_at", "created at": "created_at", "created on": "created_at", "created date": "created_at",
+    "creation date": "created_at", "create date": "created_at", "registered": "created_at",
+    "registered on": "created_at", "registration date": "created_at",
+    "updated": "updated_at", "updated at": "updated_at", "updated on": "updated_at", "updated date": "updated_at",
+    "update date": "updated_at", "last updated": "updated_at", "last modified": "updated_at",
+    "modified": "updated_at", "changed": "updated_at",
+    "expires": "expires_at", "expires at": "expires_at", "expires on": "expires_at", "expiry": "expires_at",
+    "expiry date": "expires_at", "expiration": "expires_at", "expiration date": "expires_at",
+    "expire date": "expires_at", "paid till": "expires_at", "valid until": "expires_at",
+    "status": "statuses", "statuses": "statuses", "domain status": "statuses",
+    "nameservers": "nameservers", "name servers": "nameservers", "nameserver": "nameservers",
+    "name server": "nameservers", "ns": "nameservers", "dns": "nameservers",
 }
+#: Contact fields whose column, without a role, is the holder's when no column names the registrant.
+BARE_HOLDER_FIELDS: dict[str, str] = {
+    key: field for key, field in FIELD_SUFFIXES.items() if field not in ("handle", "kind", "redacted", "identifier")
+}
+#: Fields of a contact that are parts of its name.
+NAME_PARTS = ("first_name", "last_name")
+#: Record fields that hold a list: several columns of one (ns1, ns2, ...) add to it.
+LIST_FIELDS = frozenset({"statuses", "nameservers"})
+
+_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+_COUNTER = re.compile(r"\s*\d+$")
+
+
+def _column_key(header: str) -> str:
+    """A header folded for matching: "RegistrantEmail" = "registrant_email" = "Registrant E-Mail"."""
+    return fold_label(_CAMEL.sub(" ", header))
 
 
 @lru_cache(maxsize=1024)
 def classify_column(header: str) -> tuple[str, str] | None:
-    """("record", field) or (role, field) for a CSV header; None when the column is unknown."""
-    key = fold_label(header)
-    if key in RECORD_COLUMNS:
-        return ("record", RECORD_COLUMNS[key])
-    for prefix, role in ROLE_PREFIXES.items():
-        if key.startswith(prefix + " "):
-            rest = key[len(prefix) + 1 :]
-            if rest in FIELD_SUFFIXES:
-                return (role.value, FIELD_SUFFIXES[rest])
+    """("record", field) or (role, field) for a CSV header; None when the column is unknown.
+
+    A trailing line counter is ignored ("ns1", "registrant_address2"), as is "contact" after the role
+    ("technical_contact_email").
+    """
+    key = _column_key(header)
+    for candidate in dict.fromkeys((key, _COUNTER.sub("", key))):
+        if candidate in RECORD_COLUMNS:
+            return ("record", RECORD_COLUMNS[candidate])
+        for prefix, role in ROLE_PREFIXES.items():
+            if candidate.startswith(prefix + " "):
+                rest = candidate[len(prefix) + 1 :].removeprefix("contact ")
+                rest = _COUNTER.sub("", rest)
+                if rest in FIELD_SUFFIXES:
+                    return (role.value, FIELD_SUFFIXES[rest])
     return None
 
 
@@ -90,14 +137,22 @@ def _plan(header: tuple[str, ...]) -> tuple[tuple[_Column, ...], tuple[tuple[Rol
     column order. Grouped once per header, so a row fills one contact at a time."""
     record: list[_Column] = []
     by_role: dict[str, list[_Column]] = {}
+    unknown: list[tuple[int, str]] = []
     for index, column in enumerate(header):
         target = classify_column(column)
         if target is None:
-            continue
-        if target[0] == "record":
+            unknown.append((index, column))
+        elif target[0] == "record":
             record.append((index, target[1], column))
         else:
             by_role.setdefault(target[0], []).append((index, target[1], column))
+    if Role.REGISTRANT.value not in by_role and any(field == "domain" for _i, field, _c in record):
+        # an export of one contact per domain often names its columns without a role ("email", "city"):
+        # they are the holder's
+        holder = [(index, BARE_HOLDER_FIELDS[key], column) for index, column in unknown
+                  if (key := _COUNTER.sub("", _column_key(column))) in BARE_HOLDER_FIELDS]
+        if holder:
+            by_role[Role.REGISTRANT.value] = holder
     return tuple(record), tuple((role, tuple(by_role[role.value])) for role in _ROLES if role.value in by_role)
 
 
@@ -140,10 +195,14 @@ def parse_csv_row(raw: RawRecord) -> ParseOutcome:
     width = len(row)
     record: dict[str, tuple[str, str]] = {}
     for index, field, column in record_columns:
-        if index < width and field not in record:
+        if index < width:
             value = row[index].strip()
-            if value:  # an empty cell is a missing value
+            if not value:
+                continue  # an empty cell is a missing value
+            if field not in record:
                 record[field] = (value, where + column)
+            elif field in LIST_FIELDS:  # "ns1", "ns2", ...: one list
+                record[field] = (f"{record[field][0]};{value}", record[field][1])
     domain_value = record.get("domain", ("", ""))[0]
     if not looks_like_domain(domain_value):
         return ParseFailure(raw.sha256, PARSER_VERSION, f"row {row_no}: no valid domain in the 'domain' column",
@@ -204,11 +263,20 @@ def _contact(role: Role, fields: dict[str, tuple[str, list[str]]]) -> Contact:
         locations[field] = where
         for value in field_values:
             if is_redaction_marker(value):
-                redacted.add(field)
+                redacted.add("name" if field in NAME_PARTS else field)
             elif field == "street":
                 street.extend(_street_lines(value))
             else:
                 values.setdefault(field, value)
+    parts = [(values[f], locations[f]) for f in NAME_PARTS if f in values]
+    if parts and "name" not in values:
+        # first name and last name columns: the name is both, read where the first of them is
+        values["name"] = " ".join(value for value, _where in parts)
+        locations["name"] = parts[0][1]
+    for f in NAME_PARTS:
+        if f in locations and "name" not in locations:
+            locations["name"] = locations[f]  # a redacted or empty part: where the name would be
+        locations.pop(f, None)
     country_value = values.get("country")
     country = to_iso_country(country_value) if country_value else None
     email = values.get("email")
