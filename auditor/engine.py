@@ -15,7 +15,7 @@ from datetime import datetime
 from itertools import compress
 from typing import Any
 
-from auditor.records import CONTACT_FIELDS, FieldState, Finding, RegistrationRecord, Source
+from auditor.records import CONTACT_FIELDS, OWN_DATA_SOURCES, FieldState, Finding, RegistrationRecord
 from auditor.shares import PROGRESS_EVERY, Share, ShareJob, Shares, task
 from auditor.verify import Verifier
 from rules.base import Fact, Rule, RuleContext, Tally
@@ -40,8 +40,8 @@ class PublicationProfile:
         self.contacts: dict[tuple[str, str, str, str], int] = {}
         self.registrants: dict[tuple[str, str, str], list[int]] = {}
         for record in records:
-            if record.source is Source.CSV:
-                continue  # an export's columns are all "published"; rules never ask about CSV records
+            if record.source in OWN_DATA_SOURCES:
+                continue  # an export's or deposit's fields are all "published"; rules never ask about them
             key = self._key(record)
             seen = self.registrants.setdefault(key, [0, 0])
             seen[1] += 1

@@ -11,6 +11,7 @@ from typing import Any
 
 from auditor.decode import decode
 from auditor.errors import DecodeError
+from auditor.parse.escrow import escrow_excerpt
 from auditor.records import RawRecord, Source
 
 MAX_EXCERPT = 300
@@ -62,6 +63,9 @@ def excerpt(raw: RawRecord, location: str | None) -> str | None:
         if node is None:
             return None
         return json.dumps(node, ensure_ascii=False, separators=(",", ":"))[:MAX_EXCERPT]
+    if raw.source is Source.ESCROW:
+        text = escrow_excerpt(raw.body, location)
+        return text[:MAX_EXCERPT] if text is not None else None
     m = _ROW.match(location)
     if m and raw.source is Source.CSV:
         rows = list(csv.reader(io.StringIO(raw.body.decode("utf-8", errors="replace"))))

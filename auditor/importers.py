@@ -1,7 +1,8 @@
 """What a registry or registrar already holds, turned into RawRecords (bytes kept as they are).
 
 Inputs: RDAP domain responses (``*.json``, or ``*.jsonl`` with one response per line), raw port-43
-WHOIS responses (``*.txt`` and any other file), and CSV exports (``*.csv``, columns in the README).
+WHOIS responses (``*.txt`` and any other file), CSV exports (``*.csv``, columns in the README) and full
+data escrow deposits (``*.xml``, RFC 9022).
 A directory is read recursively in name order. Every input file ends up in the summary: as raw
 records, or as an import error with its reason. Nothing is skipped silently.
 """
@@ -17,11 +18,17 @@ from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
+from xml.etree import ElementTree
+from xml.etree.ElementTree import Element
+
+from defusedxml import ElementTree as SafeET
 
 from auditor.decode import decode
 from auditor.domains import looks_like_domain, normalise_domain
 from auditor.errors import DecodeError
+from auditor.parse import escrow
 from auditor.parse.csv_export import classify_column
+from auditor.parse.dates import parse_date
 from auditor.records import FetchStatus, ImportReport, RawRecord, Source
 
 #: A single response file larger than this is refused (a WHOIS answer is a few kB, RDAP tens of kB).
@@ -29,7 +36,7 @@ MAX_RESPONSE_FILE_BYTES = 16 * 1024 * 1024
 #: CSV exports and JSON-lines files are streamed, but a row or line larger than this is refused.
 MAX_ROW_BYTES = 1024 * 1024
 
-SUFFIX_SOURCE = {".json": Source.RDAP, ".jsonl": Source.RDAP, ".csv": Source.CSV}
+SUFFIX_SOURCE = {".json": Source.RDAP, ".jsonl": Source.RDAP, ".csv": Source.CSV, ".xml": Source.ESCROW}
 
 _DOMAIN_LINE = re.compile(r"^\s*(?:domain(?: name)?|domainname|\[domain name\])\s*[:.\]]*\s*(\S+)", re.I | re.M)
 _SERVER_BANNER = re.compile(r"^\s*\[(?:querying\s+)?(whois\.[a-z0-9.-]+)\]\s*$", re.I | re.M)
@@ -70,12 +77,15 @@ def import_file(path: Path) -> ImportReport:
             return ImportReport(str(path), records=tuple(_csv_records(path)))
         if suffix == ".jsonl":
             return ImportReport(str(path), records=tuple(_jsonl_records(path)))
+        if suffix == ".xml":
+            return ImportReport(str(path), records=tuple(escrow_records(path)))
         if size > MAX_RESPONSE_FILE_BYTES:
             return ImportReport(str(path), error=f"file too large for one response ({size} bytes > {MAX_RESPONSE_FILE_BYTES})")
         body = path.read_bytes()
     except OSError as exc:
         return ImportReport(str(path), error=f"cannot read: {exc.strerror or exc}")
-    except (csv.Error, UnicodeDecodeError, ValueError, DecodeError) as exc:
+    except (csv.Error, UnicodeDecodeError, ValueError, DecodeError, SyntaxError) as exc:
+        # (an XML file that is not well formed raises ElementTree's ParseError, a SyntaxError)
         return ImportReport(str(path), error=f"unreadable {suffix or 'file'}: {exc}")
     if suffix == ".json":
         return ImportReport(str(path), records=(rdap_record(body, path, _mtime(path)),))
@@ -207,3 +217,70 @@ def _jsonl_records(path: Path) -> Iterator[RawRecord]:
             record = rdap_record(line.strip(), path, fetched_at)
             yield RawRecord(record.source, record.server, record.query, record.body, fetched_at,
                             status=record.status, url=record.url, origin=f"{path}:line {line_no}")
+
+
+def escrow_records(path: Path) -> Iterator[RawRecord]:
+    """One raw record per domain of a data escrow deposit (RFC 9022, XML model; decrypted, not the .ryde).
+
+    A deposit writes each contact and registrar once and has domains refer to them by id, in any order,
+    so it is read twice as a stream: first its contacts, registrars and watermark, then its domains.
+    Each domain's raw record is a small XML document (see auditor.parse.escrow): the domain's element,
+    then the contacts and registrar it refers to, each serialised as it stands in the deposit. Its time
+    is the deposit's watermark, the moment the data describes. A DTD is refused (no entity expansion).
+    """
+    contacts: dict[str, bytes] = {}
+    registrars: dict[str, bytes] = {}
+    watermark: datetime | None = None
+    for element in _deposit_objects(path, (escrow.qname("rdeContact", "contact"), escrow.qname("rdeRegistrar", "registrar"),
+                                           escrow.qname("rde", "watermark"))):
+        if element.tag == escrow.qname("rde", "watermark"):
+            watermark = parse_date((element.text or "").strip())
+            continue
+        key = (element.findtext(escrow.qname("rdeContact" if element.tag.endswith("contact") else "rdeRegistrar", "id"))
+               or "").strip()
+        if key:
+            (contacts if element.tag.endswith("contact") else registrars)[key] = _serialised(element)
+    fetched_at = watermark or _mtime(path)
+    server, origin = f"escrow:{path.name}"[:255], f"{path}:domain "
+    for number, domain in enumerate(_deposit_objects(path, (escrow.qname("rdeDom", "domain"),)), start=1):
+        name = (domain.findtext(escrow.qname("rdeDom", "name")) or "").strip()
+        handles = [(domain.findtext(escrow.qname("rdeDom", "registrant")) or "").strip()]
+        handles += [(el.text or "").strip() for el in domain.iter(escrow.qname("rdeDom", "contact"))]
+        registrar = (domain.findtext(escrow.qname("rdeDom", "clID")) or "").strip()
+        parts = [b'<?xml version="1.0" encoding="UTF-8"?>\n<' + escrow.RECORD_ROOT.encode() + b">\n",
+                 _serialised(domain)]
+        parts += [contacts[h] for h in dict.fromkeys(handles) if h in contacts]
+        if registrar in registrars:
+            parts.append(registrars[registrar])
+        parts.append(b"</" + escrow.RECORD_ROOT.encode() + b">\n")
+        query = normalise_domain(name) if looks_like_domain(name) else name[:255]
+        yield RawRecord(Source.ESCROW, server, query, b"".join(parts), fetched_at, origin=f"{origin}{number}")
+
+
+def _deposit_objects(path: Path, tags: tuple[str, ...]) -> Iterator[Element]:
+    """The elements of these tags in a deposit, streamed: each is dropped from the tree once yielded."""
+    root_checked = False
+    parents: list[Element] = []
+    for event, element in SafeET.iterparse(str(path), events=("start", "end"), forbid_dtd=True):
+        if event == "start":
+            if not root_checked:
+                if element.tag != escrow.qname("rde", "deposit"):
+                    raise ValueError(f"not an RFC 9022 escrow deposit (root element {element.tag!r})")
+                if element.get("type", "FULL") != "FULL":
+                    # a domain there may refer to contacts that did not change, which only the full deposit holds
+                    raise ValueError(f"a {element.get('type')} escrow deposit holds only changes: audit the FULL "
+                                     "deposit (this tool does not apply differential deposits to it)")
+                root_checked = True
+            parents.append(element)
+            continue
+        parents.pop()
+        if element.tag in tags:
+            yield element
+            if parents:
+                parents[-1].remove(element)  # keep memory flat on a deposit of millions of objects
+
+
+def _serialised(element: Element) -> bytes:
+    """An element as XML, its namespaces declared on it, one per line after it."""
+    element.tail = None
+    return ElementTree.tostring(element, encoding="utf-8", xml_declaration=False) + b"\n"

@@ -47,7 +47,7 @@ from rules import select
 
 SUMMARY_FORMAT_VERSION = 1
 #: When several responses describe one domain, the newest wins; on a tie, the richer source.
-SOURCE_PREFERENCE = {Source.CSV: 3, Source.RDAP: 2, Source.WHOIS: 1}
+SOURCE_PREFERENCE = {Source.ESCROW: 4, Source.CSV: 3, Source.RDAP: 2, Source.WHOIS: 1}
 
 
 class Progress(Protocol):

@@ -23,6 +23,12 @@ class Source(StrEnum):
     WHOIS = "whois"
     RDAP = "rdap"
     CSV = "csv"
+    ESCROW = "escrow"  # a registry's data escrow deposit (RFC 9022)
+
+
+#: Sources that are a registry's or registrar's own data (an export, an escrow deposit), not what a public
+#: service chose to publish: every field it holds is there, so an absent one is missing.
+OWN_DATA_SOURCES = frozenset({Source.CSV, Source.ESCROW})
 
 
 class FetchStatus(StrEnum):

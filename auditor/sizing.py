@@ -9,6 +9,7 @@ audit estimates what it needs from the inputs' sizes and refuses at once, saying
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -50,7 +51,9 @@ class MemoryEstimate:
 
 def count_records(path: Path) -> int:
     """Records the importers will read from one file: lines of a CSV or JSONL file (an upper bound,
-    as a quoted cell may hold a line break), one for any other file."""
+    as a quoted cell may hold a line break), domain objects of an escrow deposit, one for any other file."""
+    if path.suffix.lower() == ".xml":
+        return _count_domain_objects(path)
     if path.suffix.lower() not in LINE_RECORD_SUFFIXES:
         return 1
     lines = 0
@@ -60,6 +63,23 @@ def count_records(path: Path) -> int:
             lines += chunk.count(b"\n")
             last = chunk[-1:]
     return lines + (last != b"\n")
+
+
+_DOMAIN_END_TAG = re.compile(rb"</(?:[\w.-]+:)?domain>")
+
+
+def _count_domain_objects(path: Path) -> int:
+    """Closing domain tags of an escrow deposit (RFC 9022), read in chunks. Every tag ends with ">", so
+    each chunk is counted up to its last ">" and the rest is carried over to the next."""
+    count = 0
+    carried = b""
+    with path.open("rb") as handle:
+        while chunk := handle.read(_CHUNK):
+            data = carried + chunk
+            end = data.rfind(b">") + 1
+            count += len(_DOMAIN_END_TAG.findall(data, 0, end))
+            carried = data[end:][-256:]  # a tag begun here is shorter than that; text between tags is not
+    return max(count, 1)
 
 
 def _read_int(path: str) -> int | None:

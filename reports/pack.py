@@ -81,7 +81,7 @@ def scope_id(scope: str, key: str) -> str:
 
 
 def _raw_extension(raw: RawRecord) -> str:
-    return {Source.RDAP: "json", Source.CSV: "csv"}.get(raw.source, "txt")
+    return {Source.RDAP: "json", Source.CSV: "csv", Source.ESCROW: "xml"}.get(raw.source, "txt")
 
 
 def resolve_run(store: Store, run: str | None) -> dict[str, Any]:

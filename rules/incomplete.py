@@ -12,7 +12,16 @@ from functools import lru_cache
 from typing import Any
 
 from auditor.parse.whois_text import FREE_FORM
-from auditor.records import Category, Contact, FieldState, Finding, RegistrationRecord, Role, Severity, Source
+from auditor.records import (
+    OWN_DATA_SOURCES,
+    Category,
+    Contact,
+    FieldState,
+    Finding,
+    RegistrationRecord,
+    Role,
+    Severity,
+)
 from rules import policies
 from rules.base import RuleContext, rule
 
@@ -71,7 +80,7 @@ def is_missing(record: RegistrationRecord, contact: Contact, field: str, ctx: Ru
     """
     if _state(contact, field) is not FieldState.MISSING:
         return False
-    if record.source is Source.CSV:
+    if record.source in OWN_DATA_SOURCES:
         return True
     if contact.location(FREE_FORM):
         return None  # a free-form contact block: the field may be written inside any line of it
@@ -169,7 +178,7 @@ def registrant_contact_missing(record: RegistrationRecord, ctx: RuleContext) -> 
     """
     if record.contact(Role.REGISTRANT) is not None:
         return
-    if record.source is not Source.CSV:
+    if record.source not in OWN_DATA_SOURCES:
         publishes = ctx.publication.publishes_registrant(record) if ctx.publication is not None else None
         if not publishes or not record.contacts:  # a thin response shows no contact at all
             ctx.unchecked("no registrant where the source may not publish one")
@@ -290,7 +299,7 @@ def registration_date_missing(record: RegistrationRecord, ctx: RuleContext) -> I
     ## Remedy
     Ask the registry or registrar to supply the registration date for the record.
     """
-    if record.created_at is not None or record.source is not Source.CSV:
+    if record.created_at is not None or record.source not in OWN_DATA_SOURCES:
         return
     yield ctx.finding(record, "no date of registration in the record", field="record",
                       location="not in the response")

@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterator
 
 from auditor.domains import is_reserved_example
-from auditor.records import Category, FieldState, Finding, RegistrationRecord, Severity, Source
+from auditor.records import OWN_DATA_SOURCES, Category, FieldState, Finding, RegistrationRecord, Severity
 from auditor.verify import IdentifierVerdict, MailDomain, PhoneVerdict
 from rules import policies
 from rules.base import RuleContext, rule
@@ -63,7 +63,7 @@ def email_syntax_invalid(record: RegistrationRecord, ctx: RuleContext) -> Iterat
         if _is_notice(contact.email or ""):
             ctx.unchecked("a notice in place of the email")
             continue
-        if record.source is not Source.CSV and _OBFUSCATED.match(contact.email or ""):
+        if record.source not in OWN_DATA_SOURCES and _OBFUSCATED.match(contact.email or ""):
             ctx.unchecked("an address written against spam harvesters (\"x AT y\")")
             continue
         result = ctx.verify.email_syntax(contact.email or "")

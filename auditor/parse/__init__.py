@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from auditor.parse.csv_export import parse_csv_row
+from auditor.parse.escrow import parse_escrow_record
 from auditor.parse.rdap import parse_rdap
 from auditor.parse.registry import profile_for
 from auditor.parse.whois_text import client_server_hint, parse_whois_text
@@ -22,6 +23,8 @@ def parse(raw: RawRecord, tld: str | None = None) -> ParseOutcome:
             return parse_rdap(raw)
         if raw.source is Source.CSV:
             return parse_csv_row(raw)
+        if raw.source is Source.ESCROW:
+            return parse_escrow_record(raw)
         tld = tld or _tld_of(raw.query)
         server = raw.server if raw.server and "." in raw.server else client_server_hint(raw.body) or raw.server
         return parse_whois_text(raw, profile_for(server, tld), tld)
