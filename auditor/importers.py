@@ -17,6 +17,7 @@ import re
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 from xml.etree import ElementTree
 from xml.etree.ElementTree import Element
@@ -88,17 +89,43 @@ def import_file(path: Path) -> ImportReport:
         # (an XML file that is not well formed raises ElementTree's ParseError, a SyntaxError)
         return ImportReport(str(path), error=f"unreadable {suffix or 'file'}: {exc}")
     if suffix == ".json":
-        return ImportReport(str(path), records=(rdap_record(body, path, _mtime(path)),))
+        return ImportReport(str(path), records=tuple(rdap_records(body, path, _mtime(path), str(path))))
     return ImportReport(str(path), records=(whois_record(body, path, _mtime(path)),))
 
 
-def rdap_record(body: bytes, path: Path, fetched_at: datetime) -> RawRecord:
-    """An RDAP response file; query and server taken from the JSON when it parses, else the file name."""
-    query, server, url = _stem_domain(path), "file", None
+def rdap_records(body: bytes, path: Path, fetched_at: datetime, origin: str) -> Iterator[RawRecord]:
+    """The RDAP responses of one file or line: itself, or each domain of a search result (RFC 9083
+    section 8, `domainSearchResults`) or of a JSON array of domain objects, as a bulk RDAP export writes them.
+
+    A domain taken out of such a document is stored as that object re-serialised (with the document's
+    `rdapConformance` when it has none of its own), so its JSONPath locations point into its own body.
+    """
+    data = _json_or_none(body)
+    objects: list[Any] | None = None
+    conformance = None
+    if isinstance(data, list):
+        objects = data
+    elif isinstance(data, dict) and isinstance(data.get("domainSearchResults"), list):
+        objects, conformance = data["domainSearchResults"], data.get("rdapConformance")
+    if not objects:  # one response (or an empty list, which the parser then reports)
+        yield _rdap_raw(body, data, path, fetched_at, origin)
+        return
+    for number, item in enumerate(objects, start=1):
+        if isinstance(item, dict) and conformance is not None and "rdapConformance" not in item:
+            item = {"rdapConformance": conformance, **item}
+        yield _rdap_raw(json.dumps(item, ensure_ascii=False).encode("utf-8"), item, path, fetched_at,
+                        f"{origin}:object {number}")
+
+
+def _json_or_none(body: bytes) -> Any:
     try:
-        data = json.loads(body.decode("utf-8-sig")) if len(body) < MAX_RESPONSE_FILE_BYTES else None
+        return json.loads(body.decode("utf-8-sig")) if len(body) < MAX_RESPONSE_FILE_BYTES else None
     except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
-        data = None
+        return None
+
+
+def _rdap_raw(body: bytes, data: Any, path: Path, fetched_at: datetime, origin: str) -> RawRecord:
+    query, server, url = _stem_domain(path), "file", None
     if isinstance(data, dict):
         ldh = data.get("ldhName") or data.get("unicodeName")
         if isinstance(ldh, str) and looks_like_domain(ldh):
@@ -111,7 +138,7 @@ def rdap_record(body: bytes, path: Path, fetched_at: datetime) -> RawRecord:
     status = FetchStatus.OK
     if isinstance(data, dict) and data.get("errorCode") == 404:
         status = FetchStatus.NOT_FOUND
-    return RawRecord(Source.RDAP, server, query, body, fetched_at, status=status, url=url, origin=str(path))
+    return RawRecord(Source.RDAP, server, query, body, fetched_at, status=status, url=url, origin=origin)
 
 
 def whois_record(body: bytes, path: Path, fetched_at: datetime) -> RawRecord:
@@ -214,9 +241,7 @@ def _jsonl_records(path: Path) -> Iterator[RawRecord]:
                 continue
             if len(line) > MAX_ROW_BYTES:
                 raise ValueError(f"line {line_no} larger than {MAX_ROW_BYTES} bytes")
-            record = rdap_record(line.strip(), path, fetched_at)
-            yield RawRecord(record.source, record.server, record.query, record.body, fetched_at,
-                            status=record.status, url=record.url, origin=f"{path}:line {line_no}")
+            yield from rdap_records(line.strip(), path, fetched_at, f"{path}:line {line_no}")
 
 
 def escrow_records(path: Path) -> Iterator[RawRecord]:

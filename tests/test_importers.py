@@ -204,3 +204,31 @@ def test_csv_a_redacted_first_name_makes_the_name_redacted(tmp_path: Path) -> No
     holder = record.contact(Role.REGISTRANT)
     assert holder is not None and holder.name is None and holder.redacted == frozenset({"name"})
     assert holder.location("name") == "row 2, column registrant_first_name"
+
+
+def _rdap_domain(name: str) -> dict[str, object]:
+    return {"objectClassName": "domain", "ldhName": name, "status": ["active"],
+            "events": [{"eventAction": "registration", "eventDate": "2020-01-02T03:04:05Z"}],
+            "links": [{"rel": "self", "href": f"https://rdap.nic.zz/domain/{name}"}]}
+
+
+def test_rdap_search_results_and_arrays_give_one_record_per_domain(tmp_path: Path) -> None:
+    import json
+
+    (tmp_path / "search.json").write_text(json.dumps(
+        {"rdapConformance": ["rdap_level_0"], "domainSearchResults": [_rdap_domain("a.zz"), _rdap_domain("b.zz")]}))
+    (tmp_path / "array.json").write_text(json.dumps([_rdap_domain("c.zz")]))
+    (tmp_path / "bulk.jsonl").write_text(json.dumps({"domainSearchResults": [_rdap_domain("d.zz")]}) + "\n")
+    (tmp_path / "empty.json").write_text("[]")
+    records = {p.name: import_file(p).records for p in sorted(tmp_path.iterdir())}
+    assert [(r.query, r.origin) for r in records["search.json"]] == [
+        ("a.zz", f"{tmp_path / 'search.json'}:object 1"), ("b.zz", f"{tmp_path / 'search.json'}:object 2")]
+    assert json.loads(records["search.json"][0].body)["rdapConformance"] == ["rdap_level_0"]
+    assert [r.query for r in records["array.json"]] == ["c.zz"]
+    assert [(r.query, r.origin) for r in records["bulk.jsonl"]] == [("d.zz", f"{tmp_path / 'bulk.jsonl'}:line 1:object 1")]
+    for name in ("search.json", "array.json", "bulk.jsonl"):
+        for raw in records[name]:
+            record = parse(raw)
+            assert isinstance(record, RegistrationRecord) and record.domain == raw.query
+            assert raw.server == "rdap.nic.zz"
+    assert len(records["empty.json"]) == 1  # the parser says why it is not a response
