@@ -249,6 +249,18 @@ def _street_lines(value: str) -> list[str]:
     return [stripped for line in lines if (stripped := line.strip())]
 
 
+def _join_name_parts(values: dict[str, str], locations: dict[str, str]) -> None:
+    """First name and last name columns: the name is both, read where the first of them is."""
+    parts = [(values[f], locations[f]) for f in NAME_PARTS if f in values]
+    if parts and "name" not in values:
+        values["name"] = " ".join(value for value, _where in parts)
+        locations["name"] = parts[0][1]
+    for f in NAME_PARTS:
+        if f in locations and "name" not in locations:
+            locations["name"] = locations[f]  # a redacted part: where the name would be
+        locations.pop(f, None)
+
+
 def _contact(role: Role, fields: dict[str, tuple[str, list[str]]]) -> Contact:
     """One role's contact from its fields: (where the field's first value was read, its values in column order)."""
     values: dict[str, str] = {}
@@ -268,15 +280,8 @@ def _contact(role: Role, fields: dict[str, tuple[str, list[str]]]) -> Contact:
                 street.extend(_street_lines(value))
             else:
                 values.setdefault(field, value)
-    parts = [(values[f], locations[f]) for f in NAME_PARTS if f in values]
-    if parts and "name" not in values:
-        # first name and last name columns: the name is both, read where the first of them is
-        values["name"] = " ".join(value for value, _where in parts)
-        locations["name"] = parts[0][1]
-    for f in NAME_PARTS:
-        if f in locations and "name" not in locations:
-            locations["name"] = locations[f]  # a redacted or empty part: where the name would be
-        locations.pop(f, None)
+    if "first_name" in fields or "last_name" in fields:
+        _join_name_parts(values, locations)
     country_value = values.get("country")
     country = to_iso_country(country_value) if country_value else None
     email = values.get("email")
