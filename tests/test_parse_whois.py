@@ -572,3 +572,29 @@ Registrant:
         datetime(2003, 4, 22, tzinfo=UTC), datetime(2010, 5, 28, tzinfo=UTC), datetime(2030, 3, 3, tzinfo=UTC))
     holder = record.contact(Role.REGISTRANT)
     assert holder is not None and all("Record" not in line for line in holder.street)
+
+
+def test_registrar_sections_of_trabis_and_kaznic() -> None:
+    trabis = """\
+** Domain Name: shop-example.com.tr
+
+** Registrant:
+   Example A.S.
+   Hidden upon user request
+
+** Registrar:
+NIC Handle\t\t: ab12
+Organization Name\t: Alpha Registrar A.S.
+Address\t\t\t: Registrar Sok. 1
+
+** Additional Info:
+Created on..............: 2001-Aug-23.
+"""
+    record = parse(whois(trabis, query="shop-example.com.tr"))
+    assert isinstance(record, RegistrationRecord)
+    assert record.registrar == "Alpha Registrar A.S."
+    holder = record.contact(Role.REGISTRANT)
+    assert holder is not None and holder.name == "Example A.S."
+    kaznic = "Domain Name............: shop-example.kz\nRegistar created: KAZNIC\nCurrent Registar: HOSTER.KZ\n"
+    record = parse(whois(kaznic))
+    assert isinstance(record, RegistrationRecord) and record.registrar == "HOSTER.KZ"

@@ -101,6 +101,8 @@ RECORD_LABELS: dict[str, str] = {
     "fecha de expiracion": "expires_at", "fecha de actualizacion": "updated_at",
     "ultima actualizacion": "updated_at", "created date time": "created_at", "changed date": "updated_at",
     "date d expiration": "expires_at", "date de creation": "created_at", "derniere modification": "updated_at",
+    "current registar": "registrar", "current registrar": "registrar",  # KazNIC (sic)
+    "registar created": "ignore",
     "record created on": "created_at", "record changed on": "updated_at", "record changed": "updated_at",
     "currently expires": "expires_at", "registrar registration date": "created_at", "date de mise a jour": "updated_at", "data de alteracao": "updated_at",
     "vencimiento": "expires_at", "alta": "created_at",

@@ -457,6 +457,8 @@ class _Parser:
         if section in _IANA_ROLE and fold_label(label) in FIELD_WORDS and fold_label(label) not in self.profile.labels:
             # inside a contact section a bare field word is that contact's ("Organization Name" is not a role)
             return (section, FIELD_WORDS[fold_label(label)])
+        if section == "registrar" and FIELD_WORDS.get(fold_label(label)) in ("name", "organization"):
+            return ("record", "registrar")  # TRABIS's "** Registrar:" then "Organization Name: ..."
         target = self._resolve(label)
         if target is None:
             return None
