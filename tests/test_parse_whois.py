@@ -598,3 +598,18 @@ Created on..............: 2001-Aug-23.
     kaznic = "Domain Name............: shop-example.kz\nRegistar created: KAZNIC\nCurrent Registar: HOSTER.KZ\n"
     record = parse(whois(kaznic))
     assert isinstance(record, RegistrationRecord) and record.registrar == "HOSTER.KZ"
+
+
+@pytest.mark.parametrize("block", [
+    "Nameserver Information\n   Nameserver: shop-example.zz\tNS\tns1.host.zz.\n   Nameserver: shop-example.zz\tNS\tns2.host.zz.\n",
+    "Nameservers\n Primary Server Hostname....: ns1.host.zz\n Primary Server Netaddress..: \n"
+    " Secondary Server Hostname..: ns2.host.zz\n",
+    "  Current Nameservers:\n\n    ns1.host.zz\n    ns2.host.zz\n",
+    "Domain Name Servers listed in order:\n\n  ns1.host.zz   \n  ns2.host.zz   \n",
+    "DNS servers\nName................: ns1.host.zz.\nIP address\nName................: ns2.host.zz.\n",
+])
+def test_name_server_layouts(block: str) -> None:
+    text = f"Domain Name: shop-example.zz\nRegistrar: Alpha Registrar GmbH\n\n{block}"
+    record = parse(whois(text))
+    assert isinstance(record, RegistrationRecord)
+    assert record.nameservers == ("ns1.host.zz", "ns2.host.zz")

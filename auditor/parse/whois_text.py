@@ -208,7 +208,16 @@ def _first_token(value: str) -> str:
     return value.split()[0] if value.split() else ""
 
 
+#: Labels that name a host inside a name-server section.
+_HOST_WORDS = frozenset({"name", "host", "hostname", "host name", "server", "server name", "nameserver"})
+#: A name server written as a zone-file record: "google.pt NS ns4.google.com." (DNS.PT)
+_NS_RECORD = re.compile(r"^\S+\s+(?:\d+\s+)?(?:IN\s+)?NS\s+(\S+)", re.IGNORECASE)
+
+
 def _clean_nameserver(value: str) -> str | None:
+    record = _NS_RECORD.match(value)
+    if record:
+        value = record.group(1)
     token = _first_token(value.replace(",", " ")).strip(".").lower()
     if not token or not looks_like_domain(token):
         return None
@@ -459,6 +468,8 @@ class _Parser:
             return (section, FIELD_WORDS[fold_label(label)])
         if section == "registrar" and FIELD_WORDS.get(fold_label(label)) in ("name", "organization"):
             return ("record", "registrar")  # TRABIS's "** Registrar:" then "Organization Name: ..."
+        if section == "nameservers" and fold_label(label) in _HOST_WORDS:
+            return ("record", "nameservers")  # ATI's "DNS servers" then "Name....: ns4.ati.tn."
         target = self._resolve(label)
         if target is None:
             return None
