@@ -159,6 +159,8 @@ def test_indented_sections_nominet_style() -> None:
         ("%% Too many queries. Your IP has been blocked for 60 seconds.\n", ResponseStatus.THROTTLED),
         ("55000000002 Connection refused; access control limit reached\n", ResponseStatus.THROTTLED),
         ("Domain: reserved-name.zz\nStatus: reserved\n", ResponseStatus.RESERVED),
+        ("Sorry, The domain you requested is in the reserved list.\n", ResponseStatus.RESERVED),  # CNNIC
+        ("Domain Name: free-name.zz\nWe could not find the requested domain on our system\n", ResponseStatus.AVAILABLE),
     ],
 )
 def test_non_registrations_are_never_parsed_as_registrations(text: str, status: ResponseStatus) -> None:

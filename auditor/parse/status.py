@@ -65,6 +65,7 @@ AVAILABLE_PATTERNS: tuple[str, ...] = (
     r"no records", r"^%+\s*no entries", r"status:\s*available", r"query.status:\s*220", r"not registred", r"not available in (?:our|the) (?:whois )?database",
     r"domain name is available", r"no data was found", r"is not a registered", r"record not found",
     r"not have any registration", r"no match for", r"has no match", r"is not in use", r"^no found\b",
+    r"could not find the (?:requested )?domain",
 )
 
 RESERVED_PATTERNS: tuple[str, ...] = (
@@ -73,6 +74,7 @@ RESERVED_PATTERNS: tuple[str, ...] = (
     r"reserved domain", r"prohibited string", r"cannot be registered", r"not available for registration",
     r"can ?not be registered", r"is not available for registration", r"has been reserved",
     r"^reserved\b", r"domain\b.{0,40}\bis prohibited", r"^restricted\s*(?:-|domain|name)", r"^reserved by\b",
+    r"in the reserved list",
 )
 
 INVALID_PATTERNS: tuple[str, ...] = (
