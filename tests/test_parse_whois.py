@@ -615,3 +615,34 @@ def test_name_server_layouts(block: str) -> None:
     record = parse(whois(text))
     assert isinstance(record, RegistrationRecord)
     assert record.nameservers == ("ns1.host.zz", "ns2.host.zz")
+
+
+def test_free_form_blocks_with_a_person_and_mailbox_on_one_line() -> None:
+    """TWNIC: the organisation, then "person  mailbox", then voice and fax, then the address."""
+    text = """\
+Domain Name: shop-example.com.tw
+   Registrant:
+
+      Example Ltd.
+      Anna Lin  anna@shop-example.com.tw
+      +886.223456789
+      +886.223456780
+      1 Example Road
+      Taipei
+      TW
+
+   Administrative Contact:
+      Anna Lin  anna@shop-example.com.tw
+      +886.223456789
+
+   Record created on 2000-08-29 10:22:50 (UTC+8)
+"""
+    record = parse(whois(text))
+    assert isinstance(record, RegistrationRecord)
+    holder = record.contact(Role.REGISTRANT)
+    assert holder is not None
+    assert (holder.organization, holder.name, holder.email, holder.phone, holder.fax, holder.country) == (
+        "Example Ltd.", "Anna Lin", "anna@shop-example.com.tw", "+886.223456789", "+886.223456780", "TW")
+    admin = record.contact(Role.ADMINISTRATIVE)
+    assert admin is not None and (admin.organization, admin.name, admin.email) == (
+        None, "Anna Lin", "anna@shop-example.com.tw")

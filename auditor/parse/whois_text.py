@@ -66,6 +66,7 @@ _CITY_POSTCODE = re.compile(r"^(?P<city>[^\d,][^,]{1,60}?),?\s+(?P<postcode>\d{4
 _PHRASE_DATE = re.compile(r"^(?P<label>(?:[A-Za-z]+ ){0,3}(?:on|at|date|since))\s+(?P<value>\S.*\d{2}.*)$", re.IGNORECASE)
 _DOMAIN_LINE = re.compile(r"^(?:domain|domain name)\s+([^\s:]+\.[^\s:]+)\.?$", re.IGNORECASE)
 _EMAIL_LIKE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_NAME_THEN_EMAIL = re.compile(r"^(\S.*?\S)\s+([^@\s]+@[^@\s]+\.[^@\s]+)$")
 _PHONE_LIKE = re.compile(r"^(?:tel[.:]?\s*)?\+?[\d() .-]{7,}$", re.IGNORECASE)
 #: Labels that open a handle-keyed object at the start of a block ("Registrar: MARK-0292" + "Name: ...")
 _OBJECT_OPENERS = HANDLE_OBJECT_LABELS | {"registrar"}
@@ -509,12 +510,22 @@ class _Parser:
             # a block of bare lines: the name first, then the address (country and "postcode city" are
             # peeled off its end later); an email or phone number is recognised by its shape
             draft.locations.setdefault(FREE_FORM, where)
-            if "name" not in draft.values and "organization" not in draft.values:
+            named = _NAME_THEN_EMAIL.match(value)
+            if named:
+                # TWNIC's "DNS Admin  dns-admin@google.com": a person and their mailbox; a name read from an
+                # earlier line of the block was the organisation's
+                if "name" in draft.values and "organization" not in draft.values and "street" not in draft.values:
+                    draft.values["organization"] = draft.values.pop("name")
+                    draft.locations["organization"] = draft.locations.pop("name")
+                draft.add("name", named.group(1), where)
+                draft.add("email", named.group(2), where)
+            elif "name" not in draft.values and "organization" not in draft.values:
                 draft.add("name", value, where)
             elif _EMAIL_LIKE.match(value):
                 draft.add("email", value, where)
             elif _PHONE_LIKE.match(value):
-                draft.add("phone", value, where)
+                # a second number under the first is the fax (TWNIC, TRABIS print voice then fax)
+                draft.add("fax" if "phone" in draft.values and "fax" not in draft.values else "phone", value, where)
             else:
                 draft.add("street", value, where)
         elif role in _IANA_ROLE:
