@@ -646,3 +646,58 @@ Domain Name: shop-example.com.tw
     admin = record.contact(Role.ADMINISTRATIVE)
     assert admin is not None and (admin.organization, admin.name, admin.email) == (
         None, "Anna Lin", "anna@shop-example.com.tw")
+
+
+HOSTMASTER_UA = """\
+domain:           shop-example.com.ua
+nserver:          ns1.host.zz
+status:           clientTransferProhibited
+created:          2011-07-21 18:03:50+03
+source:           UAEPP
+
+% Registrant:
+% ===========
+contact-id:       ex-1
+person:           n/a
+person-loc:       Олена Приклад
+organization-loc: ТОВ Приклад
+e-mail:           olena@shop-example.com.ua
+address:          n/a
+address-loc:      вул. Хрещатик, 1
+address-loc:      Київ
+postal-code-loc:  01001
+country-loc:      UA
+status:           ok
+status:           linked
+created:          2017-07-21 23:55:01+03
+source:           UAEPP
+
+% Administrative Contacts:
+% =======================
+contact-id:       ex-1
+person:           n/a
+person-loc:       Олена Приклад
+address:          n/a
+address-loc:      вул. Хрещатик, 1
+address-loc:      Київ
+source:           UAEPP
+"""
+
+
+def test_hostmaster_ua_comment_headers_loc_values_and_repeated_objects() -> None:
+    record = parse(whois(HOSTMASTER_UA))
+    assert isinstance(record, RegistrationRecord)
+    assert record.statuses == ("clientTransferProhibited",)  # "ok", "linked" are the contact object's
+    assert record.created_at == datetime(2011, 7, 21, 15, 3, 50, tzinfo=UTC)
+    holder = record.contact(Role.REGISTRANT)
+    assert holder is not None
+    assert (holder.handle, holder.name, holder.organization, holder.street, holder.postcode, holder.country) == (
+        "ex-1", "Олена Приклад", "ТОВ Приклад", ("вул. Хрещатик, 1", "Київ"), "01001", "UA")
+    admin = record.contact(Role.ADMINISTRATIVE)
+    assert admin is not None and admin.street == ("вул. Хрещатик, 1", "Київ")  # the object printed again adds nothing
+
+
+def test_a_lone_na_stays_for_the_rules_to_judge() -> None:
+    text = "Domain Name: shop-example.zz\nRegistrar: Alpha\nRegistrant Name: n/a\nRegistrant Street: -\n"
+    holder = parse(whois(text)).contact(Role.REGISTRANT)  # type: ignore[union-attr]
+    assert holder is not None and holder.name == "n/a" and holder.street == ("-",)

@@ -217,6 +217,9 @@ def _resolve_one(label: str) -> tuple[str, str] | None:
     key = fold_label(label)
     if not key:
         return None
+    if key.endswith(" loc") and key != "loc":
+        # Hostmaster.ua writes each value twice: "person" (Latin script) and "person-loc" (as registered)
+        return _resolve_one(key[: -len(" loc")])
     if key in RECORD_LABELS:
         return ("record", RECORD_LABELS[key])
     # "Domain Name Commencement Date", "Domain Nameservers", "ns_name_01", "NS 1": the record word after

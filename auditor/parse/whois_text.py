@@ -109,6 +109,10 @@ class _Line:
     text: str
 
 
+#: A value that says the field was not given in this form: a value that follows it replaces it.
+_NOT_GIVEN = frozenset({"n/a", "not available"})
+
+
 @dataclass(slots=True)
 class _ContactDraft:
     role: str
@@ -123,6 +127,12 @@ class _ContactDraft:
         if is_redaction_marker(value):
             self.redacted.add(name if name in CONTACT_FIELDS else "name")
             self.locations.setdefault(name, where)
+            return
+        known = self.values.get(name)
+        if known and all(v.strip().lower() in _NOT_GIVEN for v in known):
+            # Hostmaster.ua: "person: n/a" (no Latin form), then "person-loc: ..." (the name as registered)
+            self.values[name] = [value]
+            self.locations[name] = where
             return
         self.values.setdefault(name, []).append(value)
         self.locations.setdefault(name, where)
@@ -151,6 +161,11 @@ def tokenise(text: str) -> list[_Line]:
         line = raw.rstrip()
         stripped = line.lstrip()
         if not stripped or stripped[0] in "%#;" or _COMMENT.match(stripped) or _CLIENT_PREAMBLE.match(stripped):
+            header = _COMMENT_HEADER.match(stripped)
+            if header and role_of_header(header.group(1)) is not None:
+                # Hostmaster.ua's "% Registrant:" / "% Administrative Contacts:" above each contact's object
+                append(_Line(no, 0, header.group(1), "", line))
+                continue
             append(_Line(no, 0, None, "", line if stripped else ""))
             continue
         indent = len(line) - len(stripped)
@@ -167,6 +182,8 @@ def tokenise(text: str) -> list[_Line]:
     return lines
 
 
+#: A comment line that is only a section header: "% Registrant:".
+_COMMENT_HEADER = re.compile(r"^[%#]+\s*([A-Za-z][A-Za-z ]{2,40}):\s*$")
 _LABEL_SEP = re.compile(r"(?P<label>[^:#\[\]]{1,60}?)\s*(?:\.{2,}\s*)?(?P<sep>:|#(?=[\s.]))(?P<rest>.*)$")
 #: A known label with a long note in parentheses before its colon (HKIRC: "Holder English Name (It should be
 #: the same as your legal name on your HKID card or other relevant documents):  JACK BI")
@@ -209,6 +226,8 @@ def _first_token(value: str) -> str:
     return value.split()[0] if value.split() else ""
 
 
+#: Record fields that, inside a contact's section, describe that contact object (Hostmaster.ua: "status: linked").
+_CONTACT_OBJECT_METADATA = frozenset({("record", "statuses")})
 #: Labels that name a host inside a name-server section.
 _HOST_WORDS = frozenset({"name", "host", "hostname", "host name", "server", "server name", "nameserver"})
 #: A name server written as a zone-file record: "google.pt NS ns4.google.com." (DNS.PT)
@@ -355,7 +374,9 @@ class _Parser:
             # the first line of a RIPE-style handle object
             if block_start and label_key in _OBJECT_OPENERS and _HANDLE_VALUE.match(line.value or ""):
                 if label_key not in ("contact", "registrar") or self._block_has_contact_fields(idx):
-                    handle_obj = self.handles.setdefault(line.value, _ContactDraft("", handle=line.value))
+                    handle_obj = self._handle_object(line.value)
+                    if section in _IANA_ROLE:  # "% Registrant:" then the object: it is that role's
+                        self.references.append((section, line.value, "section", f"line {line.no}"))
                     if label_key == "registrar" and "registrar" not in self.record:
                         self._record("registrar", line.value, line)
                     block_start = False
@@ -365,7 +386,7 @@ class _Parser:
                 role = role_of_header(line.label) if trailing is None and _HANDLE_VALUE.match(line.value) else None
                 if trailing is not None:
                     # NIC.AT-style object: fields first, "nic-hdl:" last
-                    handle_obj = self.handles.setdefault(trailing, _ContactDraft("", handle=trailing))
+                    handle_obj = self._handle_object(trailing)
                 elif role is not None and label_key not in HANDLE_REFERENCE_LABELS and self._block_has_contact_fields(idx):
                     # "Domain registrant: mmr-170347" opening that contact's own object (.sk): other roles may
                     # refer to the same handle
@@ -390,6 +411,9 @@ class _Parser:
                 header = self._header_of(line.label)
                 if header is not None:
                     open_section(header, line, idx)
+                    # a header written as a comment ("% Technical Contact:") stands above an object that
+                    # may open with its handle, as a block does
+                    block_start = line.text.lstrip()[:1] in ("%", "#")
                 else:
                     target = self._target(line.label, section)
                     opener, opener_indent, opener_used = (target or ("ignore", "")), line.indent, False
@@ -398,6 +422,14 @@ class _Parser:
             target = self._labelled(line, label_key, section)
             if target is not None:
                 cont, cont_indent = target, line.indent
+
+    def _handle_object(self, handle: str) -> _ContactDraft:
+        """The draft a handle's object fills. An object printed again (Hostmaster.ua prints one contact
+        once per role it holds) fills a draft that is dropped: its values are already there."""
+        found = self.handles.get(handle)
+        if found is not None and found.values:
+            return _ContactDraft("", handle=handle)
+        return self.handles.setdefault(handle, _ContactDraft("", handle=handle))
 
     def _next_content(self, idx: int) -> _Line | None:
         for line in self.lines[idx + 1 :]:
@@ -469,6 +501,8 @@ class _Parser:
             return (section, FIELD_WORDS[fold_label(label)])
         if section == "registrar" and FIELD_WORDS.get(fold_label(label)) in ("name", "organization"):
             return ("record", "registrar")  # TRABIS's "** Registrar:" then "Organization Name: ..."
+        if section in _IANA_ROLE and self._resolve(label) in _CONTACT_OBJECT_METADATA:
+            return ("ignore", "")  # a contact object's own status and dates, not the domain's
         if section == "nameservers" and fold_label(label) in _HOST_WORDS:
             return ("record", "nameservers")  # ATI's "DNS servers" then "Name....: ns4.ati.tn."
         target = self._resolve(label)
