@@ -14,11 +14,11 @@ import re
 from collections.abc import Sequence
 from functools import lru_cache
 
-from auditor.countries import to_iso_country
 from auditor.domains import looks_like_domain, normalise_domain
+from auditor.parse.contact import contact_from_values
 from auditor.parse.dates import parse_date
 from auditor.parse.labels import fold_label
-from auditor.parse.markers import is_redaction_marker, privacy_service_of
+from auditor.parse.markers import is_redaction_marker
 from auditor.records import (
     CONTACT_FIELDS,
     Contact,
@@ -282,26 +282,4 @@ def _contact(role: Role, fields: dict[str, tuple[str, list[str]]]) -> Contact:
                 values.setdefault(field, value)
     if "first_name" in fields or "last_name" in fields:
         _join_name_parts(values, locations)
-    country_value = values.get("country")
-    country = to_iso_country(country_value) if country_value else None
-    email = values.get("email")
-    return Contact(
-        role=role,
-        handle=values.get("handle"),
-        name=values.get("name"),
-        organization=values.get("organization"),
-        email=email.lower() if email else None,
-        phone=values.get("phone"),
-        fax=values.get("fax"),
-        street=tuple(street),
-        city=values.get("city"),
-        region=values.get("region"),
-        postcode=values.get("postcode"),
-        country=country or country_value,
-        country_published=country_value if country_value and country_value != country else None,
-        identifier=values.get("identifier"),
-        kind=values.get("kind"),
-        redacted=frozenset(f for f in redacted if not values.get(f) and not (f == "street" and street)),
-        privacy_service=privacy_service_of([values.get("name"), values.get("organization"), email]),
-        locations=tuple(sorted(locations.items())),
-    )
+    return contact_from_values(role, values, street, redacted, locations)

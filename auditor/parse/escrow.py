@@ -22,10 +22,10 @@ from xml.etree.ElementTree import Element
 
 from defusedxml import ElementTree as SafeET
 
-from auditor.countries import to_iso_country
 from auditor.domains import looks_like_domain, normalise_domain
+from auditor.parse.contact import contact_from_values
 from auditor.parse.dates import parse_date
-from auditor.parse.markers import is_redaction_marker, privacy_service_of
+from auditor.parse.markers import is_redaction_marker
 from auditor.records import (
     Contact,
     ParseFailure,
@@ -147,27 +147,7 @@ def _contact(role: Role, element: Element) -> Contact:
     if street and all(is_redaction_marker(line) for line in street):
         street.clear()
         redacted.add("street")
-    country_value = values.get("country")
-    country = to_iso_country(country_value) if country_value else None
-    name, organization, email = values.get("name"), values.get("organization"), values.get("email")
-    return Contact(
-        role=role,
-        handle=_child_text(element, "id"),
-        name=name,
-        organization=organization,
-        email=email.lower() if email else None,
-        phone=values.get("phone"),
-        fax=values.get("fax"),
-        street=tuple(street),
-        city=values.get("city"),
-        region=values.get("region"),
-        postcode=values.get("postcode"),
-        country=country or country_value,
-        country_published=country_value if country_value and country_value != country else None,
-        redacted=frozenset(f for f in redacted if f not in values),
-        privacy_service=privacy_service_of([name, organization, email]),
-        locations=tuple(sorted(locations.items())),
-    )
+    return contact_from_values(role, values, street, redacted, locations, handle=_child_text(element, "id"))
 
 
 def parse_escrow_record(raw: RawRecord) -> ParseOutcome:

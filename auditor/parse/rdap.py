@@ -12,10 +12,10 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from auditor.countries import to_iso_country
 from auditor.domains import looks_like_domain, normalise_domain
+from auditor.parse.contact import contact_from_values
 from auditor.parse.dates import parse_date
-from auditor.parse.markers import is_redaction_marker, privacy_service_of
+from auditor.parse.markers import is_redaction_marker
 from auditor.records import (
     CONTACT_FIELDS,
     Contact,
@@ -221,29 +221,9 @@ def _contact_from_entity(role: Role, entity: dict[str, Any], path: str, redactio
         if r == role.value and field not in values and not (field == "street" and street):
             redacted.add(field)
             locations.setdefault(field, where)
-    country_value = values.get("country")
-    country = to_iso_country(country_value) if country_value else None
-    name, org, email = values.get("name"), values.get("organization"), values.get("email")
-    return Contact(
-        role=role,
-        handle=_text(entity.get("handle")) or None,
-        name=name,
-        organization=org,
-        email=email.lower() if email else None,
-        phone=values.get("phone"),
-        fax=values.get("fax"),
-        street=tuple(street),
-        city=values.get("city"),
-        region=values.get("region"),
-        postcode=values.get("postcode"),
-        country=country or country_value,
-        country_published=country_value if country_value and country_value != country else None,
-        kind=kind,
-        redacted=frozenset(f for f in redacted if f in CONTACT_FIELDS and not values.get(f)
-                           and not (f == "street" and street)),
-        privacy_service=privacy_service_of([name, org, email]),
-        locations=tuple(sorted(locations.items())),
-    )
+    if kind:
+        values["kind"] = kind
+    return contact_from_values(role, values, street, redacted, locations, handle=_text(entity.get("handle")) or None)
 
 
 _REDACTION_NOTICE = re.compile(r"redact|privacy|withheld|gdpr|data protection|not disclosed|personal data", re.I)
