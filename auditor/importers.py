@@ -107,6 +107,8 @@ def rdap_records(body: bytes, path: Path, fetched_at: datetime, origin: str) -> 
         objects = data
     elif isinstance(data, dict) and isinstance(data.get("domainSearchResults"), list):
         objects, conformance = data["domainSearchResults"], data.get("rdapConformance")
+        if not objects:
+            return  # a search that found nothing: no domain to audit
     if not objects:  # one response (or an empty list, which the parser then reports)
         yield _rdap_raw(body, data, path, fetched_at, origin)
         return
@@ -283,7 +285,7 @@ def escrow_records(path: Path) -> Iterator[RawRecord]:
 
 
 def _deposit_objects(path: Path, tags: tuple[str, ...]) -> Iterator[Element]:
-    """The elements of these tags in a deposit, streamed: each is dropped from the tree once yielded."""
+    """The elements of these tags in a deposit, streamed: each object is dropped from the tree once read."""
     root_checked = False
     parents: list[Element] = []
     for event, element in SafeET.iterparse(str(path), events=("start", "end"), forbid_dtd=True):
@@ -301,8 +303,10 @@ def _deposit_objects(path: Path, tags: tuple[str, ...]) -> Iterator[Element]:
         parents.pop()
         if element.tag in tags:
             yield element
-            if parents:
-                parents[-1].remove(element)  # keep memory flat on a deposit of millions of objects
+        # every object under <rde:contents> (and each element yielded) is dropped once read, wanted or not:
+        # its parent then holds one child at a time, so memory stays flat and removing it costs nothing
+        if len(parents) == 2 or (parents and element.tag in tags):
+            parents[-1].remove(element)
 
 
 def _serialised(element: Element) -> bytes:

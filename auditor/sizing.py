@@ -51,20 +51,34 @@ class MemoryEstimate:
 
 def count_records(path: Path) -> int:
     """Records the importers will read from one file: lines of a CSV or JSONL file (an upper bound,
-    as a quoted cell may hold a line break), domain objects of an escrow deposit, one for any other file."""
-    if path.suffix.lower() == ".xml":
+    as a quoted cell may hold a line break), the domain objects of an RDAP file or line that holds several
+    and of an escrow deposit, one for any other file."""
+    suffix = path.suffix.lower()
+    if suffix == ".xml":
         return _count_domain_objects(path)
-    if path.suffix.lower() not in LINE_RECORD_SUFFIXES:
-        return 1
+    if suffix not in LINE_RECORD_SUFFIXES and (suffix != ".json" or path.stat().st_size < ONE_RESPONSE_BYTES):
+        return 1  # (a directory of crawled responses is read once, by the import, not twice)
     lines = 0
+    rdap_domains = 0  # an RDAP search result or array holds many domains in one file or line
     last = b"\n"
+    carried = b""
     with path.open("rb") as handle:
         while chunk := handle.read(_CHUNK):
             lines += chunk.count(b"\n")
             last = chunk[-1:]
-    return lines + (last != b"\n")
+            if suffix != ".csv":
+                data = carried + chunk
+                rdap_domains += len(_RDAP_DOMAIN.findall(data))
+                carried = data[-64:]
+                rdap_domains -= len(_RDAP_DOMAIN.findall(carried))  # counted again with the next chunk
+    if suffix == ".json":
+        return max(1, rdap_domains)
+    return max(lines + (last != b"\n"), rdap_domains)
 
 
+#: An RDAP file smaller than this is taken for one response without reading it.
+ONE_RESPONSE_BYTES = 256 * 1024
+_RDAP_DOMAIN = re.compile(rb'"objectClassName"\s*:\s*"domain"')
 _DOMAIN_END_TAG = re.compile(rb"</(?:[\w.-]+:)?domain>")
 
 

@@ -232,3 +232,34 @@ def test_rdap_search_results_and_arrays_give_one_record_per_domain(tmp_path: Pat
             assert isinstance(record, RegistrationRecord) and record.domain == raw.query
             assert raw.server == "rdap.nic.zz"
     assert len(records["empty.json"]) == 1  # the parser says why it is not a response
+
+
+@pytest.mark.parametrize("header_and_row", [
+    "Domain,State,Expires,Created,Registrar\nexample.zz,active,2027-01-01,2010-01-01,Foo\n",  # the domain's state
+    "Domain,Name,Registrar\nexample.zz,example.zz,Foo\n",  # the domain's name
+])
+def test_ambiguous_role_less_columns_make_no_holder(tmp_path: Path, header_and_row: str) -> None:
+    (tmp_path / "export.csv").write_text(header_and_row, encoding="utf-8")
+    record = parse(import_file(tmp_path / "export.csv").records[0])
+    assert isinstance(record, RegistrationRecord) and record.contacts == ()
+
+
+def test_csv_a_redacted_name_is_not_replaced_by_its_parts(tmp_path: Path) -> None:
+    (tmp_path / "export.csv").write_text(
+        "domain,registrant_name,registrant_first_name,registrant_email\nshop.zz,REDACTED,John,j@shop.zz\n"
+        "half.zz,,Doe,j@half.zz\n", encoding="utf-8")
+    (tmp_path / "parts.csv").write_text(
+        "domain,registrant_first_name,registrant_last_name,registrant_email\nparts.zz,REDACTED,Doe,d@parts.zz\n",
+        encoding="utf-8")
+    shop, half = (parse(raw) for raw in import_file(tmp_path / "export.csv").records)
+    (parts,) = (parse(raw) for raw in import_file(tmp_path / "parts.csv").records)
+    for record, name, redacted in ((shop, None, {"name"}), (half, "Doe", set()), (parts, None, {"name"})):
+        assert isinstance(record, RegistrationRecord)
+        holder = record.contact(Role.REGISTRANT)
+        assert holder is not None and holder.name == name and holder.redacted == frozenset(redacted)
+
+
+def test_an_rdap_search_that_found_nothing_gives_no_record(tmp_path: Path) -> None:
+    (tmp_path / "none.json").write_text('{"rdapConformance": ["rdap_level_0"], "domainSearchResults": []}')
+    report = import_file(tmp_path / "none.json")
+    assert report.error is None and report.records == ()

@@ -701,3 +701,28 @@ def test_a_lone_na_stays_for_the_rules_to_judge() -> None:
     text = "Domain Name: shop-example.zz\nRegistrar: Alpha\nRegistrant Name: n/a\nRegistrant Street: -\n"
     holder = parse(whois(text)).contact(Role.REGISTRANT)  # type: ignore[union-attr]
     assert holder is not None and holder.name == "n/a" and holder.street == ("-",)
+
+
+@pytest.mark.parametrize(("lines", "expected"), [
+    (["Jane Roe <jane@example.com>"], (None, "Jane Roe", "jane@example.com")),
+    (["Jane Roe (jane@example.com)"], (None, "Jane Roe", "jane@example.com")),
+    (["Jane Roe", "Email jane@example.com"], (None, "Jane Roe", "jane@example.com")),
+    (["Jane Roe", "jane@example.com", "Bob  bob@example.com"], (None, "Jane Roe", "jane@example.com")),
+])
+def test_free_form_mailbox_lines(lines: list[str], expected: tuple[str | None, str, str]) -> None:
+    block = "".join(f"      {line}\n" for line in lines)
+    record = parse(whois(f"Domain Name: shop-example.zz\nRegistrar: Alpha\n   Registrant:\n{block}"))
+    assert isinstance(record, RegistrationRecord)
+    holder = record.contact(Role.REGISTRANT)
+    assert holder is not None and (holder.organization, holder.name, holder.email) == expected
+
+
+@pytest.mark.parametrize(("text", "statuses"), [
+    ("Domain Name: example.zz\nRegistrar: Foo\nRegistrant:\nStatus: active\n", ("active",)),
+    ("Domain Name: example.zz\nRegistrar: Foo\nRegistrant:\n\nStatus: active\n", ("active",)),
+    ("Domain Name: example.zz\nRegistrar: Foo\nStatus: ok (paid, and in zone)\n", ("ok",)),
+    ("Domain Name: example.zz\nRegistrar: Foo\nStatus: clientHold - Registrar hold; see https://x.zz/\n", ("clientHold",)),
+])
+def test_status_lines_outside_hostmaster_ua_contact_objects(text: str, statuses: tuple[str, ...]) -> None:
+    record = parse(whois(text))
+    assert isinstance(record, RegistrationRecord) and record.statuses == statuses

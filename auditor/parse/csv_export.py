@@ -82,10 +82,15 @@ RECORD_COLUMNS: dict[str, str] = {
     "nameservers": "nameservers", "name servers": "nameservers", "nameserver": "nameservers",
     "name server": "nameservers", "ns": "nameservers", "dns": "nameservers",
 }
-#: Contact fields whose column, without a role, is the holder's when no column names the registrant.
+#: Contact fields whose column, without a role, is the holder's when no column names the registrant
+#: ("state" is left out: an export's "State" is as often the domain's as the holder's).
 BARE_HOLDER_FIELDS: dict[str, str] = {
-    key: field for key, field in FIELD_SUFFIXES.items() if field not in ("handle", "kind", "redacted", "identifier")
+    key: field for key, field in FIELD_SUFFIXES.items()
+    if field not in ("handle", "kind", "redacted", "identifier") and key != "state"
 }
+#: Role-less columns that can only be a contact's: at least one must be there before the others ("name"
+#: may be the domain's name) are read as the holder's.
+UNAMBIGUOUS_HOLDER_FIELDS = frozenset({"email", "phone", "fax", "street", "postcode", "organization"})
 #: Fields of a contact that are parts of its name.
 NAME_PARTS = ("first_name", "last_name")
 #: Record fields that hold a list: several columns of one (ns1, ns2, ...) add to it.
@@ -151,7 +156,7 @@ def _plan(header: tuple[str, ...]) -> tuple[tuple[_Column, ...], tuple[tuple[Rol
         # they are the holder's
         holder = [(index, BARE_HOLDER_FIELDS[key], column) for index, column in unknown
                   if (key := _COUNTER.sub("", _column_key(column))) in BARE_HOLDER_FIELDS]
-        if holder:
+        if any(field in UNAMBIGUOUS_HOLDER_FIELDS for _index, field, _column in holder):
             by_role[Role.REGISTRANT.value] = holder
     return tuple(record), tuple((role, tuple(by_role[role.value])) for role in _ROLES if role.value in by_role)
 
@@ -249,10 +254,10 @@ def _street_lines(value: str) -> list[str]:
     return [stripped for line in lines if (stripped := line.strip())]
 
 
-def _join_name_parts(values: dict[str, str], locations: dict[str, str]) -> None:
+def _join_name_parts(values: dict[str, str], locations: dict[str, str], redacted: set[str]) -> None:
     """First name and last name columns: the name is both, read where the first of them is."""
     parts = [(values[f], locations[f]) for f in NAME_PARTS if f in values]
-    if parts and "name" not in values:
+    if parts and "name" not in values and "name" not in redacted:  # a part redacted: the name is
         values["name"] = " ".join(value for value, _where in parts)
         locations["name"] = parts[0][1]
     for f in NAME_PARTS:
@@ -281,5 +286,5 @@ def _contact(role: Role, fields: dict[str, tuple[str, list[str]]]) -> Contact:
             else:
                 values.setdefault(field, value)
     if "first_name" in fields or "last_name" in fields:
-        _join_name_parts(values, locations)
+        _join_name_parts(values, locations, redacted)
     return contact_from_values(role, values, street, redacted, locations)

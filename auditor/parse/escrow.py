@@ -69,7 +69,7 @@ def _label(element: Element) -> str:
     if tag.startswith("{"):
         uri, _, local = tag[1:].partition("}")
         tag = f"{_PREFIX_OF.get(uri, uri)}:{local}"
-    key = element.get("type") or _child_text(element, "id") or ""
+    key = (element.get("type") or _child_text(element, "id") or "").replace("/", "%2F")  # "/" separates steps
     return f"{tag}[{key}]" if key and tag.endswith(("contact", "postalInfo", "registrar")) else tag
 
 
@@ -208,9 +208,10 @@ def parse_escrow_record(raw: RawRecord) -> ParseOutcome:
         locations["registrar"] = f"{dom_path}/rdeDom:clID"
         registrar_el = registrars.get(registrar_id)
         if registrar_el is not None:
-            registrar_name = _child_text(registrar_el, "name") or registrar_id
             iana_id = _child_text(registrar_el, "gurid")
-            locations["registrar"] = f"{_label(registrar_el)}/rdeRegistrar:name"
+            name_text, where = _text(registrar_el, "name", _label(registrar_el))
+            if name_text:
+                registrar_name, locations["registrar"] = name_text, where
     return RegistrationRecord(
         domain=normalise_domain(name),
         status=ResponseStatus.REGISTERED,

@@ -66,7 +66,7 @@ _CITY_POSTCODE = re.compile(r"^(?P<city>[^\d,][^,]{1,60}?),?\s+(?P<postcode>\d{4
 _PHRASE_DATE = re.compile(r"^(?P<label>(?:[A-Za-z]+ ){0,3}(?:on|at|date|since))\s+(?P<value>\S.*\d{2}.*)$", re.IGNORECASE)
 _DOMAIN_LINE = re.compile(r"^(?:domain|domain name)\s+([^\s:]+\.[^\s:]+)\.?$", re.IGNORECASE)
 _EMAIL_LIKE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-_NAME_THEN_EMAIL = re.compile(r"^(\S.*?\S)\s+([^@\s]+@[^@\s]+\.[^@\s]+)$")
+_NAME_THEN_EMAIL = re.compile(r"^(\S.*?\S)\s+[<(]?([^@\s<>()]+@[^@\s<>()]+\.[^@\s<>()]+?)[>)]?$")
 _PHONE_LIKE = re.compile(r"^(?:tel[.:]?\s*)?\+?[\d() .-]{7,}$", re.IGNORECASE)
 #: Labels that open a handle-keyed object at the start of a block ("Registrar: MARK-0292" + "Name: ...")
 _OBJECT_OPENERS = HANDLE_OBJECT_LABELS | {"registrar"}
@@ -257,10 +257,10 @@ def _clean_statuses(value: str) -> list[str]:
     "(2024/06/30)") or a gloss after a dash (.kz's "ok - Normal state."). The word is the status; a
     remark left on it made it an unknown status (or, past 80 characters, dropped it).
     """
-    value = _STATUS_URL.sub("", value)
+    value = _STATUS_REMARK.sub(" ", _STATUS_URL.sub("", value))
+    value = _STATUS_GLOSS.sub("", value)  # a gloss runs to the end of the line: one status per such line
     parts = []
     for part in re.split(r"[,;]", value):
-        part = _STATUS_GLOSS.sub("", _STATUS_REMARK.sub(" ", part))
         part = " ".join(part.split()).rstrip(".")
         if part and len(part) <= 80:
             parts.append(part)
@@ -278,6 +278,8 @@ class _Parser:
         self.handles: dict[str, _ContactDraft] = {}
         self.references: list[tuple[str, str, str, str]] = []  # (role, handle, label, where)
         self.name_claims: list[tuple[str, str, str]] = []  # (role, value, where) from "Registrant: X"
+        #: the contact section opened by a comment header ("% Registrant:"), which holds that contact's object
+        self.comment_section: str | None = None
 
     # -- helpers -------------------------------------------------------------------------
     def _resolve(self, label: str) -> tuple[str, str] | None:
@@ -314,6 +316,7 @@ class _Parser:
             nonlocal opener_used, section_fresh
             opener_used = False
             section_fresh = True
+            self.comment_section = None
             nxt = self._next_content(idx)
             section, section_indent = header, line.indent
             section_indented = nxt is not None and nxt.indent > line.indent
@@ -414,6 +417,7 @@ class _Parser:
                     # a header written as a comment ("% Technical Contact:") stands above an object that
                     # may open with its handle, as a block does
                     block_start = line.text.lstrip()[:1] in ("%", "#")
+                    self.comment_section = header if block_start and header in _IANA_ROLE else None
                 else:
                     target = self._target(line.label, section)
                     opener, opener_indent, opener_used = (target or ("ignore", "")), line.indent, False
@@ -501,8 +505,8 @@ class _Parser:
             return (section, FIELD_WORDS[fold_label(label)])
         if section == "registrar" and FIELD_WORDS.get(fold_label(label)) in ("name", "organization"):
             return ("record", "registrar")  # TRABIS's "** Registrar:" then "Organization Name: ..."
-        if section in _IANA_ROLE and self._resolve(label) in _CONTACT_OBJECT_METADATA:
-            return ("ignore", "")  # a contact object's own status and dates, not the domain's
+        if section is not None and section == self.comment_section and self._resolve(label) in _CONTACT_OBJECT_METADATA:
+            return ("ignore", "")  # Hostmaster.ua: a contact object's own status, not the domain's
         if section == "nameservers" and fold_label(label) in _HOST_WORDS:
             return ("record", "nameservers")  # ATI's "DNS servers" then "Name....: ns4.ati.tn."
         target = self._resolve(label)
@@ -545,13 +549,17 @@ class _Parser:
             # peeled off its end later); an email or phone number is recognised by its shape
             draft.locations.setdefault(FREE_FORM, where)
             named = _NAME_THEN_EMAIL.match(value)
-            if named:
-                # TWNIC's "DNS Admin  dns-admin@google.com": a person and their mailbox; a name read from an
-                # earlier line of the block was the organisation's
-                if "name" in draft.values and "organization" not in draft.values and "street" not in draft.values:
+            if named and FIELD_WORDS.get(fold_label(named.group(1))) == "email":
+                draft.add("email", named.group(2), where)  # "Email jane@example.com": a label, not a name
+            elif named:
+                # TWNIC's "DNS Admin  dns-admin@google.com" (or "Jane Roe <jane@example.com>"): a person and
+                # their mailbox; a name read from an earlier line of the block was the organisation's
+                if ("name" in draft.values and "organization" not in draft.values and "street" not in draft.values
+                        and "email" not in draft.values):
                     draft.values["organization"] = draft.values.pop("name")
                     draft.locations["organization"] = draft.locations.pop("name")
-                draft.add("name", named.group(1), where)
+                if "name" not in draft.values:
+                    draft.add("name", named.group(1), where)
                 draft.add("email", named.group(2), where)
             elif "name" not in draft.values and "organization" not in draft.values:
                 draft.add("name", value, where)
