@@ -726,3 +726,32 @@ def test_free_form_mailbox_lines(lines: list[str], expected: tuple[str | None, s
 def test_status_lines_outside_hostmaster_ua_contact_objects(text: str, statuses: tuple[str, ...]) -> None:
     record = parse(whois(text))
     assert isinstance(record, RegistrationRecord) and record.statuses == statuses
+
+
+def test_registro_br_owner_and_its_contact_objects() -> None:
+    text = """\
+domain:      shop-example.com.br
+owner:       Exemplo Comercio Ltda
+owner-c:     ABC12
+admin-c:     ABC12
+tech-c:      DEF34
+nserver:     ns1.host.zz
+created:     19990518 #162310
+expires:     20300518
+
+nic-hdl-br:  ABC12
+person:      Ana Exemplo
+e-mail:      ana@shop-example.com.br
+country:     BR
+
+nic-hdl-br:  DEF34
+person:      Tecnico Exemplo
+e-mail:      tec@host.zz
+"""
+    record = parse(whois(text))
+    assert isinstance(record, RegistrationRecord)
+    holder, admin, tech = (record.contact(r) for r in (Role.REGISTRANT, Role.ADMINISTRATIVE, Role.TECHNICAL))
+    assert holder is not None and (holder.organization, holder.name, holder.email) == (
+        "Exemplo Comercio Ltda", "Ana Exemplo", "ana@shop-example.com.br")
+    assert admin is not None and admin.email == "ana@shop-example.com.br"
+    assert tech is not None and (tech.name, tech.email) == ("Tecnico Exemplo", "tec@host.zz")

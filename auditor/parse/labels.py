@@ -197,7 +197,8 @@ HANDLE_REFERENCE_LABELS: dict[str, str] = {
 }
 
 #: Labels that open a handle-keyed contact object (RIPE-style blocks).
-HANDLE_OBJECT_LABELS = frozenset({"nic hdl", "contact", "nic handle", "handle", "contact id", "id"})
+HANDLE_OBJECT_LABELS = frozenset({"nic hdl", "contact", "nic handle", "handle", "contact id", "id",
+                                  "nic hdl br"})  # Registro.br
 
 _FIELD_SUFFIXES = sorted(FIELD_WORDS, key=len, reverse=True)
 _ROLE_PREFIXES = sorted(ROLE_WORDS, key=len, reverse=True)

@@ -620,6 +620,10 @@ class _Parser:
             draft = self._contact(role)
             if "name" not in draft.values and "organization" not in draft.values:
                 draft.add("name", value, where)
+            elif "organization" not in draft.values and value not in draft.values.get("name", ()):
+                # "owner: Google Brasil Internet Ltda" beside "owner-c:" a person's object: the holder's name
+                # is the organisation's, the object's the person's
+                draft.add("organization", value, where)
         for role in self.profile.withheld_roles:
             if self.contacts.get(role) is not None and self.contacts[role].values:
                 continue  # an older answer that did publish this role: its data stands as published
