@@ -755,3 +755,26 @@ e-mail:      tec@host.zz
         "Exemplo Comercio Ltda", "Ana Exemplo", "ana@shop-example.com.br")
     assert admin is not None and admin.email == "ana@shop-example.com.br"
     assert tech is not None and (tech.name, tech.email) == ("Tecnico Exemplo", "tec@host.zz")
+
+
+def test_tci_domain_objects_name_their_holder() -> None:
+    """.ru/.su/.рф: "org:" or "person:" in the domain object is the holder; "admin-contact:" is a web form."""
+    text = """\
+domain:        SHOP-EXAMPLE.RU
+nserver:       ns1.host.zz.
+state:         REGISTERED, DELEGATED, VERIFIED
+org:           Example LLC
+phone:         +7 495 1234567
+e-mail:        info@shop-example.ru
+registrar:     RU-CENTER-RU
+admin-contact: https://www.nic.ru/whois
+created:       1997-09-23T09:45:07Z
+paid-till:     2030-09-30T21:00:00Z
+source:        TCI
+"""
+    record = parse(whois(text, server="whois.tcinet.ru"))
+    assert isinstance(record, RegistrationRecord)
+    holder = record.contact(Role.REGISTRANT)
+    assert holder is not None
+    assert (holder.organization, holder.phone, holder.email) == ("Example LLC", "+7 495 1234567", "info@shop-example.ru")
+    assert record.contact(Role.ADMINISTRATIVE) is None and record.registrar == "RU-CENTER-RU"
