@@ -123,8 +123,8 @@ RECORD_LABELS: dict[str, str] = {
     "current nameservers": "nameservers", "current name servers": "nameservers",  # .ws
     "domain name servers listed in order": "nameservers", "name servers listed in order": "nameservers",
     "nameservers listed in order": "nameservers", "nameserver in listed order": "nameservers",
-    **{f"{nth} server {what}".strip(): "nameservers" for nth in ("primary", "secondary", "third", "fourth", "fifth",
-                                                                   "sixth") for what in ("hostname", "host name", "name")},
+    **{f"{nth} server {what}": "nameservers" for nth in ("primary", "secondary", "third", "fourth", "fifth", "sixth")
+       for what in ("hostname", "host name", "name")},
     "domain nameservers": "nameservers", "host name": "nameservers", "dns server": "nameservers",
     "dns1": "nameservers", "dns2": "nameservers", "ns1": "nameservers", "ns2": "nameservers",
     "name server 1": "nameservers", "name server 2": "nameservers", "nameserver 1": "nameservers",

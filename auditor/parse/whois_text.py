@@ -393,7 +393,7 @@ class _Parser:
                 elif role is not None and label_key not in HANDLE_REFERENCE_LABELS and self._block_has_contact_fields(idx):
                     # "Domain registrant: mmr-170347" opening that contact's own object (.sk): other roles may
                     # refer to the same handle
-                    handle_obj = self.handles.setdefault(line.value, _ContactDraft("", handle=line.value))
+                    handle_obj = self._handle_object(line.value)
                     self.references.append((role, line.value, label_key, f"line {line.no}"))
                     block_start = False
                     continue
@@ -500,18 +500,19 @@ class _Parser:
         }.get(header, (header, "section") if header in _IANA_ROLE else None)
 
     def _target(self, label: str, section: str | None) -> tuple[str, str] | None:
-        if section in _IANA_ROLE and fold_label(label) in FIELD_WORDS and fold_label(label) not in self.profile.labels:
+        key = fold_label(label)
+        if section in _IANA_ROLE and key in FIELD_WORDS and key not in self.profile.labels:
             # inside a contact section a bare field word is that contact's ("Organization Name" is not a role)
-            return (section, FIELD_WORDS[fold_label(label)])
-        if section == "registrar" and FIELD_WORDS.get(fold_label(label)) in ("name", "organization"):
+            return (section, FIELD_WORDS[key])
+        if section == "registrar" and FIELD_WORDS.get(key) in ("name", "organization"):
             return ("record", "registrar")  # TRABIS's "** Registrar:" then "Organization Name: ..."
-        if section is not None and section == self.comment_section and self._resolve(label) in _CONTACT_OBJECT_METADATA:
-            return ("ignore", "")  # Hostmaster.ua: a contact object's own status, not the domain's
-        if section == "nameservers" and fold_label(label) in _HOST_WORDS:
+        if section == "nameservers" and key in _HOST_WORDS:
             return ("record", "nameservers")  # ATI's "DNS servers" then "Name....: ns4.ati.tn."
         target = self._resolve(label)
         if target is None:
             return None
+        if section is not None and section == self.comment_section and target in _CONTACT_OBJECT_METADATA:
+            return ("ignore", "")  # Hostmaster.ua: a contact object's own status, not the domain's
         role, fname = target
         if role == "":
             if section in _IANA_ROLE:
