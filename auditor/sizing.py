@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -55,45 +55,56 @@ def count_records(path: Path) -> int:
     and of an escrow deposit, one for any other file."""
     suffix = path.suffix.lower()
     if suffix == ".xml":
-        return _count_domain_objects(path)
+        deposit_domains = _Matches(_DOMAIN_END_TAG)
+        for chunk in _chunks(path):
+            deposit_domains.feed(chunk)
+        return max(deposit_domains.total(), 1)
     if suffix not in LINE_RECORD_SUFFIXES and (suffix != ".json" or path.stat().st_size < ONE_RESPONSE_BYTES):
         return 1  # (a directory of crawled responses is read once, by the import, not twice)
     lines = 0
-    rdap_domains = 0  # an RDAP search result or array holds many domains in one file or line
+    rdap_domains = _Matches(_RDAP_DOMAIN)  # an RDAP search result or array holds many domains in one file or line
     last = b"\n"
-    carried = b""
-    with path.open("rb") as handle:
-        while chunk := handle.read(_CHUNK):
-            lines += chunk.count(b"\n")
-            last = chunk[-1:]
-            if suffix != ".csv":
-                data = carried + chunk
-                rdap_domains += len(_RDAP_DOMAIN.findall(data))
-                carried = data[-64:]
-                rdap_domains -= len(_RDAP_DOMAIN.findall(carried))  # counted again with the next chunk
+    for chunk in _chunks(path):
+        lines += chunk.count(b"\n")
+        last = chunk[-1:]
+        if suffix != ".csv":
+            rdap_domains.feed(chunk)
     if suffix == ".json":
-        return max(1, rdap_domains)
-    return max(lines + (last != b"\n"), rdap_domains)
+        return max(1, rdap_domains.total())
+    return max(lines + (last != b"\n"), rdap_domains.total())
 
 
 #: An RDAP file smaller than this is taken for one response without reading it.
 ONE_RESPONSE_BYTES = 256 * 1024
 _RDAP_DOMAIN = re.compile(rb'"objectClassName"\s*:\s*"domain"')
+#: The closing tag of an escrow deposit's domain object (RFC 9022), whatever its prefix.
 _DOMAIN_END_TAG = re.compile(rb"</(?:[\w.-]+:)?domain>")
 
 
-def _count_domain_objects(path: Path) -> int:
-    """Closing domain tags of an escrow deposit (RFC 9022), read in chunks. Every tag ends with ">", so
-    each chunk is counted up to its last ">" and the rest is carried over to the next."""
-    count = 0
-    carried = b""
+def _chunks(path: Path) -> Iterator[bytes]:
     with path.open("rb") as handle:
         while chunk := handle.read(_CHUNK):
-            data = carried + chunk
-            end = data.rfind(b">") + 1
-            count += len(_DOMAIN_END_TAG.findall(data, 0, end))
-            carried = data[end:][-256:]  # a tag begun here is shorter than that; text between tags is not
-    return max(count, 1)
+            yield chunk
+
+
+class _Matches:
+    """The matches of a pattern in bytes read chunk by chunk, each counted once though a chunk boundary
+    cuts it: a match starting in the last `overlap` bytes read waits for the next chunk (`overlap` must be
+    at least the longest match)."""
+
+    def __init__(self, pattern: re.Pattern[bytes], overlap: int = 256) -> None:
+        self.pattern, self.overlap = pattern, overlap
+        self._counted = 0
+        self._carried = b""
+
+    def feed(self, chunk: bytes) -> None:
+        data = self._carried + chunk
+        cut = max(len(data) - self.overlap, 0)
+        self._counted += sum(1 for m in self.pattern.finditer(data) if m.start() < cut)
+        self._carried = data[cut:]
+
+    def total(self) -> int:
+        return self._counted + len(self.pattern.findall(self._carried))
 
 
 def _read_int(path: str) -> int | None:

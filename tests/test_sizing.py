@@ -93,3 +93,19 @@ def test_a_container_limit_caps_the_free_memory(tmp_path: Path, monkeypatch) -> 
 def test_this_machine_reports_its_free_memory() -> None:
     free = sizing.available_memory()
     assert free is not None and free > 0
+
+
+@pytest.mark.parametrize("chunk", [7, 64, 1 << 20])
+def test_rdap_files_holding_many_domains_count_each_across_chunk_boundaries(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, chunk: int) -> None:
+    monkeypatch.setattr(sizing, "_CHUNK", chunk)
+    monkeypatch.setattr(sizing, "ONE_RESPONSE_BYTES", 0)
+    domain = '{"objectClassName": "domain", "ldhName": "d%d.zz", "entities": [{"objectClassName": "entity"}]}'
+    (tmp_path / "search.json").write_text(
+        '{"domainSearchResults": [' + ", ".join(domain % i for i in range(5)) + "]}")
+    assert count_records(tmp_path / "search.json") == 5
+    (tmp_path / "bulk.jsonl").write_text(
+        '{"domainSearchResults": [' + ", ".join(domain % i for i in range(3)) + "]}\n" + domain % 9 + "\n")
+    assert count_records(tmp_path / "bulk.jsonl") == 4  # more domains than lines
+    (tmp_path / "one.json").write_text('{"objectClassName": "entity"}')
+    assert count_records(tmp_path / "one.json") == 1
