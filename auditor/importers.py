@@ -255,31 +255,35 @@ def escrow_records(path: Path) -> Iterator[RawRecord]:
     then the contacts and registrar it refers to, each serialised as it stands in the deposit. Its time
     is the deposit's watermark, the moment the data describes. A DTD is refused (no entity expansion).
     """
-    contacts: dict[str, bytes] = {}
-    registrars: dict[str, bytes] = {}
+    contact_tag, registrar_tag, watermark_tag = (escrow.qname("rdeContact", "contact"),
+                                                 escrow.qname("rdeRegistrar", "registrar"), escrow.qname("rde", "watermark"))
+    id_tag = {contact_tag: escrow.qname("rdeContact", "id"), registrar_tag: escrow.qname("rdeRegistrar", "id")}
+    by_id: dict[str, dict[str, bytes]] = {contact_tag: {}, registrar_tag: {}}  # object tag -> id -> the object
     watermark: datetime | None = None
-    for element in _deposit_objects(path, (escrow.qname("rdeContact", "contact"), escrow.qname("rdeRegistrar", "registrar"),
-                                           escrow.qname("rde", "watermark"))):
-        if element.tag == escrow.qname("rde", "watermark"):
+    for element in _deposit_objects(path, (contact_tag, registrar_tag, watermark_tag)):
+        if element.tag == watermark_tag:
             watermark = parse_date((element.text or "").strip())
             continue
-        key = (element.findtext(escrow.qname("rdeContact" if element.tag.endswith("contact") else "rdeRegistrar", "id"))
-               or "").strip()
+        key = (element.findtext(id_tag[element.tag]) or "").strip()
         if key:
-            (contacts if element.tag.endswith("contact") else registrars)[key] = _serialised(element)
+            by_id[element.tag][key] = _serialised(element)
+    contacts, registrars = by_id[contact_tag], by_id[registrar_tag]
     fetched_at = watermark or _mtime(path)
     server, origin = f"escrow:{path.name}"[:255], f"{path}:domain "
+    name_tag, registrant_tag, contact_ref_tag, registrar_ref_tag = (
+        escrow.qname("rdeDom", local) for local in ("name", "registrant", "contact", "clID"))
+    head = b'<?xml version="1.0" encoding="UTF-8"?>\n<' + escrow.RECORD_ROOT.encode() + b">\n"
+    tail = b"</" + escrow.RECORD_ROOT.encode() + b">\n"
     for number, domain in enumerate(_deposit_objects(path, (escrow.qname("rdeDom", "domain"),)), start=1):
-        name = (domain.findtext(escrow.qname("rdeDom", "name")) or "").strip()
-        handles = [(domain.findtext(escrow.qname("rdeDom", "registrant")) or "").strip()]
-        handles += [(el.text or "").strip() for el in domain.iter(escrow.qname("rdeDom", "contact"))]
-        registrar = (domain.findtext(escrow.qname("rdeDom", "clID")) or "").strip()
-        parts = [b'<?xml version="1.0" encoding="UTF-8"?>\n<' + escrow.RECORD_ROOT.encode() + b">\n",
-                 _serialised(domain)]
+        name = (domain.findtext(name_tag) or "").strip()
+        handles = [(domain.findtext(registrant_tag) or "").strip()]
+        handles += [(el.text or "").strip() for el in domain.iter(contact_ref_tag)]
+        registrar = (domain.findtext(registrar_ref_tag) or "").strip()
+        parts = [head, _serialised(domain)]
         parts += [contacts[h] for h in dict.fromkeys(handles) if h in contacts]
         if registrar in registrars:
             parts.append(registrars[registrar])
-        parts.append(b"</" + escrow.RECORD_ROOT.encode() + b">\n")
+        parts.append(tail)
         query = normalise_domain(name) if looks_like_domain(name) else name[:255]
         yield RawRecord(Source.ESCROW, server, query, b"".join(parts), fetched_at, origin=f"{origin}{number}")
 
