@@ -89,7 +89,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("audit", help="import, parse, score and report on registration records")
-    p.add_argument("inputs", nargs="+", metavar="INPUT", help="files or directories (*.json RDAP, *.txt WHOIS, *.csv)")
+    p.add_argument("inputs", nargs="+", metavar="INPUT", help="files or directories (*.json RDAP, *.txt WHOIS, *.csv or *.tsv exports, *.xml escrow deposits)")
     p.add_argument("--out", required=True, type=Path, metavar="DIR", help="where findings.jsonl, summary.json, report.html go")
     p.add_argument("--db", default=None, metavar="URL", help="SQLite file or postgresql:// URL (default: $AUDITOR_DB or ./auditor.sqlite)")
     _add_dns_options(p)

@@ -1,7 +1,7 @@
 """What a registry or registrar already holds, turned into RawRecords (bytes kept as they are).
 
 Inputs: RDAP domain responses (``*.json``, or ``*.jsonl`` with one response per line), raw port-43
-WHOIS responses (``*.txt`` and any other file), CSV exports (``*.csv``, columns in the README) and full
+WHOIS responses (``*.txt`` and any other file), CSV exports (``*.csv`` or ``*.tsv``, any common separator, columns in the README) and full
 data escrow deposits (``*.xml``, RFC 9022).
 A directory is read recursively in name order. Every input file ends up in the summary: as raw
 records, or as an import error with its reason. Nothing is skipped silently.
@@ -37,7 +37,8 @@ MAX_RESPONSE_FILE_BYTES = 16 * 1024 * 1024
 #: CSV exports and JSON-lines files are streamed, but a row or line larger than this is refused.
 MAX_ROW_BYTES = 1024 * 1024
 
-SUFFIX_SOURCE = {".json": Source.RDAP, ".jsonl": Source.RDAP, ".csv": Source.CSV, ".xml": Source.ESCROW}
+#: Registry and registrar exports: comma, semicolon, tab or bar separated (the dialect is sniffed).
+TABLE_SUFFIXES = (".csv", ".tsv")
 
 _DOMAIN_LINE = re.compile(r"^\s*(?:domain(?: name)?|domainname|\[domain name\])\s*[:.\]]*\s*(\S+)", re.I | re.M)
 _SERVER_BANNER = re.compile(r"^\s*\[(?:querying\s+)?(whois\.[a-z0-9.-]+)\]\s*$", re.I | re.M)
@@ -74,7 +75,7 @@ def import_file(path: Path) -> ImportReport:
         return ImportReport(str(path), error=f"cannot read: {exc.strerror}")
     suffix = path.suffix.lower()
     try:
-        if suffix == ".csv":
+        if suffix in TABLE_SUFFIXES:
             return ImportReport(str(path), records=tuple(_csv_records(path)))
         if suffix == ".jsonl":
             return ImportReport(str(path), records=tuple(_jsonl_records(path)))

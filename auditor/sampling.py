@@ -101,14 +101,15 @@ def read_units(path: Path, stratify: str | None) -> list[tuple[str, str]]:
     """(domain, stratum) units from a domain list, a CSV export or a directory of responses."""
     if stratify not in (None, "registrar", "tld"):
         raise InputError(f"--stratify {stratify!r}: use registrar or tld")
-    if path.is_file() and path.suffix.lower() not in (".csv", ".json", ".jsonl"):
+    from auditor.importers import TABLE_SUFFIXES, discover, import_file
+
+    if path.is_file() and path.suffix.lower() not in (*TABLE_SUFFIXES, ".json", ".jsonl"):
         lines = [ln.strip() for ln in path.read_text(encoding="utf-8", errors="replace").splitlines()]
         lines = [ln.split()[0] for ln in lines if ln and not ln.startswith(("#", ";", "%"))]
         if lines and all(looks_like_domain(ln) for ln in lines):
             if stratify == "registrar":
                 raise InputError("a plain domain list has no registrars; stratify by tld, or sample an export")
             return [(normalise_domain(d), normalise_domain(d).rsplit(".", 1)[-1]) for d in lines]
-    from auditor.importers import discover, import_file
     from auditor.parse import parse
     from auditor.records import RegistrationRecord
 

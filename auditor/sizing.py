@@ -25,7 +25,7 @@ from auditor.errors import AuditorError
 BYTES_PER_RECORD = 12 * 1024
 BASE_BYTES = 1024 * 1024 * 1024
 #: Suffixes the importers read as one record per line (a header line counted too: an over-estimate of one).
-LINE_RECORD_SUFFIXES = (".csv", ".jsonl")
+LINE_RECORD_SUFFIXES = (".csv", ".tsv", ".jsonl")
 _CHUNK = 1 << 20
 
 
@@ -67,7 +67,7 @@ def count_records(path: Path) -> int:
     for chunk in _chunks(path):
         lines += chunk.count(b"\n")
         last = chunk[-1:]
-        if suffix != ".csv":
+        if suffix in (".json", ".jsonl"):
             rdap_domains.feed(chunk)
     if suffix == ".json":
         return max(1, rdap_domains.total())

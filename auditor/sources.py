@@ -83,7 +83,7 @@ def parse_source(spec: str) -> DomainSource:
         path, _, extra = rest.partition("#")
     else:
         path, extra = spec, ""
-        kind = "zone" if spec.endswith(".zone") else "csv" if spec.lower().endswith(".csv") else "list"
+        kind = "zone" if spec.endswith(".zone") else "csv" if spec.lower().endswith((".csv", ".tsv")) else "list"
     if kind == "csv":
         return DomainSource("csv", path, column=extra or "domain")
     if kind == "zone":

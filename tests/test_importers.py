@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from auditor.importers import _csv_rows, discover, import_file
 from auditor.parse import parse
 from auditor.records import RegistrationRecord, Role, Source
+from auditor.sizing import count_records
 
 
 def test_whois_file_domain_from_response_else_file_name(tmp_path: Path) -> None:
@@ -139,6 +140,21 @@ def test_a_csv_export_with_another_delimiter_is_read_through_the_csv_module(tmp_
     export.write_text('domain;registrar;registrant_name\nexample.zz;Reg, Inc.;"Jane ""J"" Doe"\n', encoding="utf-8")
     [raw] = import_file(export).records
     assert raw.body.decode() == 'domain,registrar,registrant_name\nexample.zz,"Reg, Inc.","Jane ""J"" Doe"\n'
+
+
+def test_a_tab_separated_export_is_read_as_an_export_and_counted_by_its_lines(tmp_path: Path) -> None:
+    """`.tsv` is how spreadsheets and registry back-ends save tab-separated exports: read as a table, not
+    as one WHOIS response."""
+    export = tmp_path / "registrar-export.tsv"
+    export.write_bytes("domain\tregistrant_name\tregistrant_country\r\nb\u00fccher.zz\tJ\u00fcrgen M\u00fcller\tDE\r\n"
+                       "two.zz\tAnna\tAT\r\n".encode("utf-16"))
+    report = import_file(export)
+    assert report.error is None and [r.source for r in report.records] == [Source.CSV, Source.CSV]
+    outcomes = [parse(r) for r in report.records]
+    holders = [(o.domain, o.contact(Role.REGISTRANT)) for o in outcomes]  # type: ignore[union-attr]
+    assert [(domain, c.name, c.country) for domain, c in holders if c] == [
+        ("xn--bcher-kva.zz", "J\u00fcrgen M\u00fcller", "DE"), ("two.zz", "Anna", "AT")]
+    assert count_records(export) >= 2
 
 
 def test_a_cell_over_the_csv_field_limit_is_refused_on_the_fast_path_too() -> None:
