@@ -13,6 +13,10 @@ from auditor.countries import to_iso_country
 from auditor.parse.markers import privacy_service_of
 from auditor.records import CONTACT_FIELDS, Contact, Role
 
+#: The `redacted` of a contact with nothing redacted, shared: an empty frozenset of its own costs 216
+#: bytes, and a zone's contacts mostly have none (432 bytes a registration of a 1M audit's memory).
+NOTHING_REDACTED: frozenset[str] = frozenset()
+
 
 def contact_from_values(role: Role, values: Mapping[str, str], street: Iterable[str], redacted: Iterable[str],
                         locations: Mapping[str, str], handle: str | None = None) -> Contact:
@@ -39,7 +43,7 @@ def contact_from_values(role: Role, values: Mapping[str, str], street: Iterable[
         identifier=values.get("identifier"),
         kind=values.get("kind"),
         redacted=frozenset(f for f in redacted if f in CONTACT_FIELDS and not values.get(f)
-                           and not (f == "street" and street)),
+                           and not (f == "street" and street)) or NOTHING_REDACTED,
         privacy_service=privacy_service_of([name, organization, email]),
         locations=tuple(sorted(locations.items())),
     )
