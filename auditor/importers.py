@@ -9,6 +9,7 @@ records, or as an import error with its reason. Nothing is skipped silently.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import itertools
@@ -169,6 +170,44 @@ def _stem_domain(path: Path) -> str:
     return normalise_domain(name) if looks_like_domain(name) else ""
 
 
+#: Excel's first line naming the separator of a "CSV" it saved (`sep=;`): not the header.
+_EXCEL_SEPARATOR_LINE = re.compile(r"sep=(.)\r?\n")
+#: The decoding error handler of a UTF-8 export (see `_legacy_bytes`).
+LEGACY_BYTES = "auditor-legacy-bytes"
+
+
+def _legacy_bytes(error: UnicodeError) -> tuple[str, int]:
+    """Read bytes that are not UTF-8 in an export that otherwise is as Windows-1252, the commonest
+    legacy encoding of registry back-ends: one row pasted from an old system must not cost the
+    other rows (the encoding is chosen from the first MiB only)."""
+    if not isinstance(error, UnicodeDecodeError):
+        raise error
+    return bytes(error.object[error.start : error.end]).decode("cp1252", errors="replace"), error.end
+
+
+codecs.register_error(LEGACY_BYTES, _legacy_bytes)
+
+
+def export_dialect(sample: str) -> tuple[type[csv.Dialect], bool]:
+    """The dialect of a registry's or registrar's export from its first lines, and whether its first
+    line is Excel's `sep=X` (to skip): the separator as sniffed (comma, semicolon, tab or bar), quotes
+    always `"`. csv.Sniffer also guesses the quote character, and a nickname in single quotes
+    ("Robert 'Bob' Smith") made it pick `'`: a later cell starting with an apostrophe ('s-Gravenhage)
+    then swallowed the rest of the file into one cell."""
+    excel = _EXCEL_SEPARATOR_LINE.match(sample)
+    if excel:
+        delimiter, skipinitialspace = excel.group(1), False
+    else:
+        try:
+            sniffed = csv.Sniffer().sniff(sample, delimiters=",;\t|")
+            delimiter, skipinitialspace = sniffed.delimiter, sniffed.skipinitialspace
+        except csv.Error:
+            delimiter, skipinitialspace = ",", False
+    if delimiter == "," and not skipinitialspace:
+        return csv.excel, bool(excel)
+    return type("ExportDialect", (csv.excel,), {"delimiter": delimiter, "skipinitialspace": skipinitialspace}), bool(excel)
+
+
 def _csv_records(path: Path) -> Iterator[RawRecord]:
     """One raw record per row: the header line and that row, re-serialised as a two-line CSV."""
     fetched_at = _mtime(path)
@@ -176,16 +215,15 @@ def _csv_records(path: Path) -> Iterator[RawRecord]:
         sample_bytes = raw_handle.read(1 << 20)
     try:
         sample_bytes[:-4].decode("utf-8")
-        encoding = "utf-8-sig"
+        encoding, errors = "utf-8-sig", LEGACY_BYTES
     except UnicodeDecodeError:
-        encoding = decode(sample_bytes).encoding  # a legacy export (Windows-1252, ...)
-    with path.open("r", encoding=encoding, newline="") as handle:
+        encoding, errors = decode(sample_bytes).encoding, "strict"  # a legacy export (Windows-1252, ...)
+    with path.open("r", encoding=encoding, errors=errors, newline="") as handle:
         sample = handle.read(8192)
         handle.seek(0)
-        try:
-            dialect: type[csv.Dialect] | csv.Dialect = csv.Sniffer().sniff(sample, delimiters=",;\t|")
-        except csv.Error:
-            dialect = csv.excel
+        dialect, separator_line = export_dialect(sample)
+        if separator_line:
+            handle.readline()
         reader = _csv_rows(handle, dialect)
         header, header_line = next(reader, ([], ""))
         if not header:

@@ -38,6 +38,7 @@ import dns.zone
 
 from auditor.domains import looks_like_domain, normalise_domain
 from auditor.errors import InputError
+from auditor.importers import export_dialect
 
 #: A source file larger than this is refused (a 20M-domain list is about 400 MB; split it).
 MAX_SOURCE_BYTES = 2 * 1024 * 1024 * 1024
@@ -148,11 +149,10 @@ def _list_lines(path: Path, source: DomainSource) -> list[tuple[str, str]]:
 
 def _csv_column(path: Path, source: DomainSource) -> list[tuple[str, str]]:
     text = _text(path, source)
-    try:
-        dialect: type[csv.Dialect] | csv.Dialect = csv.Sniffer().sniff(text[:8192], delimiters=",;\t|")
-    except csv.Error:
-        dialect = csv.excel
+    dialect, separator_line = export_dialect(text[:8192])
     reader = csv.reader(io.StringIO(text), dialect)
+    if separator_line:
+        next(reader, None)
     header = next(reader, None)
     if not header:
         raise InputError(f"{source.describe()}: empty CSV (no header row)")

@@ -157,6 +157,40 @@ def test_a_tab_separated_export_is_read_as_an_export_and_counted_by_its_lines(tm
     assert count_records(export) >= 2
 
 
+def test_a_nickname_in_single_quotes_does_not_make_the_apostrophe_a_quote_character(tmp_path: Path) -> None:
+    """csv.Sniffer guessed `'` as the quote character from "Robert 'Bob' Smith"; a later city starting
+    with an apostrophe ('s-Gravenhage) then swallowed every row after it into one cell."""
+    export = tmp_path / "zone.csv"
+    export.write_text("domain,registrant_name,registrant_city,registrant_country\n"
+                      "a.zz,Robert 'Bob' Smith,Boston,US\nb.zz,Ann Lee,'s-Gravenhage,NL\nc.zz,Carl,Oslo,NO\n",
+                      encoding="utf-8")
+    outcomes = [parse(raw) for raw in import_file(export).records]
+    holders = [o.contact(Role.REGISTRANT) for o in outcomes if isinstance(o, RegistrationRecord)]
+    assert [(c.city, c.country) for c in holders if c] == [("Boston", "US"), ("'s-Gravenhage", "NL"), ("Oslo", "NO")]
+
+
+def test_excels_separator_line_is_not_the_header(tmp_path: Path) -> None:
+    export = tmp_path / "zone.csv"
+    export.write_text("sep=;\r\nDomain;Registrant Name;Created\r\nexample.zz;Hans Muster;2020-02-01\r\n", encoding="utf-8")
+    [raw] = import_file(export).records
+    record = parse(raw)
+    assert isinstance(record, RegistrationRecord) and record.domain == "example.zz"
+    assert record.contact(Role.REGISTRANT).name == "Hans Muster"  # type: ignore[union-attr]
+
+
+def test_a_legacy_row_after_the_first_mib_of_a_utf8_export_costs_nothing(tmp_path: Path) -> None:
+    """The encoding is chosen from the first MiB; a Windows-1252 row further down is read as such
+    instead of failing the whole file."""
+    export = tmp_path / "zone.csv"
+    rows = "".join(f"d{i}.zz,Name {i},DE\n" for i in range(60_000))
+    export.write_bytes(("domain,registrant_name,registrant_country\n" + rows).encode()
+                       + "late.zz,Jos\u00e9 M\u00fcller,DE\n".encode("cp1252"))
+    report = import_file(export)
+    assert report.error is None and len(report.records) == 60_001
+    late = parse(report.records[-1])
+    assert late.contact(Role.REGISTRANT).name == "Jos\u00e9 M\u00fcller"  # type: ignore[union-attr]
+
+
 def test_a_cell_over_the_csv_field_limit_is_refused_on_the_fast_path_too() -> None:
     huge = "a" * (csv.field_size_limit() + 1)
     with pytest.raises(csv.Error):
