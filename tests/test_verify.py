@@ -34,6 +34,14 @@ def test_phone_read_against_the_contact_country() -> None:
     assert check_phone("+39 06941 88 688 (Please include country prefix)", "IT").verdict is PhoneVerdict.VALID
 
 
+def test_phone_extensions_in_every_common_form_leave_the_number_valid() -> None:
+    """RDAP carries phones as tel: URIs (RFC 3966), RFC 9083's own example with ";ext=102": the "x" in
+    "ext" once cut the number before phonenumbers saw it."""
+    for phone in ("+44-20-7219-3000;ext=12", "+44.2072193000;ext=12", "+44 20 7219 3000 ext. 12",
+                  "+44 20 7219 3000 x12", "+44 20 7219 3000;isub=1234"):
+        assert check_phone(phone, "GB").verdict is PhoneVerdict.VALID, phone
+
+
 def _numbers_around_every_region_example() -> list[str]:
     """Each region's example numbers of every type, with one digit changed, one dropped, one added,
     and a national prefix written in front: valid and invalid numbers from every numbering plan."""
