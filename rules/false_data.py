@@ -29,8 +29,9 @@ def _holder_contacts(record: RegistrationRecord) -> Iterator[Contact]:
 def placeholder_name(record: RegistrationRecord, ctx: RuleContext) -> Iterator[Finding]:
     """A contact's name or organisation is a placeholder or a fictitious identity.
 
-    Flags values such as "N/A", "test", "asdf", "xxx", "John Doe", "Max Mustermann", the field's own
-    label typed as its value ("Name"), one character repeated, and keyboard runs ("qwerty").
+    Flags values such as "N/A", "test", "asdf", "xxx", "John Doe" (or "Doe, John"), "Max Mustermann",
+    "Mickey Mouse", the field's own label typed as its value ("Name", "Your Name Here"), one character
+    repeated, keyboard runs ("qwerty"), and test values with a number beside them ("Test 1", "test123").
 
     ## Why it matters
     A placeholder identifies nobody. GAO-06-165 counts such values as patently false, and the RAA
@@ -65,7 +66,8 @@ def placeholder_email(record: RegistrationRecord, ctx: RuleContext) -> Iterator[
     """A contact's email is a placeholder: a reserved example domain, a no-mail mailbox, or not an address.
 
     Flags RFC 2606 / 6761 names (example.com, *.test, *.invalid), placeholder domains (test.com,
-    nomail.com), placeholder mailboxes (noemail@, none@, test@, xxx@) and values such as "n/a".
+    nomail.com), placeholder mailboxes (noemail@, none@, test@, xxx@), no-reply mailboxes (noreply@,
+    donotreply@) and values such as "n/a".
 
     ## Why it matters
     Mail to such an address reaches nobody; NIS2 Art. 28(2)(c) requires a contact email.

@@ -43,14 +43,29 @@ PLACEHOLDER_WORDS: dict[str, str] = {
     **dict.fromkeys(("john doe", "jane doe", "john q public", "max mustermann", "erika mustermann",
                      "mustermann", "musterfirma", "muster gmbh", "musterstrasse", "musterstraße",
                      "musterstadt", "mario rossi", "fulano de tal", "joe bloggs", "joe blow", "anytown",
-                     "any town", "123 fake street", "fake street", "123 main street test"),
+                     "any town", "123 fake street", "fake street", "123 main street test",
+                     # written surname first, as registries list people ("Doe, John")
+                     "doe john", "doe jane", "mustermann max", "mustermann erika", "bloggs joe",
+                     # the placeholder people of forms and textbooks, and cartoon characters
+                     "jane roe", "john roe", "richard roe", "fred bloggs", "joe public", "erika musterfrau",
+                     "max musterfrau", "mustermann gmbh", "muster ag", "anytown usa", "fake st", "calle falsa",
+                     "rua falsa", "mickey mouse", "minnie mouse", "donald duck", "daffy duck", "bugs bunny",
+                     "homer simpson", "bart simpson", "santa claus", "father christmas"),
                     "a well-known fictitious identity"),
     **dict.fromkeys(("name", "your name", "full name", "first name", "last name", "firstname lastname",
                      "first last", "name surname", "registrant", "registrant name", "company", "company name",
                      "organisation", "organization", "street", "address", "street address", "city", "town",
-                     "state", "country", "postcode", "zip", "email", "phone"),
+                     "state", "country", "postcode", "zip", "email", "phone", "your name here", "your company",
+                     "your company name", "your address", "your city", "your street", "enter name",
+                     "enter your name"),
                     "the field's own label typed as its value"),
 }
+#: Reasons that stay placeholders with a number beside them ("Test 1", "test123", "123 Fake St",
+#: "Musterstraße 1"): a house number does not make "Fake Street" real. "No data" words are left out:
+#: "No 5" can be the start of an address.
+_NUMBERED_REASONS = frozenset({"a test or dummy value", "a well-known fictitious identity",
+                               "the field's own label typed as its value"})
+_DIGITS = "0123456789"
 
 _KEYBOARD_ROWS = ("qwertyuiop", "asdfghjkl", "zxcvbnm", "qwertzuiop", "azertyuiop", "yxcvbnm", "wxcvbn",
                   "qazwsxedc")
@@ -96,6 +111,11 @@ def placeholder_text(value: str | None) -> str | None:
         return "keyboard sequence"
     if len(words) > 1 and all(w == words[0] for w in words) and words[0] in PLACEHOLDER_WORDS:
         return PLACEHOLDER_WORDS[words[0]]
+    if folded.startswith("lorem ipsum "):
+        return "a test or dummy value"
+    unnumbered = " ".join(stripped for w in words if (stripped := w.strip(_DIGITS)))
+    if unnumbered != folded and PLACEHOLDER_WORDS.get(unnumbered) in _NUMBERED_REASONS:
+        return PLACEHOLDER_WORDS[unnumbered]
     return None
 
 
@@ -105,6 +125,9 @@ PLACEHOLDER_LOCAL_PARTS = frozenset({
     "fakeemail", "fake-email", "dummy", "asdf", "qwerty", "test", "testing", "nobody", "notprovided",
     "not-provided", "not.provided", "unknown", "youremail", "your.email", "your-email", "yourname", "email",
     "someone", "somebody", "xxx", "example", "sample", "noaddress",
+    # no-reply mailboxes: automated senders that nobody reads
+    "noreply", "no-reply", "no_reply", "no.reply", "donotreply", "do-not-reply", "do_not_reply", "do.not.reply",
+    "dontreply", "dont-reply",
 })
 #: Mail domains that are placeholders in practice (real RFC 2606 names are covered separately).
 PLACEHOLDER_MAIL_DOMAINS = frozenset({

@@ -198,3 +198,27 @@ def test_a_findings_excerpt_set_by_with_excerpt_equals_dataclasses_replace() -> 
     made = finding.with_excerpt("name: N/A")
     assert made == replace(finding, evidence=replace(evidence, excerpt="name: N/A"))
     assert made.evidence.excerpt == "name: N/A" and finding.evidence.excerpt is None
+
+
+@pytest.mark.parametrize("value", ["Mickey Mouse", "Doe, John", "Jane Roe", "Test 1", "test123", "Test User 1",
+                                   "123 Fake St.", "Musterstraße 1", "Calle Falsa 123", "Your Name Here",
+                                   "Lorem Ipsum Dolor Sit", "Anytown USA"])
+def test_fictitious_and_numbered_placeholders_are_placeholders(value: str) -> None:
+    from rules.placeholders import placeholder_text
+
+    assert placeholder_text(value), value
+
+
+@pytest.mark.parametrize("value", ["No 5", "No. 12, MG Road", "Test Valley Borough Council", "Demo 2000 GmbH",
+                                   "Hauptstraße 5", "A1 Telekom", "3M", "Route 66", "Apartment 12"])
+def test_real_values_with_numbers_or_placeholder_words_inside_are_not(value: str) -> None:
+    from rules.placeholders import placeholder_text
+
+    assert placeholder_text(value) is None, value
+
+
+@pytest.mark.parametrize("email", ["noreply@gmail.com", "no-reply@company.de", "donotreply@sky.com"])
+def test_no_reply_mailboxes_are_placeholder_emails(email: str) -> None:
+    from rules.placeholders import placeholder_email
+
+    assert placeholder_email(email)
