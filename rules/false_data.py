@@ -182,8 +182,8 @@ EARLIEST_REGISTRATION = datetime(1985, 1, 1, tzinfo=UTC)
     policy=(policies.NIS2_28_1, policies.NIS2_28_2),
 )
 def impossible_registration_dates(record: RegistrationRecord, ctx: RuleContext) -> Iterator[Finding]:
-    """The registration dates cannot be true: created in the future or before 1985, expiring before creation,
-    or updated before creation.
+    """The registration dates cannot be true: created or updated in the future, created before 1985,
+    expiring before or at the moment of creation, or updated before creation.
 
     ## Why it matters
     The registration date is part of the NIS2 minimum data set; an impossible date shows the record was
@@ -191,7 +191,9 @@ def impossible_registration_dates(record: RegistrationRecord, ctx: RuleContext) 
 
     ## Not a finding
     Dates the parser could not read (they are absent, not impossible), an update a few minutes before
-    creation (clock skew between systems, tolerated up to a day).
+    creation (clock skew between systems, tolerated up to a day), an expiry far ahead: registries give
+    one to names that do not expire (ZA Central Registry's nic.capetown expires on 2999-01-01), though
+    no registration period is longer than 99 years (RFC 5731).
 
     ## Remedy
     Ask the registry to correct the dates from its own registration history.
@@ -205,12 +207,16 @@ def impossible_registration_dates(record: RegistrationRecord, ctx: RuleContext) 
         elif created < EARLIEST_REGISTRATION:
             yield ctx.finding(record, f"registration date {created.date()} is before domain names existed (1985)",
                               field="record", value=created.isoformat(), location=record.location("created_at"))
-        if expires is not None and expires < created:
-            yield ctx.finding(record, f"expiry {expires.date()} is before registration {created.date()}", field="record",
-                              value=expires.isoformat(), location=record.location("expires_at"))
+        if expires is not None and expires <= created:
+            word = "before" if expires < created else "the moment of"
+            yield ctx.finding(record, f"expiry {expires.date()} is {word} registration {created.date()}",
+                              field="record", value=expires.isoformat(), location=record.location("expires_at"))
         if updated is not None and (created - updated).total_seconds() > day:
             yield ctx.finding(record, f"last update {updated.date()} is before registration {created.date()}",
                               field="record", value=updated.isoformat(), location=record.location("updated_at"))
+    if updated is not None and (updated - ctx.now).total_seconds() > day:
+        yield ctx.finding(record, f"last update {updated.date()} is in the future", field="record",
+                          value=updated.isoformat(), location=record.location("updated_at"))
 
 
 @rule(
