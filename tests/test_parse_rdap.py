@@ -65,6 +65,23 @@ def test_rdap_domain_object() -> None:
     assert rec.contact(Role.TECHNICAL) is not None and rec.contact(Role.ADMINISTRATIVE) is not None
 
 
+def test_contacts_nested_under_the_registrar_are_the_registrars_not_the_domains() -> None:
+    """The ICANN profile nests the registrar's abuse contact in its entity; some servers nest a NOC with
+    role "technical" there too. It must not stand in for the domain's technical contact, which may come
+    later in the document."""
+    noc = {"objectClassName": "entity", "roles": ["technical"],
+           "vcardArray": vcard(["fn", {}, "text", "Registrar NOC"], ["email", {}, "text", "noc@registrar.zz"])}
+    own = {"objectClassName": "entity", "roles": ["technical"],
+           "vcardArray": vcard(["fn", {}, "text", "Tom Tech"], ["email", {}, "text", "tom@example-shop.zz"])}
+    registrar = {**DOC["entities"][0], "entities": [noc]}  # type: ignore[index]
+    holder = DOC["entities"][1]  # type: ignore[index]
+    with_own = parse(rdap({**DOC, "entities": [registrar, holder, own]}))
+    assert isinstance(with_own, RegistrationRecord) and with_own.registrar == "Alpha Registrar GmbH"
+    assert with_own.contact(Role.TECHNICAL).name == "Tom Tech"  # type: ignore[union-attr]
+    without_own = parse(rdap({**DOC, "entities": [registrar, holder]}))
+    assert isinstance(without_own, RegistrationRecord) and without_own.contact(Role.TECHNICAL) is None
+
+
 def test_rfc9537_redactions_and_empty_values() -> None:
     doc = json.loads(json.dumps(DOC))
     doc["rdapConformance"] = ["rdap_level_0", "redacted"]

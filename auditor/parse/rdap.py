@@ -97,16 +97,26 @@ def load_json(raw: RawRecord) -> Any | ParseFailure:
     return data
 
 
-def _walk_entities(entities: Any, path: str) -> Iterator[tuple[dict[str, Any], str]]:
-    """Entities and their nested entities (registrar's abuse contact, etc.), with JSONPaths."""
-    if not isinstance(entities, list):
-        return
-    for i, ent in enumerate(entities):
-        if not isinstance(ent, dict):
-            continue
-        here = f"{path}[{i}]"
-        yield ent, here
-        yield from _walk_entities(ent.get("entities"), here + ".entities")
+def _walk_entities(entities: Any, path: str) -> Iterator[tuple[dict[str, Any], str, bool]]:
+    """Entities and their nested entities (the registrar's abuse contact, ...), with JSONPaths, level by
+    level: the domain's own entities before any nested one. The flag tells an entity nested under a
+    registrar entity: a contact of the registrar's, not of the domain (its "technical" NOC must not
+    stand in for the domain's technical contact)."""
+    level: list[tuple[Any, str, bool]] = [(entities, path, False)]
+    while level:
+        deeper: list[tuple[Any, str, bool]] = []
+        for members, where, under_registrar in level:
+            if not isinstance(members, list):
+                continue
+            for i, ent in enumerate(members):
+                if not isinstance(ent, dict):
+                    continue
+                here = f"{where}[{i}]"
+                yield ent, here, under_registrar
+                roles = ent.get("roles") if isinstance(ent.get("roles"), list) else []
+                deeper.append((ent.get("entities"), here + ".entities",
+                               under_registrar or any(str(r).lower() == "registrar" for r in roles)))
+        level = deeper
 
 
 def _list(value: Any) -> list[Any]:
@@ -322,9 +332,11 @@ def parse_rdap(raw: RawRecord) -> ParseOutcome:
     registrar = registrar_id = None
     locations: dict[str, str] = {}
     seen_roles: set[Role] = set()
-    for entity, path in _walk_entities(data.get("entities"), "$.entities"):
+    for entity, path, under_registrar in _walk_entities(data.get("entities"), "$.entities"):
         roles = entity.get("roles") if isinstance(entity.get("roles"), list) else []
         roles = [str(r).lower() for r in roles]
+        if under_registrar:
+            continue  # the registrar's own contacts (abuse, NOC), not the domain's
         if "registrar" in roles and registrar is None:
             vc = _VCard(entity, path)
             names = [_text(v) for _p, v, _w in vc.get("fn")] or [_text(entity.get("handle"))]
