@@ -554,6 +554,26 @@ def test_dates_after_who_changed_the_record_and_ctime_without_weekday(text: str,
     assert parse_date(text) == expected
 
 
+@pytest.mark.parametrize(("text", "expected"), [
+    ("1577959200", datetime(2020, 1, 2, 10, tzinfo=UTC)),  # Unix time, as databases export it
+    ("1577959200000", datetime(2020, 1, 2, 10, tzinfo=UTC)),  # ... in milliseconds
+    ("20200102", datetime(2020, 1, 2, tzinfo=UTC)),
+    ("20200102103000", datetime(2020, 1, 2, 10, 30, tzinfo=UTC)),
+    ("12345", None),
+    ("9999999999", None),  # beyond 2033: not a registration's time
+    ("1/2/2020 10:00 AM", datetime(2020, 1, 2, 10, tzinfo=UTC)),  # a 12-hour clock: the month first
+    ("01/02/2020 10:00:00 PM", datetime(2020, 1, 2, 22, tzinfo=UTC)),
+    ("13/2/2020 1:00 PM", datetime(2020, 2, 13, 13, tzinfo=UTC)),
+    ("2020-01-02 10:00:00 PM", datetime(2020, 1, 2, 22, tzinfo=UTC)),
+    ("1/2/2020", datetime(2020, 2, 1, tzinfo=UTC)),  # no clock: the international order
+])
+def test_spreadsheet_and_database_dates(text: str, expected: datetime | None) -> None:
+    """What exports hold: strptime read "1577959200" as 1577-09-05 09:20, a date before domain names."""
+    from auditor.parse.dates import parse_date
+
+    assert parse_date(text) == expected
+
+
 def test_a_record_date_phrase_inside_a_contact_block() -> None:
     text = """\
 Domain:

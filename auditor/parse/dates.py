@@ -77,7 +77,18 @@ _FORMATS = (
     "%A %d %b %Y",
     "%d-%b-%y",
     "%Y-%b-%d",
+    # spreadsheet exports with a 12-hour clock ("1/2/2020 10:00 AM", month first: see _TWELVE_HOUR)
+    "%d.%m.%Y %I:%M %p",
+    "%d.%m.%Y %I:%M:%S %p",
+    "%Y-%m-%d %I:%M %p",
+    "%Y-%m-%d %I:%M:%S %p",
 )
+#: A value that ends in AM or PM: a 12-hour clock, which is the United States' habit, and so is
+#: writing the month first ("1/2/2020 10:00 AM" is 2 January).
+_TWELVE_HOUR = re.compile(r"\d\s*[AaPp]\.?[Mm]\.?$")
+#: Unix time in seconds (9-10 digits) or milliseconds (12-13 digits) from 1985 until 2033, as
+#: databases export it; other all-digit values are compact dates (20200102, 20200102103000) or nothing.
+_EPOCH_SECONDS = range(473_385_600, 2_000_000_000)
 
 _ZONE_TOKEN = re.compile(r"\b([A-Z]{1,5})\b")
 _UTC_OFFSET = re.compile(r"\(?(?:UTC|GMT)\s*([+-])(\d{1,2})(?::?(\d{2}))?\)?")
@@ -87,6 +98,19 @@ _KOREAN = re.compile(r"^(\d{4})\.\s*(\d{1,2})\.\s*(\d{1,2})\.?$")
 _PLAIN_ISO = re.compile(r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2})?)?(?:Z|[+-]\d{2}:\d{2})?\Z")
 _ORDINAL = re.compile(r"(\d)(st|nd|rd|th)\b")
 _WHO_THEN_COMPACT_DATE = re.compile(r"^\S*[A-Za-z@]\S*\s+((?:19|20)\d{6}(?:\d{6})?)$")
+
+
+def _all_digits(value: str, default_offset: float) -> datetime | None:
+    """An all-digit value: a compact date (8 or 14 digits), or Unix time in seconds or milliseconds."""
+    if len(value) == 8:
+        return _aware(datetime.strptime(value, "%Y%m%d"), default_offset)
+    if len(value) == 14:
+        return _aware(datetime.strptime(value, "%Y%m%d%H%M%S"), default_offset)
+    if len(value) in (12, 13) and int(value) // 1000 in _EPOCH_SECONDS:
+        return datetime.fromtimestamp(int(value) / 1000, UTC)
+    if len(value) in (9, 10) and int(value) in _EPOCH_SECONDS:
+        return datetime.fromtimestamp(int(value), UTC)
+    return None  # strptime would read "1577959200" as 1577-09-05 09:20:00
 
 
 def _aware(value: datetime, default_offset: float) -> datetime:
@@ -128,12 +152,15 @@ def _parse_date(text: str | None, default_offset: float, day_first: bool) -> dat
         return None
     if not any(ch.isdigit() for ch in value):
         return None
+    if value.isdigit():
+        return _all_digits(value, default_offset)
     value = _NOISE.sub(" ", value).strip()
     value = _FRACTION.sub(r"\1", value)
     m = _SLASHED.match(value)
     if m:
         first, second = int(m.group(1)), int(m.group(3))
-        month_first = second > 12 if (first <= 12 < second or first > 12) else not day_first
+        month_first = second > 12 if (first <= 12 < second or first > 12) else (
+            not day_first or _TWELVE_HOUR.search(value) is not None)
         day, month = (second, first) if month_first else (first, second)
         value = f"{day:02d}.{month:02d}.{m.group(4)}{value[m.end():]}"
     # ISO 8601 first: the common case in ICANN-style and RDAP output.
