@@ -220,6 +220,23 @@ def test_csv_headers_in_the_shapes_exports_use(tmp_path: Path) -> None:
     assert tech is not None and tech.email == "tech@shop.zz"
 
 
+def test_csv_a_column_named_after_the_holder_and_registry_style_columns(tmp_path: Path) -> None:
+    """"Holder" holds the holder's name and the role-less contact columns beside it are the holder's;
+    "Tech-C" is a handle; ICANN's "Registry Expiry Date" and "EPP Status" are the record's."""
+    export = tmp_path / "zone.csv"
+    export.write_text("Domain,Holder,Email,Phone,Country,Tech-C,Registry Expiry Date,EPP Status,Last Update\n"
+                      "example.zz,Jan Jansen,jan@example.zz,+31.201234567,NL,TC-1,2027-01-01,ok,2024-05-06\n",
+                      encoding="utf-8")
+    record = parse(import_file(export).records[0])
+    assert isinstance(record, RegistrationRecord)
+    holder, tech = record.contact(Role.REGISTRANT), record.contact(Role.TECHNICAL)
+    assert holder is not None and (holder.name, holder.email, holder.phone, holder.country) == (
+        "Jan Jansen", "jan@example.zz", "+31.201234567", "NL")
+    assert holder.location("name") == "row 2, column Holder"
+    assert tech is not None and tech.handle == "TC-1"
+    assert record.statuses == ("ok",) and record.expires_at is not None and record.updated_at is not None
+
+
 def test_csv_contact_columns_without_a_role_are_the_holders(tmp_path: Path) -> None:
     (tmp_path / "export.csv").write_text(
         "domain,name,email,phone,address,city,zip,country,admin_email\n"

@@ -63,6 +63,7 @@ FIELD_SUFFIXES: dict[str, str] = {
     "vat": "identifier", "vat number": "identifier", "tax id": "identifier", "national id": "identifier",
     "id number": "identifier",
     "handle": "handle", "id": "handle", "contact id": "handle", "nic handle": "handle",
+    "c": "handle",  # RIPE-style "Admin-C", "Tech-C", "Owner-C": the contact's handle
     "kind": "kind", "type": "kind", "redacted": "redacted",
 }
 RECORD_COLUMNS: dict[str, str] = {
@@ -71,17 +72,28 @@ RECORD_COLUMNS: dict[str, str] = {
     "registrar iana id": "registrar_iana_id", "iana id": "registrar_iana_id",
     "created": "created_at", "created at": "created_at", "created on": "created_at", "created date": "created_at",
     "creation date": "created_at", "create date": "created_at", "registered": "created_at",
-    "registered on": "created_at", "registration date": "created_at",
+    "registered on": "created_at", "registration date": "created_at", "domain created": "created_at",
+    "domain creation date": "created_at", "domain registration date": "created_at",
     "updated": "updated_at", "updated at": "updated_at", "updated on": "updated_at", "updated date": "updated_at",
     "update date": "updated_at", "last updated": "updated_at", "last modified": "updated_at",
-    "modified": "updated_at", "changed": "updated_at",
+    "modified": "updated_at", "changed": "updated_at", "last update": "updated_at", "last changed": "updated_at",
+    "last modified date": "updated_at", "last updated date": "updated_at", "domain updated": "updated_at",
+    "domain last updated": "updated_at",
     "expires": "expires_at", "expires at": "expires_at", "expires on": "expires_at", "expiry": "expires_at",
     "expiry date": "expires_at", "expiration": "expires_at", "expiration date": "expires_at",
     "expire date": "expires_at", "paid till": "expires_at", "valid until": "expires_at",
-    "status": "statuses", "statuses": "statuses", "domain status": "statuses",
+    "paid until": "expires_at", "renewal date": "expires_at", "renew date": "expires_at",
+    "registry expiry date": "expires_at", "registrar registration expiration date": "expires_at",
+    "domain expires": "expires_at", "domain expiry": "expires_at", "domain expiry date": "expires_at",
+    "domain expiration date": "expires_at",
+    "status": "statuses", "statuses": "statuses", "domain status": "statuses", "epp status": "statuses",
+    "epp statuses": "statuses",
     "nameservers": "nameservers", "name servers": "nameservers", "nameserver": "nameservers",
     "name server": "nameservers", "ns": "nameservers", "dns": "nameservers",
 }
+#: A column named after the holder alone holds the holder's name ("Holder", "Registrant", "Owner").
+#: (Only the holder: "Admin" or "Tech" alone is as often a handle as a name.)
+HOLDER_COLUMNS = frozenset({"registrant", "holder", "owner", "domain holder", "domain owner"})
 #: Contact fields whose column, without a role, is the holder's when no column names the registrant
 #: ("state" is left out: an export's "State" is as often the domain's as the holder's).
 BARE_HOLDER_FIELDS: dict[str, str] = {
@@ -116,6 +128,8 @@ def classify_column(header: str) -> tuple[str, str] | None:
     for candidate in dict.fromkeys((key, _COUNTER.sub("", key))):
         if candidate in RECORD_COLUMNS:
             return ("record", RECORD_COLUMNS[candidate])
+        if candidate in HOLDER_COLUMNS:  # "Holder", "Registrant": the holder's name
+            return (Role.REGISTRANT.value, "name")
         for prefix, role in ROLE_PREFIXES.items():
             if candidate.startswith(prefix + " "):
                 rest = candidate[len(prefix) + 1 :].removeprefix("contact ")
@@ -151,13 +165,16 @@ def _plan(header: tuple[str, ...]) -> tuple[tuple[_Column, ...], tuple[tuple[Rol
             record.append((index, target[1], column))
         else:
             by_role.setdefault(target[0], []).append((index, target[1], column))
-    if Role.REGISTRANT.value not in by_role and any(field == "domain" for _i, field, _c in record):
-        # an export of one contact per domain often names its columns without a role ("email", "city"):
-        # they are the holder's
+    named = by_role.get(Role.REGISTRANT.value, [])
+    only_named = all(_column_key(column) in HOLDER_COLUMNS for _i, _f, column in named)
+    if only_named and any(field == "domain" for _i, field, _c in record):
+        # an export of one contact per domain often names its columns without a role ("email", "city"),
+        # at most with one naming the holder ("Holder"): they are the holder's
         holder = [(index, BARE_HOLDER_FIELDS[key], column) for index, column in unknown
-                  if (key := _COUNTER.sub("", _column_key(column))) in BARE_HOLDER_FIELDS]
+                  if (key := _COUNTER.sub("", _column_key(column))) in BARE_HOLDER_FIELDS
+                  and not (named and BARE_HOLDER_FIELDS[key] == "name")]
         if any(field in UNAMBIGUOUS_HOLDER_FIELDS for _index, field, _column in holder):
-            by_role[Role.REGISTRANT.value] = holder
+            by_role[Role.REGISTRANT.value] = sorted(named + holder)
     return tuple(record), tuple((role, tuple(by_role[role.value])) for role in _ROLES if role.value in by_role)
 
 
