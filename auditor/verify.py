@@ -13,7 +13,7 @@ from __future__ import annotations
 import concurrent.futures
 import re
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import lru_cache
@@ -322,7 +322,7 @@ def check_postcode(country: str, postcode: str) -> PostcodeCheck:
         return PostcodeCheck(False)
     if not rules.postal_code_matchers:
         return PostcodeCheck(False)
-    value = postcode.strip().upper()
+    value = " ".join(postcode.replace("〒", " ").split()).upper()  # "SW1A  1AA", Japan's postal mark "〒"
     prefix = (rules.postal_code_prefix or "").upper()
     if prefix and value.startswith(prefix):
         value = value[len(prefix) :].strip(" -")
@@ -330,9 +330,21 @@ def check_postcode(country: str, postcode: str) -> PostcodeCheck:
         value = _strip_country_prefix(country, value)  # only when the value does not already fit ("KY1-1202")
     if country == "IE" and _DUBLIN_DISTRICT.match(value):
         return PostcodeCheck(True, True, tuple(rules.postal_code_examples or ()))  # "Dublin 2": pre-Eircode district
-    valid = all(m.match(value) for m in rules.postal_code_matchers[:1]) and any(
-        m.match(value) for m in rules.postal_code_matchers)
+    valid = any(_fits(rules.postal_code_matchers, written) for written in _separator_variants(value))
     return PostcodeCheck(True, valid, tuple(rules.postal_code_examples or ()))
+
+
+def _fits(matchers: Sequence[re.Pattern[str]], value: str) -> bool:
+    """Google's data: the first pattern is the country's format, later ones its areas' ranges."""
+    return matchers[0].match(value) is not None and any(m.match(value) for m in matchers)
+
+
+def _separator_variants(value: str) -> tuple[str, ...]:
+    """The postcode as written, then with its one separator as the other kind ("K1A-0B1" for "K1A 0B1",
+    "1000 001" for "1000-001"): a typing habit, not another postcode."""
+    if value.count(" ") + value.count("-") != 1:
+        return (value,)
+    return (value, value.replace(" ", "-") if " " in value else value.replace("-", " "))
 
 
 @lru_cache(maxsize=512)

@@ -7,7 +7,7 @@ from email_validator import EmailNotValidError, validate_email
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from auditor.verify import PhoneVerdict, check_email_syntax, check_phone
+from auditor.verify import PhoneVerdict, check_email_syntax, check_phone, check_postcode
 
 LOCAL = st.text(alphabet="abcxyz0189._+-", min_size=1, max_size=20)
 LABEL = st.text(alphabet="abcz019-", min_size=1, max_size=12)
@@ -148,3 +148,14 @@ def test_registrable_domain_of_two_labels_is_what_the_suffix_list_says(host: str
 
     registrable_domain.cache_clear()
     assert registrable_domain(host) == _registrable_by_suffix(host)
+
+
+@pytest.mark.parametrize(("country", "postcode", "valid"), [
+    ("GB", "SW1A  1AA", True),  # a doubled space
+    ("JP", "〒100-0001", True),  # Japan's postal mark
+    ("JP", "100 0001", True), ("PT", "1000 001", True), ("BR", "01310 100", True), ("CA", "K1A-0B1", True),
+    ("PL", "00 950", True),  # the other separator: a typing habit, not another postcode
+    ("DE", "101 15", False), ("GB", "XX1 1XX", False), ("US", "1234", False),
+])
+def test_postcodes_as_people_type_them(country: str, postcode: str, valid: bool) -> None:
+    assert check_postcode(country, postcode).valid is valid
