@@ -26,7 +26,10 @@ STRONG_THRESHOLD = -3.7  # with a weak second sign (a run of five consonants)
 WEAK_THRESHOLD = -3.0  # with a strong second sign (no vowel, a keyboard row, a repeated syllable)
 MIN_WORD = 5
 _VOWELS = set("aeiouy")
-_CONSONANT_RUN = re.compile(r"[bcdfghjklmnpqrstvwxz]{5,}")
+#: "w" between a consonant and another consonant is a vowel in Welsh (Bwlch, Cwmtwrch, Llwchwr, Crwth):
+#: read as one for the vowel and consonant-run signs (the trigram score reads the word as written).
+_WELSH_W = re.compile(r"(?<=[bcdfghjklmnpqrstvxz])w(?=[bcdfghjklmnpqrstvxz])")
+_CONSONANT_RUN = re.compile(r"[bcdfghjklmnpqrstvxz]{5,}")  # not "w": Welsh "lchgw" in Bwlchgwyn is a name
 _REPEATED_UNIT = re.compile(r"^([a-z]{2,3})\1+[a-z]?$")
 _KEYBOARD = ("qwertyuiop", "asdfghjkl", "zxcvbnm", "qwertzuiop", "azertyuiop", "yxcvbnm", "qsdfghjklm", "wxcvbn")
 
@@ -63,15 +66,16 @@ def _on_keyboard_row(letters: str) -> bool:
 def _looks_typed_at_random(word: str) -> bool:
     score = word_score(word)
     repeated = _REPEATED_UNIT.match(word)
+    sounded = _WELSH_W.sub("u", word)
     strong_sign = (
-        not (set(word) & _VOWELS)
+        not (set(sounded) & _VOWELS)
         or _on_keyboard_row(word[:5])
         # a repeated keyboard syllable ("asdasd"); real reduplicated names ("Gwagwa") repeat other units
         or bool(repeated and _on_keyboard_row(repeated.group(1)))
     )
     if strong_sign:
         return score < WEAK_THRESHOLD
-    return bool(_CONSONANT_RUN.search(word)) and score < STRONG_THRESHOLD
+    return bool(_CONSONANT_RUN.search(sounded)) and score < STRONG_THRESHOLD
 
 
 @lru_cache(maxsize=100_000)

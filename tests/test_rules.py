@@ -222,3 +222,18 @@ def test_no_reply_mailboxes_are_placeholder_emails(email: str) -> None:
     from rules.placeholders import placeholder_email
 
     assert placeholder_email(email)
+
+
+@pytest.mark.parametrize("value", ["Bwlchgwyn", "Cwmtwrch", "Heol Llwchwr", "Pwllgloyw", "Crwth", "Bwlchtocyn"])
+def test_welsh_place_names_are_not_random_typing(value: str) -> None:
+    """"w" is a vowel in Welsh: these have no a, e, i, o, u or y between their consonants."""
+    from rules.gibberish import is_gibberish
+
+    assert not is_gibberish(value)
+
+
+@pytest.mark.parametrize("value", ["Xkqzvbw Jfhdksl", "sdfsdf", "Wxcvbn Qsdfgh", "Zxcvbnw"])
+def test_keyboard_mash_with_a_w_is_still_random_typing(value: str) -> None:
+    from rules.gibberish import is_gibberish
+
+    assert is_gibberish(value)
