@@ -157,3 +157,64 @@ def country_name(code: str) -> str:
     """English short name for display."""
     country = pycountry.countries.get(alpha_2=code)
     return country.name if country else code
+
+
+#: Words that say what kind of subdivision a name is ("Beijing Shi", "Tokyo-to", "Province of Ontario").
+_AREA_WORDS = frozenset({"state", "province", "prefecture", "region", "county", "territory", "district", "of", "the",
+                         "shi", "sheng", "zizhiqu", "to", "fu", "ken", "do", "provincia", "estado", "region de",
+                         "comunidad", "autonoma", "de", "del", "la", "el"})
+_NAME_VARIANTS = re.compile(r"\s*[\[\]/,;()]\s*")
+
+
+def _area_keys(name: str) -> set[str]:
+    """The folded forms a subdivision's name is written in: as a whole, each variant ("Illes Balears
+    [Islas Baleares]", "Murcia, Región de"), and without the words naming its kind ("Beijing Shi")."""
+    keys: set[str] = set()
+    for part in [name, *_NAME_VARIANTS.split(name)]:
+        folded = _fold(part)
+        if folded:
+            keys.add(folded)
+            bare = " ".join(w for w in folded.split() if w not in _AREA_WORDS)
+            if bare:
+                keys.add(bare)
+    return keys
+
+
+@lru_cache(maxsize=1)
+def _subdivisions() -> tuple[dict[str, frozenset[str]], dict[str, frozenset[str]]]:
+    """(country -> the folded codes and names of its ISO 3166-2 subdivisions, folded name -> the
+    countries having a subdivision of that name), from pycountry."""
+    own: dict[str, set[str]] = {}
+    where: dict[str, set[str]] = {}
+    for sub in pycountry.subdivisions:
+        country = sub.country_code
+        keys = _area_keys(sub.name) | {_fold(sub.code), _fold(sub.code.split("-", 1)[1])}
+        own.setdefault(country, set()).update(keys)
+        for key in _area_keys(sub.name):
+            if len(key) >= 4:  # a name, not a two- or three-letter code that many countries share
+                where.setdefault(key, set()).add(country)
+    return ({c: frozenset(k) for c, k in own.items()}, {k: frozenset(c) for k, c in where.items()})
+
+
+@lru_cache(maxsize=8192)
+def region_in_country(country: str, region: str, extra_names: tuple[str, ...] = ()) -> bool | None:
+    """Is `region` one of the country's subdivisions, by code or name (ISO 3166-2 through pycountry, and
+    `extra_names` such as Google's address data gives)? None when no subdivision of the country is known."""
+    own = _subdivisions()[0].get(country)
+    if own is None and not extra_names:
+        return None
+    known = set(own or ()) | {key for name in extra_names for key in _area_keys(name)}
+    return bool(_area_keys(region) & known)
+
+
+@lru_cache(maxsize=8192)
+def countries_named_by_region(region: str) -> frozenset[str]:
+    """The countries a region value points to instead: a country's own name ("Germany"), or the full name
+    of a subdivision ("Ontario", "California"). Two- and three-letter codes say nothing here: "CA" is
+    California and Canada."""
+    where = _subdivisions()[1]
+    found = {code for key in _area_keys(region) for code in where.get(key, ())}
+    country = to_iso_country(region)
+    if country and len(region.strip()) > 3:
+        found.add(country)
+    return frozenset(found)

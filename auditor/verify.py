@@ -30,7 +30,7 @@ from email_validator import EmailNotValidError, validate_email
 from stdnum import exceptions as stdnum_errors
 from stdnum.eu import vat as eu_vat
 
-from auditor.countries import iso_codes, to_iso_country
+from auditor.countries import countries_named_by_region, iso_codes, region_in_country, to_iso_country
 from auditor.domains import registrable_domain
 from auditor.errors import ConfigError
 
@@ -472,6 +472,35 @@ def country_areas(country: str) -> tuple[tuple[str, str], ...]:
     return tuple((str(code), str(name)) for code, name in rules.country_area_choices)
 
 
+@dataclass(frozen=True, slots=True)
+class RegionCheck:
+    """Is a state / province one of its country's, and if not, which countries it names instead."""
+
+    valid: bool
+    elsewhere: tuple[str, ...] = ()
+
+
+#: Names still written for a subdivision that the address data and ISO 3166-2 list under a newer one.
+FORMER_AREA_NAMES: dict[str, tuple[str, ...]] = {
+    "MX": ("Distrito Federal", "DF", "D.F."),  # Ciudad de México since 2016
+    "IN": ("Orissa", "Pondicherry", "Uttaranchal"),  # Odisha, Puducherry, Uttarakhand
+}
+
+
+@lru_cache(maxsize=50_000)
+def check_region(country: str, region: str) -> RegionCheck | None:
+    """The region against the country's subdivisions (codes and names: Google's address data, ISO
+    3166-2 through pycountry). None where addresses need no state or province (Google's data), as a
+    region there is free text ("Greater London")."""
+    required, _uses_postcodes = address_rules(country)
+    if "region" not in required:
+        return None
+    names = (*(name for pair in country_areas(country) for name in pair), *FORMER_AREA_NAMES.get(country, ()))
+    if region_in_country(country, region, names):
+        return RegionCheck(True)
+    return RegionCheck(False, tuple(sorted(countries_named_by_region(region) - {country})))
+
+
 def country_code(value: str | None) -> str | None:
     """ISO 3166-1 alpha-2 for a code or name (see auditor.countries)."""
     return to_iso_country(value)
@@ -616,6 +645,7 @@ class Verifier:
     phone_country = staticmethod(check_phone_country)
     postcode = staticmethod(check_postcode)
     postcode_region = staticmethod(check_postcode_region)
+    region = staticmethod(check_region)
     address_rules = staticmethod(address_rules)
     country_areas = staticmethod(country_areas)
     country = staticmethod(country_code)

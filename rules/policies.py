@@ -114,6 +114,10 @@ ISO_3166 = PolicyRef("ISO3166-1", "ISO 3166-1 alpha-2 country codes",
                      "https://www.iso.org/iso-3166-country-codes.html",
                      "ICANN ARS postal syntax criteria: the country is present, identifiable, and given as a valid "
                      "ISO 3166-1 alpha-2 code.")
+ISO_3166_2 = PolicyRef("ISO3166-2", "ISO 3166-2 codes for the principal subdivisions of countries",
+                       "https://www.iso.org/iso-3166-country-codes.html",
+                       "Each country's states, provinces and other principal subdivisions, with their codes and "
+                       "names, as published in pycountry's ISO 3166-2 data.")
 UPU_S42 = PolicyRef("UPU-S42", "UPU S42 international postal address components and templates",
                     "https://www.upu.int/en/Postal-Solutions/Programmes-Services/Addressing-Solutions",
                     "Postal addresses follow the template of their country, including its postcode format; formats "

@@ -337,6 +337,46 @@ def postcode_region_mismatch(record: RegistrationRecord, ctx: RuleContext) -> It
 
 
 @rule(
+    id="UNV010",
+    name="region-not-in-country",
+    category=Category.UNVERIFIABLE,
+    severity=Severity.MEDIUM,
+    policy=(policies.RAA_WAPS_1E, policies.UPU_S42, policies.ISO_3166_2),
+)
+def region_not_in_country(record: RegistrationRecord, ctx: RuleContext) -> Iterator[Finding]:
+    """A state or province that is not one of the country's but names another place ("Ontario" with US).
+
+    Checked where an address needs a state or province (Google's address data: United States, Canada,
+    Australia, Brazil, Mexico, Japan, China, Italy, Spain, India, ...), against the country's
+    subdivisions by code or name (Google's data and ISO 3166-2 through pycountry, accents, case and
+    words such as "Province" or "Shi" ignored). The finding needs evidence: the value is the full name
+    of another country's subdivision, or of a country.
+
+    ## Why it matters
+    The RAA accuracy specification asks that address fields be consistent with each other; a state of
+    another country makes the address undeliverable and is a common sign of invented data.
+
+    ## Not a finding
+    Countries whose addresses have no state or province (a region there is free text: "Greater London"),
+    values that name nothing known ("Bavaria" in the United States is not in ISO 3166-2 under that name),
+    two-letter codes of another country ("CA" is California and Canada), former names still in use
+    ("Distrito Federal"), redacted parts and privacy/proxy contacts.
+
+    ## Remedy
+    Ask the registrar to correct the address with the holder.
+    """
+    for contact in record.contacts:
+        if contact.privacy_service or not contact.country or contact.state("region") is not FieldState.PRESENT:
+            continue
+        check = ctx.verify.region(contact.country, contact.region or "")
+        if check is not None and not check.valid and check.elsewhere:
+            yield ctx.finding(record, f"{contact.role.value} region {contact.region!r} is not in {contact.country}: "
+                              f"it names a place in {', '.join(check.elsewhere[:3])}", contact=contact,
+                              field="region", value=contact.region,
+                              expected=f"a state or province of {contact.country}")
+
+
+@rule(
     id="UNV009",
     name="identifier-checksum-invalid",
     category=Category.UNVERIFIABLE,

@@ -159,3 +159,24 @@ def test_registrable_domain_of_two_labels_is_what_the_suffix_list_says(host: str
 ])
 def test_postcodes_as_people_type_them(country: str, postcode: str, valid: bool) -> None:
     assert check_postcode(country, postcode).valid is valid
+
+
+@pytest.mark.parametrize(("country", "region", "valid", "elsewhere"), [
+    ("US", "TX", True, ()), ("US", "District of Columbia", True, ()), ("JP", "Tokyo-to", True, ()),
+    ("CN", "Beijing", True, ()), ("IT", "Lombardia", True, ()), ("ES", "Islas Baleares", True, ()),
+    ("MX", "CDMX", True, ()), ("MX", "Distrito Federal", True, ()),
+    ("US", "Ontario", False, ("CA",)), ("AU", "California", False, ("US",)), ("US", "Germany", False, ("DE",)),
+    ("CA", "NY", False, ()),  # a code: no evidence of another place ("CA" is California and Canada)
+])
+def test_regions_against_their_countrys_subdivisions(country: str, region: str, valid: bool,
+                                                     elsewhere: tuple[str, ...]) -> None:
+    from auditor.verify import check_region
+
+    check = check_region(country, region)
+    assert check is not None and (check.valid, check.elsewhere) == (valid, elsewhere)
+
+
+def test_no_region_check_where_addresses_have_no_state() -> None:
+    from auditor.verify import check_region
+
+    assert check_region("GB", "Greater London") is None and check_region("DE", "California") is None
