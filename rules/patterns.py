@@ -33,10 +33,28 @@ LEGAL_FORMS = frozenset({
 })
 
 
+#: German's spelled-out umlauts: "Mueller" is how "Müller" is typed without the letter (fold makes it "muller").
+_UMLAUT_PAIRS = (("ae", "a"), ("oe", "o"), ("ue", "u"))
+
+
+def _comparable(token: str) -> str:
+    for pair, letter in _UMLAUT_PAIRS:
+        token = token.replace(pair, letter)
+    return token
+
+
 def identity_tokens(contact: Contact) -> frozenset[str]:
-    """Distinctive words of a contact's name and organisation."""
+    """Distinctive words of a contact's name and organisation, spelled so that "Jürgen Müller" and
+    "Juergen Mueller" share theirs."""
     text = " ".join(v for v in (contact.name, contact.organization) if v and contact.state("name") is not FieldState.REDACTED)
-    return frozenset(t for t in placeholders.fold(text).replace("/", " ").split() if len(t) >= 3 and t not in LEGAL_FORMS)
+    return frozenset(_comparable(t) for t in placeholders.fold(text).replace("/", " ").split()
+                     if len(t) >= 3 and t not in LEGAL_FORMS)
+
+
+def _one_script(a: frozenset[str], b: frozenset[str]) -> bool:
+    """Can the two sets of words be compared: both written in Latin letters, or both not? "王小明" and
+    "Wang Xiaoming" are one name in two scripts, not two people."""
+    return all(t.isascii() for t in a) == all(t.isascii() for t in b)
 
 
 def _registrant(record: RegistrationRecord) -> Contact | None:
@@ -87,7 +105,7 @@ def _contradiction(field: str, key: str, members: Sequence[Fact]) -> str | None:
     token_sets = list(dict.fromkeys(m.data[3] for m in members if m.data[3]))[:MAX_COMPARED]
     for i, a in enumerate(token_sets):
         for b in token_sets[i + 1 :]:
-            if not (a & b):
+            if not (a & b) and _one_script(a, b):
                 names = sorted({m.data[1] for m in members if m.data[1]})
                 countries = sorted({m.data[4] for m in members if m.data[4]})
                 where = f" in {', '.join(countries)}" if len(countries) > 1 else ""
