@@ -387,7 +387,8 @@ def identifier_checksum_invalid(record: RegistrationRecord, ctx: RuleContext) ->
     """A published company or VAT number fails its check digits (python-stdnum).
 
     Checked where a registry publishes an identifier: EU VAT numbers by their country prefix, and the
-    organisation numbers of the contact's country (SIREN, CVR, KvK-BTW, orgnr, ABN, ...).
+    organisation numbers of the contact's country (SIREN, CVR, KvK-BTW, orgnr, ABN, ...). An identifier
+    whose digits are all zeros ("GB000000000") is a placeholder whatever its check digits say.
 
     ## Why it matters
     An identifier with wrong check digits matches no registered organisation; registries that verify
@@ -402,6 +403,13 @@ def identifier_checksum_invalid(record: RegistrationRecord, ctx: RuleContext) ->
     """
     for contact in record.contacts:
         if not contact.identifier:
+            continue
+        digits = [ch for ch in contact.identifier if ch.isdigit()]
+        if len(digits) >= 5 and set(digits) == {"0"}:
+            # "GB000000000", "000000000": zero check digits come out right, yet no register numbers anyone 0
+            yield ctx.finding(record, f"{contact.role.value} identifier {contact.identifier!r} is all zeros: a "
+                              "placeholder, not a registered number", contact=contact, field="record",
+                              value=contact.identifier, location=contact.location("identifier"))
             continue
         check = ctx.verify.identifier(contact.identifier, contact.country)
         if check.verdict is IdentifierVerdict.UNRECOGNISED:
