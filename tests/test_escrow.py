@@ -190,3 +190,22 @@ def test_escrow_ids_with_a_slash_and_a_registrar_without_a_name(tmp_path: Path) 
     assert holder is not None and holder.handle == "C/DOE"
     assert excerpt(raw, holder.location("email")) == "email: test@example.com"
     assert record.registrar == "beta" and excerpt(raw, record.location("registrar")) == "clID: beta"
+
+
+def test_the_localised_postal_info_fills_what_the_international_one_leaves_out(tmp_path: Path) -> None:
+    """RFC 5733 allows both forms; a postcode given only in the "loc" form is the contact's all the same."""
+    body = DEPOSIT.read_text(encoding="utf-8").replace(
+        "<contact:city>Berlin</contact:city>\n          <contact:pc>10115</contact:pc>\n          <contact:cc>DE</contact:cc>\n"
+        "        </contact:addr>\n      </rdeContact:postalInfo>\n      <rdeContact:postalInfo type=\"loc\">",
+        "<contact:cc>DE</contact:cc>\n        </contact:addr>\n      </rdeContact:postalInfo>\n"
+        "      <rdeContact:postalInfo type=\"loc\">", 1)
+    assert body != DEPOSIT.read_text(encoding="utf-8")
+    path = tmp_path / "deposit.xml"
+    path.write_text(body, encoding="utf-8")
+    raw = next(r for r in import_file(path).records if r.query == "bakery-muller.zz")
+    record = parse(raw)
+    assert isinstance(record, RegistrationRecord)
+    holder = record.contact(Role.REGISTRANT)
+    assert holder is not None and (holder.name, holder.street, holder.city, holder.postcode) == (
+        "Anna Muller", ("Hauptstrasse 12",), "Berlin", "10115")
+    assert excerpt(raw, holder.location("postcode")) == "pc: 10115"

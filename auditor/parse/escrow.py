@@ -124,19 +124,21 @@ def _contact(role: Role, element: Element) -> Contact:
         else:
             values[field] = value
 
-    infos = {info.get("type"): info for info in _children(element, "postalInfo")}
-    info = infos.get("int") or infos.get("loc") or next(iter(infos.values()), None)
-    if info is not None:
+    # RFC 5733: an "int" (ASCII) and a "loc" (localised) form of the same postal data; the int form is
+    # read first, and the loc form fills what it leaves out
+    order = {"int": 0, "loc": 1}
+    for info in sorted(_children(element, "postalInfo"), key=lambda info: order.get(info.get("type") or "", 2)):
         info_path = f"{path}/{_label(info)}"
         put("name", *_text(info, "name", info_path))
         put("organization", *_text(info, "org", info_path))
         addr = _child(info, "addr")
         if addr is not None:
             addr_path = f"{info_path}/{_label(addr)}"
-            for line in _children(addr, "street"):
-                if (line.text or "").strip():
-                    street.append(line.text.strip())  # type: ignore[union-attr]
-                    locations.setdefault("street", f"{addr_path}/{_label(line)}")
+            if not street:
+                for line in _children(addr, "street"):
+                    if (line.text or "").strip():
+                        street.append(line.text.strip())  # type: ignore[union-attr]
+                        locations.setdefault("street", f"{addr_path}/{_label(line)}")
             put("city", *_text(addr, "city", addr_path))
             put("region", *_text(addr, "sp", addr_path))
             put("postcode", *_text(addr, "pc", addr_path))
