@@ -327,6 +327,10 @@ def escrow_records(path: Path) -> Iterator[RawRecord]:
         yield RawRecord(Source.ESCROW, server, query, b"".join(parts), fetched_at, origin=f"{origin}{number}")
 
 
+#: The namespace of RFC 9022's CSV model, as ElementTree writes a tag in it.
+_CSV_MODEL = "{urn:ietf:params:xml:ns:rdeCsv-1.0}"
+
+
 def _deposit_objects(path: Path, tags: tuple[str, ...]) -> Iterator[Element]:
     """The elements of these tags in a deposit, streamed: each object is dropped from the tree once read."""
     root_checked = False
@@ -344,6 +348,9 @@ def _deposit_objects(path: Path, tags: tuple[str, ...]) -> Iterator[Element]:
             parents.append(element)
             continue
         parents.pop()
+        if element.tag.startswith(_CSV_MODEL):
+            raise ValueError("an RFC 9022 deposit in the CSV model (its data lies in separate CSV files): this tool "
+                             "reads the XML model; import the CSV files as exports, or ask for an XML-model deposit")
         if element.tag in tags:
             yield element
         # every object under <rde:contents> (and each element yielded) is dropped once read, wanted or not:

@@ -122,6 +122,11 @@ _BILLION_LAUGHS = b"""<?xml version="1.0"?>
     (b"<rde:deposit type='DIFF' xmlns:rde='urn:ietf:params:xml:ns:rde-1.0'/>", "audit the FULL deposit"),
     (b"<rde:deposit xmlns:rde='urn:ietf:params:xml:ns:rde-1.0'><rde:contents>", "unreadable .xml"),
     (b"\xff\xfe garbage", "unreadable .xml"),
+    (b"<rde:deposit type='FULL' xmlns:rde='urn:ietf:params:xml:ns:rde-1.0' "
+     b"xmlns:rdeDom='urn:ietf:params:xml:ns:rdeDomain-1.0' xmlns:rdeCsv='urn:ietf:params:xml:ns:rdeCsv-1.0'>"
+     b"<rde:contents><rdeDom:domain><rdeCsv:csv name='domain' sep=','><rdeCsv:files>"
+     b"<rdeCsv:file>domain.csv</rdeCsv:file></rdeCsv:files></rdeCsv:csv></rdeDom:domain></rde:contents>"
+     b"</rde:deposit>", "CSV model"),
 ])
 def test_a_bad_deposit_is_an_import_error_with_its_reason(tmp_path: Path, body: bytes, reason: str) -> None:
     path = tmp_path / "deposit.xml"
