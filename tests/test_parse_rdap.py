@@ -82,6 +82,38 @@ def test_contacts_nested_under_the_registrar_are_the_registrars_not_the_domains(
     assert isinstance(without_own, RegistrationRecord) and without_own.contact(Role.TECHNICAL) is None
 
 
+def test_an_address_given_only_as_its_label_is_split_where_it_can_be() -> None:
+    """jCard allows the structured value to be empty and the label to carry the address."""
+    adr = ["adr", {"label": "Hauptstr. 5\n10115 Berlin\nGermany"}, "text", ["", "", "", "", "", "", ""]]
+    holder = {"objectClassName": "entity", "roles": ["registrant"], "vcardArray": vcard(["fn", {}, "text", "Anna"], adr)}
+    record = parse(rdap({**DOC, "entities": [DOC["entities"][0], holder]}))  # type: ignore[index]
+    assert isinstance(record, RegistrationRecord)
+    contact = record.contact(Role.REGISTRANT)
+    assert contact is not None and (contact.street, contact.postcode, contact.city, contact.country) == (
+        ("Hauptstr. 5",), "10115", "Berlin", "DE")
+    unsplittable = ["adr", {"label": "1 Main Street\nSpringfield"}, "text", ["", "", "", "", "", "", ""]]
+    holder["vcardArray"] = vcard(["fn", {}, "text", "Anna"], unsplittable)
+    record = parse(rdap({**DOC, "entities": [DOC["entities"][0], holder]}))  # type: ignore[index]
+    contact = record.contact(Role.REGISTRANT)  # type: ignore[union-attr]
+    assert contact is not None and contact.street == ("1 Main Street", "Springfield") and contact.city is None
+
+
+def test_emptied_address_parts_under_a_redaction_notice_are_redacted_not_missing() -> None:
+    """As "fn" is: the ICANN temporary specification's pattern keeps the state and country and empties
+    the rest."""
+    adr = ["adr", {}, "text", ["", "", "", "", "Oost-Vlaanderen", "", "BE"]]
+    holder = {"objectClassName": "entity", "roles": ["registrant"],
+              "vcardArray": vcard(["fn", {}, "text", ""], ["org", {}, "text", "Kreos BV"], adr)}
+    notice = {"title": "REDACTED FOR PRIVACY", "description": ["Some of the data has been redacted."]}
+    record = parse(rdap({**DOC, "entities": [DOC["entities"][0], holder], "notices": [notice]}))  # type: ignore[index]
+    contact = record.contact(Role.REGISTRANT)  # type: ignore[union-attr]
+    assert contact is not None and {"name", "street", "city", "postcode"} <= contact.redacted
+    assert "region" not in contact.redacted and contact.region == "Oost-Vlaanderen"
+    silent = parse(rdap({**DOC, "entities": [DOC["entities"][0], holder]}))  # type: ignore[index]
+    contact = silent.contact(Role.REGISTRANT)  # type: ignore[union-attr]
+    assert contact is not None and not contact.redacted  # nothing says it redacts: missing
+
+
 def test_rfc9537_redactions_and_empty_values() -> None:
     doc = json.loads(json.dumps(DOC))
     doc["rdapConformance"] = ["rdap_level_0", "redacted"]

@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+from auditor.countries import to_iso_country
 from auditor.domains import looks_like_domain, normalise_domain
 from auditor.parse.contact import contact_from_values
 from auditor.parse.dates import parse_date
@@ -28,6 +29,7 @@ from auditor.records import (
     Role,
     Source,
 )
+from auditor.verify import check_postcode
 
 PARSER_VERSION = "rdap@1"
 
@@ -165,6 +167,32 @@ def _types(params: dict[str, Any]) -> set[str]:
     return set()
 
 
+_POSTCODE_AND_CITY = re.compile(r"^(?P<pc>[A-Z0-9][A-Z0-9 -]{1,9}[0-9A-Z])\s+(?P<city>\D.*)$", re.I)
+_CITY_AND_POSTCODE = re.compile(r"^(?P<city>\D.*?),?\s+(?P<pc>[A-Z0-9][A-Z0-9 -]{1,9}[0-9A-Z])$", re.I)
+
+
+def _label_lines(lines: list[str], values: dict[str, str], locations: dict[str, str], where: str) -> list[str]:
+    """A jCard address given only as its label (RFC 7095 allows it): the last line is the country when it
+    names one, the line before it the city with a postcode valid for that country ("10115 Berlin",
+    "Boston MA 02110" is left whole), the rest the street. What cannot be told apart stays street."""
+    country = to_iso_country(lines[-1]) if len(lines) > 1 else None
+    if country is None:
+        return lines
+    values.setdefault("country", lines[-1])
+    locations.setdefault("country", where)
+    rest = lines[:-1]
+    if len(rest) > 1:
+        for pattern in (_POSTCODE_AND_CITY, _CITY_AND_POSTCODE):
+            m = pattern.match(rest[-1])
+            if m and check_postcode(country, m.group("pc")).valid:
+                values.setdefault("postcode", m.group("pc"))
+                values.setdefault("city", m.group("city").strip())
+                locations.setdefault("postcode", where)
+                locations.setdefault("city", where)
+                return rest[:-1]
+    return rest
+
+
 def _contact_from_entity(role: Role, entity: dict[str, Any], path: str, redactions: dict[tuple[str, str], str],
                          redaction_signalled: bool) -> Contact:
     vcard = _VCard(entity, path)
@@ -211,12 +239,17 @@ def _contact_from_entity(role: Role, entity: dict[str, Any], path: str, redactio
                 text = _text(parts[idx])
                 if text:
                     put(field, text, where)
+                elif field != "region":  # emptied, as "fn" is: redacted where the server says it redacts
+                    put(field, "", where)
                 else:
-                    locations.setdefault(field, where)
+                    locations.setdefault(field, where)  # many countries' addresses have no region
+            if not street and redaction_signalled and not _text(params.get("label")):
+                redacted.add("street")
         label = params.get("label")
         if not street and isinstance(label, str) and label.strip():
             lines = [ln.strip() for ln in label.splitlines() if ln.strip()]
-            street.extend(lines)
+            street.extend(_label_lines(lines, values, locations, where))
+            redacted.discard("street")
         cc = params.get("cc")
         if isinstance(cc, str) and cc.strip():
             values.setdefault("country", cc.strip())
