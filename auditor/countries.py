@@ -20,6 +20,9 @@ import pycountry
 #: Names registries publish that pycountry does not know. Keys are folded (see `_fold`).
 EXTRA_ALIASES: dict[str, str] = {
     "uk": "GB",  # exceptionally reserved code, universally used by .uk
+    "u k": "GB",
+    "kosovo": "XK",  # user-assigned code the EU, CLDR and registrars use (see `iso_codes`)
+    "xk": "XK",
     "great britain": "GB",
     "england": "GB",
     "scotland": "GB",
@@ -129,8 +132,9 @@ def _aliases() -> dict[str, str]:
 
 @lru_cache(maxsize=1)
 def iso_codes() -> frozenset[str]:
-    """All assigned ISO 3166-1 alpha-2 codes."""
-    return frozenset(c.alpha_2 for c in pycountry.countries)
+    """All assigned ISO 3166-1 alpha-2 codes, and XK: Kosovo's user-assigned code, which the European
+    Union, Unicode's CLDR, libphonenumber and Google's address data use, and registrars publish."""
+    return frozenset(c.alpha_2 for c in pycountry.countries) | {"XK"}
 
 
 @lru_cache(maxsize=4096)

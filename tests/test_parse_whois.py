@@ -798,3 +798,24 @@ source:        TCI
     assert holder is not None
     assert (holder.organization, holder.phone, holder.email) == ("Example LLC", "+7 495 1234567", "info@shop-example.ru")
     assert record.contact(Role.ADMINISTRATIVE) is None and record.registrar == "RU-CENTER-RU"
+
+
+def test_nominets_address_opt_out_notice_over_two_lines_is_a_redacted_street() -> None:
+    text = ("\n    Domain name:\n        example.co.uk\n\n    Registrant:\n        John Smith\n\n"
+            "    Registrant's address:\n        The registrant is a non-trading individual who has opted to have their\n"
+            "        address omitted from the WHOIS service.\n\n    Registrar:\n        Example Registrar Ltd [Tag = EXAMPLE]\n\n"
+            "    Relevant dates:\n        Registered on: 01-Jan-2010\n        Expiry date:  01-Jan-2030\n")
+    record = parse(RawRecord(Source.WHOIS, "whois.nic.uk", "example.co.uk", text.encode(), NOW))
+    assert isinstance(record, RegistrationRecord)
+    holder = record.contact(Role.REGISTRANT)
+    assert holder is not None and holder.name == "John Smith" and holder.street == ()
+    assert holder.state("street") is FieldState.REDACTED
+
+
+def test_afnics_anonymised_contact_and_kosovos_code() -> None:
+    from auditor.countries import iso_codes, to_iso_country
+    from auditor.parse.markers import is_redaction_marker
+
+    assert is_redaction_marker("Ano Nymous")  # AFNIC's "anonymous: YES" contact
+    assert (to_iso_country("XK"), to_iso_country("Kosovo"), to_iso_country("U.K.")) == ("XK", "XK", "GB")
+    assert "XK" in iso_codes()

@@ -7,15 +7,28 @@ only where no value was read, the privacy/proxy check), so it lives here once.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from typing import NamedTuple
 
 from auditor.countries import to_iso_country
-from auditor.parse.markers import privacy_service_of
+from auditor.parse.markers import is_redaction_marker, privacy_service_of
 from auditor.records import CONTACT_FIELDS, Contact, Role
+from auditor.verify import check_postcode
 
 #: The `redacted` of a contact with nothing redacted, shared: an empty frozenset of its own costs 216
 #: bytes, and a zone's contacts mostly have none (432 bytes a registration of a 1M audit's memory).
 NOTHING_REDACTED: frozenset[str] = frozenset()
+
+
+def withheld_street(street: Sequence[str]) -> bool:
+    """Street lines that say the address is withheld: each line a redaction marker, or one notice wrapped
+    over the lines (Nominet: "The registrant is a non-trading individual who has opted to have their /
+    address omitted from the WHOIS service.")."""
+    if not street:
+        return False
+    return all(is_redaction_marker(line) for line in street) or (
+        len(street) > 1 and is_redaction_marker(" ".join(street)))
 
 
 def contact_from_values(role: Role, values: Mapping[str, str], street: Iterable[str], redacted: Iterable[str],
@@ -23,6 +36,8 @@ def contact_from_values(role: Role, values: Mapping[str, str], street: Iterable[
     """A Contact from one role's values (field -> its value), street lines, the fields found redacted and
     where each field was read. A field redacted and yet given a value is given (the value wins)."""
     street = tuple(street)
+    if withheld_street(street):
+        street, redacted = (), {*redacted, "street"}
     country_value = values.get("country")
     country = to_iso_country(country_value) if country_value else None
     name, organization, email = values.get("name"), values.get("organization"), values.get("email")
@@ -47,3 +62,54 @@ def contact_from_values(role: Role, values: Mapping[str, str], street: Iterable[
         privacy_service=privacy_service_of([name, organization, email]),
         locations=tuple(sorted(locations.items())),
     )
+
+
+_POSTCODE_CITY = re.compile(r"^(?P<postcode>(?=[A-Z0-9 -]*\d)[A-Z0-9][A-Z0-9 -]{2,9}?)\s+(?P<city>[^\d,][^,]{1,60})$", re.I)
+_CITY_POSTCODE = re.compile(r"^(?P<city>[^\d,][^,]{1,60}?),?\s+(?P<postcode>\d{4,6}(?:-\d{3,4})?)$")
+
+
+def split_postcode_city(line: str, country: str | None) -> tuple[str, str] | None:
+    """'1012 AB Amsterdam' -> ('1012 AB', 'Amsterdam'), using the country's postcode format when known."""
+    tokens = line.split()
+    if len(tokens) < 2:
+        return None
+    if country:
+        for k in range(min(3, len(tokens) - 1), 0, -1):
+            head, tail = " ".join(tokens[:k]), " ".join(tokens[k:])
+            check = check_postcode(country, head)
+            if check.applicable and check.valid:
+                return head, tail
+            head, tail = " ".join(tokens[-k:]), " ".join(tokens[:-k])
+            check = check_postcode(country, head)
+            if check.applicable and check.valid:
+                return head, tail.rstrip(",")
+    m = _POSTCODE_CITY.match(line) or _CITY_POSTCODE.match(line)
+    if m:
+        return m.group("postcode").strip(), m.group("city").strip()
+    return None
+
+
+class AddressLines(NamedTuple):
+    """What `peel_address_lines` took off the end of an address written as bare lines."""
+
+    street: list[str]
+    country: str | None = None  # as written
+    postcode: str | None = None
+    city: str | None = None
+
+
+def peel_address_lines(lines: list[str], country_value: str | None = None, city: str | None = None) -> AddressLines:
+    """An address given as bare lines (a WHOIS block, a jCard label): the last line is the country when it
+    names one and none was given, then the last line left is "postcode city" (or "city postcode") when no
+    city was given, read with the country's postcode format. What cannot be told apart stays street;
+    only what was taken off is returned beside it."""
+    street = list(lines)
+    peeled_country = None
+    if street and not country_value and len(street) > 1 and to_iso_country(street[-1]):
+        peeled_country = country_value = street.pop()
+    if street and len(street) > 1 and not city:
+        split = split_postcode_city(street[-1], to_iso_country(country_value) if country_value else None)
+        if split:
+            street.pop()
+            return AddressLines(street, peeled_country, split[0], split[1])
+    return AddressLines(street, peeled_country)

@@ -146,9 +146,6 @@ def _contact(role: Role, element: Element) -> Contact:
     put("phone", *_text(element, "voice", path))
     put("fax", *_text(element, "fax", path))
     put("email", *_text(element, "email", path))
-    if street and all(is_redaction_marker(line) for line in street):
-        street.clear()
-        redacted.add("street")
     return contact_from_values(role, values, street, redacted, locations, handle=_child_text(element, "id"))
 
 

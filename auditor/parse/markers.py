@@ -50,6 +50,8 @@ REDACTION_PATTERNS: tuple[str, ...] = (
     r"confidential",
     r"\*{3,}",
     r"(?:see|refer to) (?:the )?registrar.*",
+    r"ano nymous",  # AFNIC's anonymised contact (with "anonymous: YES")
+    r"(?:the )?registrant is a non-trading individual who has opted to have (?:their|his|her) address omitted.*",
 )
 #: Matched against the lower-cased value (the patterns are lower case): a case-sensitive match of the
 #: lowered text took half the time of an IGNORECASE match of the text, and every field of every

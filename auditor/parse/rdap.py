@@ -12,9 +12,8 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from auditor.countries import to_iso_country
 from auditor.domains import looks_like_domain, normalise_domain
-from auditor.parse.contact import contact_from_values
+from auditor.parse.contact import contact_from_values, peel_address_lines
 from auditor.parse.dates import parse_date
 from auditor.parse.markers import is_redaction_marker
 from auditor.records import (
@@ -29,7 +28,6 @@ from auditor.records import (
     Role,
     Source,
 )
-from auditor.verify import check_postcode
 
 PARSER_VERSION = "rdap@1"
 
@@ -167,30 +165,15 @@ def _types(params: dict[str, Any]) -> set[str]:
     return set()
 
 
-_POSTCODE_AND_CITY = re.compile(r"^(?P<pc>[A-Z0-9][A-Z0-9 -]{1,9}[0-9A-Z])\s+(?P<city>\D.*)$", re.I)
-_CITY_AND_POSTCODE = re.compile(r"^(?P<city>\D.*?),?\s+(?P<pc>[A-Z0-9][A-Z0-9 -]{1,9}[0-9A-Z])$", re.I)
-
-
 def _label_lines(lines: list[str], values: dict[str, str], locations: dict[str, str], where: str) -> list[str]:
-    """A jCard address given only as its label (RFC 7095 allows it): the last line is the country when it
-    names one, the line before it the city with a postcode valid for that country ("10115 Berlin",
-    "Boston MA 02110" is left whole), the rest the street. What cannot be told apart stays street."""
-    country = to_iso_country(lines[-1]) if len(lines) > 1 else None
-    if country is None:
-        return lines
-    values.setdefault("country", lines[-1])
-    locations.setdefault("country", where)
-    rest = lines[:-1]
-    if len(rest) > 1:
-        for pattern in (_POSTCODE_AND_CITY, _CITY_AND_POSTCODE):
-            m = pattern.match(rest[-1])
-            if m and check_postcode(country, m.group("pc")).valid:
-                values.setdefault("postcode", m.group("pc"))
-                values.setdefault("city", m.group("city").strip())
-                locations.setdefault("postcode", where)
-                locations.setdefault("city", where)
-                return rest[:-1]
-    return rest
+    """A jCard address given only as its label (RFC 7095 allows it): its country, postcode and city where
+    its last lines say them (see `peel_address_lines`), the rest its street."""
+    peeled = peel_address_lines(lines, values.get("country"), values.get("city"))
+    for field, value in (("country", peeled.country), ("postcode", peeled.postcode), ("city", peeled.city)):
+        if value:
+            values.setdefault(field, value)
+            locations.setdefault(field, where)
+    return peeled.street
 
 
 def _contact_from_entity(role: Role, entity: dict[str, Any], path: str, redactions: dict[tuple[str, str], str],
@@ -254,9 +237,6 @@ def _contact_from_entity(role: Role, entity: dict[str, Any], path: str, redactio
         if isinstance(cc, str) and cc.strip():
             values.setdefault("country", cc.strip())
             locations.setdefault("country", where)
-        if street and all(is_redaction_marker(s) for s in street):
-            street.clear()
-            redacted.add("street")
     kind = None
     for _params, value, _where in vcard.get("kind"):
         kind = _text(value) or None

@@ -23,6 +23,7 @@ from auditor.countries import to_iso_country
 from auditor.decode import decode
 from auditor.domains import looks_like_domain, normalise_domain
 from auditor.errors import DecodeError
+from auditor.parse.contact import peel_address_lines, withheld_street
 from auditor.parse.dates import parse_date
 from auditor.parse.labels import (
     FIELD_WORDS,
@@ -46,7 +47,6 @@ from auditor.records import (
     Role,
     Source,
 )
-from auditor.verify import check_postcode
 
 PARSER_VERSION = "whois-text@1"
 
@@ -60,8 +60,6 @@ MAX_WHOIS_BYTES = 1_000_000
 _COMMENT = re.compile(r"^(?:>>>|--|\*\*\*|NOTICE:|TERMS OF USE:|Terms of Use:)")
 _BRACKETED = re.compile(r"^(?:[a-z]\.\s*)?\[(?P<label>[^\]]{1,60})\]\s*(?P<value>.*)$")
 _HANDLE_VALUE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:+-]{1,40}$")
-_POSTCODE_CITY = re.compile(r"^(?P<postcode>(?=[A-Z0-9 -]*\d)[A-Z0-9][A-Z0-9 -]{2,9}?)\s+(?P<city>[^\d,][^,]{1,60})$", re.I)
-_CITY_POSTCODE = re.compile(r"^(?P<city>[^\d,][^,]{1,60}?),?\s+(?P<postcode>\d{4,6}(?:-\d{3,4})?)$")
 #: "Registered on 02nd August 2000", "Record created on 2018-02-05" (a date phrase without a colon)
 _PHRASE_DATE = re.compile(r"^(?P<label>(?:[A-Za-z]+ ){0,3}(?:on|at|date|since))\s+(?P<value>\S.*\d{2}.*)$", re.IGNORECASE)
 _DOMAIN_LINE = re.compile(r"^(?:domain|domain name)\s+([^\s:]+\.[^\s:]+)\.?$", re.IGNORECASE)
@@ -659,17 +657,16 @@ def _contact_from_draft(draft: _ContactDraft, address_tail: tuple[str, ...] = ()
     postcode = _one(values.get("postcode"))
     country_value = _one(values.get("country"))
     # Address blocks given as bare lines: peel country, then "postcode city", off the end.
-    if street and not country_value and len(street) > 1 and to_iso_country(street[-1]):
-        country_value = street.pop()
+    peeled = peel_address_lines(street, country_value, city)
+    street = peeled.street
+    if peeled.country:
+        country_value = peeled.country
         locations["country"] = locations.get("street", "")
     country = to_iso_country(country_value) if country_value else None
-    if street and len(street) > 1 and not city:
-        split = split_postcode_city(street[-1], country)
-        if split:
-            street.pop()
-            postcode, city = postcode or split[0], split[1]
-            locations.setdefault("city", locations.get("street", ""))
-            locations.setdefault("postcode", locations.get("street", ""))
+    if peeled.city:
+        postcode, city = postcode or peeled.postcode, peeled.city
+        locations.setdefault("city", locations.get("street", ""))
+        locations.setdefault("postcode", locations.get("street", ""))
     name = _one(values.get("name"))
     organization = _one(values.get("organization"))
     email = _one(values.get("email"))
@@ -677,6 +674,9 @@ def _contact_from_draft(draft: _ContactDraft, address_tail: tuple[str, ...] = ()
     for key, val in (("name", name), ("organization", organization), ("email", email)):
         if val:
             redacted.discard(key)
+    if withheld_street(street):
+        street = []
+        redacted.add("street")
     return Contact(
         role=Role(draft.role),
         handle=draft.handle,
@@ -697,27 +697,6 @@ def _contact_from_draft(draft: _ContactDraft, address_tail: tuple[str, ...] = ()
         privacy_service=privacy_service_of([name, organization, email]),
         locations=tuple(sorted((k, v) for k, v in locations.items() if v)),
     )
-
-
-def split_postcode_city(line: str, country: str | None) -> tuple[str, str] | None:
-    """'1012 AB Amsterdam' -> ('1012 AB', 'Amsterdam'), using the country's postcode format when known."""
-    tokens = line.split()
-    if len(tokens) < 2:
-        return None
-    if country:
-        for k in range(min(3, len(tokens) - 1), 0, -1):
-            head, tail = " ".join(tokens[:k]), " ".join(tokens[k:])
-            check = check_postcode(country, head)
-            if check.applicable and check.valid:
-                return head, tail
-            head, tail = " ".join(tokens[-k:]), " ".join(tokens[:-k])
-            check = check_postcode(country, head)
-            if check.applicable and check.valid:
-                return head, tail.rstrip(",")
-    m = _POSTCODE_CITY.match(line) or _CITY_POSTCODE.match(line)
-    if m:
-        return m.group("postcode").strip(), m.group("city").strip()
-    return None
 
 
 _REGISTRAR_SUFFIX = re.compile(
