@@ -791,9 +791,12 @@ admin-contact: https://www.nic.ru/whois
 created:       1997-09-23T09:45:07Z
 paid-till:     2030-09-30T21:00:00Z
 source:        TCI
+
+Last updated on 2022-07-03T03:51:30Z
 """
     record = parse(whois(text, server="whois.tcinet.ru"))
     assert isinstance(record, RegistrationRecord)
+    assert record.updated_at is None  # "Last updated on" closes every answer, found or not: the database's time
     holder = record.contact(Role.REGISTRANT)
     assert holder is not None
     assert (holder.organization, holder.phone, holder.email) == ("Example LLC", "+7 495 1234567", "info@shop-example.ru")
