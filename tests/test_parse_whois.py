@@ -822,3 +822,18 @@ def test_afnics_anonymised_contact_and_kosovos_code() -> None:
     assert is_redaction_marker("Ano Nymous")  # AFNIC's "anonymous: YES" contact
     assert (to_iso_country("XK"), to_iso_country("Kosovo"), to_iso_country("U.K.")) == ("XK", "XK", "GB")
     assert "XK" in iso_codes()
+
+
+@pytest.mark.parametrize(("lines", "street", "city", "postcode", "region"), [
+    (["Ulice 1", "Praha 1", "11000", "CZ"], ["Ulice 1"], "Praha 1", "11000", None),  # CZ.NIC: a part a line
+    (["1600 Amphitheatre Parkway", "Mountain View", "CA", "94043", "US"], ["1600 Amphitheatre Parkway"],
+     "Mountain View", "94043", "CA"),
+    (["Hauptstr. 5", "10115 Berlin", "Germany"], ["Hauptstr. 5"], "Berlin", "10115", None),
+    (["1 Main Street", "Springfield"], ["1 Main Street", "Springfield"], None, None, None),  # nothing to tell
+])
+def test_bare_address_lines_give_up_their_city_postcode_and_state(lines: list[str], street: list[str], city: str | None,
+                                                                  postcode: str | None, region: str | None) -> None:
+    from auditor.parse.contact import peel_address_lines
+
+    peeled = peel_address_lines(lines)
+    assert (peeled.street, peeled.city, peeled.postcode, peeled.region) == (street, city, postcode, region)

@@ -96,6 +96,7 @@ class AddressLines(NamedTuple):
     country: str | None = None  # as written
     postcode: str | None = None
     city: str | None = None
+    region: str | None = None
 
 
 def peel_address_lines(lines: list[str], country_value: str | None = None, city: str | None = None) -> AddressLines:
@@ -107,9 +108,25 @@ def peel_address_lines(lines: list[str], country_value: str | None = None, city:
     peeled_country = None
     if street and not country_value and len(street) > 1 and to_iso_country(street[-1]):
         peeled_country = country_value = street.pop()
+    country = to_iso_country(country_value) if country_value else None
     if street and len(street) > 1 and not city:
-        split = split_postcode_city(street[-1], to_iso_country(country_value) if country_value else None)
+        split = split_postcode_city(street[-1], country)
         if split:
             street.pop()
             return AddressLines(street, peeled_country, split[0], split[1])
+        if len(street) > 2 and country and _is_postcode(country, street[-1]):
+            # one part a line (CZ.NIC: "Ulice 1" / "Praha 1" / "11000" / "CZ"; Nominet: "Mountain View" /
+            # "CA" / "94043")
+            postcode = street.pop()
+            region = street.pop() if len(street) > 2 and _STATE_CODE.match(street[-1]) else None
+            return AddressLines(street[:-1], peeled_country, postcode, street[-1], region)
     return AddressLines(street, peeled_country)
+
+
+#: A state or province written as its code on a line of its own ("CA", "NSW").
+_STATE_CODE = re.compile(r"[A-Z]{2,3}\Z")
+
+
+def _is_postcode(country: str, value: str) -> bool:
+    check = check_postcode(country, value)
+    return check.applicable and check.valid and any(ch.isdigit() for ch in value)

@@ -169,7 +169,8 @@ def _label_lines(lines: list[str], values: dict[str, str], locations: dict[str, 
     """A jCard address given only as its label (RFC 7095 allows it): its country, postcode and city where
     its last lines say them (see `peel_address_lines`), the rest its street."""
     peeled = peel_address_lines(lines, values.get("country"), values.get("city"))
-    for field, value in (("country", peeled.country), ("postcode", peeled.postcode), ("city", peeled.city)):
+    for field, value in (("country", peeled.country), ("postcode", peeled.postcode), ("city", peeled.city),
+                         ("region", peeled.region)):
         if value:
             values.setdefault(field, value)
             locations.setdefault(field, where)

@@ -667,6 +667,9 @@ def _contact_from_draft(draft: _ContactDraft, address_tail: tuple[str, ...] = ()
         postcode, city = postcode or peeled.postcode, peeled.city
         locations.setdefault("city", locations.get("street", ""))
         locations.setdefault("postcode", locations.get("street", ""))
+    if peeled.region and not values.get("region"):
+        values["region"] = [peeled.region]
+        locations.setdefault("region", locations.get("street", ""))
     name = _one(values.get("name"))
     organization = _one(values.get("organization"))
     email = _one(values.get("email"))
