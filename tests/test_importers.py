@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from auditor.importers import _csv_rows, discover, import_file
 from auditor.parse import parse
-from auditor.records import RegistrationRecord, Role, Source
+from auditor.records import ParseFailure, RegistrationRecord, Role, Source
 from auditor.sizing import count_records
 
 
@@ -235,6 +235,17 @@ def test_csv_a_column_named_after_the_holder_and_registry_style_columns(tmp_path
     assert holder.location("name") == "row 2, column Holder"
     assert tech is not None and tech.handle == "TC-1"
     assert record.statuses == ("ok",) and record.expires_at is not None and record.updated_at is not None
+
+
+def test_a_csv_row_with_more_values_than_the_header_is_a_parse_failure_not_shifted_data(tmp_path: Path) -> None:
+    """An unquoted comma inside a name moves every later value one column on (the email into the country):
+    the row is reported, not audited with scrambled data. Empty trailing cells are harmless."""
+    export = tmp_path / "zone.csv"
+    export.write_text("domain,registrant_name,registrant_email,registrant_country\n"
+                      "a.zz,Smith, John,j@a.zz,DE\nb.zz,Ann Lee,ann@b.zz,NL,,\n", encoding="utf-8")
+    shifted, padded = [parse(raw) for raw in import_file(export).records]
+    assert isinstance(shifted, ParseFailure) and "unquoted separator" in shifted.reason and shifted.domain == "a.zz"
+    assert isinstance(padded, RegistrationRecord) and padded.contact(Role.REGISTRANT).country == "NL"  # type: ignore[union-attr]
 
 
 def test_csv_contact_columns_without_a_role_are_the_holders(tmp_path: Path) -> None:

@@ -215,6 +215,11 @@ def parse_csv_row(raw: RawRecord) -> ParseOutcome:
     where = f"row {row_no}, column "  # + the column's name: where a value was read
     record_columns, role_columns = _plan(tuple(header))
     width = len(row)
+    if width > len(header) and any(cell.strip() for cell in row[len(header) :]):
+        # "a.de,Smith, John,j@a.de,DE": every value after the stray separator would sit in the wrong column
+        return ParseFailure(raw.sha256, PARSER_VERSION, f"row {row_no} has {width} cells under a header of "
+                            f"{len(header)}: a value holds an unquoted separator", excerpt=raw.body[-80:].decode(
+                                "utf-8", "replace").strip(), domain=raw.query or None)
     record: dict[str, tuple[str, str]] = {}
     for index, field, column in record_columns:
         if index < width:
