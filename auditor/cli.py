@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
@@ -244,6 +245,10 @@ def print_summary(summary: dict[str, Any], out_dir: Path) -> None:
     out.print(f"inputs: {summary['inputs']['files']} files, {summary['inputs']['raw_records']} responses/rows "
               f"({summary['inputs']['raw_records_new']} new); parse outcomes: "
               + ", ".join(f"{k} {v}" for k, v in outcomes.items()))
+    for error in summary["inputs"]["import_errors"]:
+        out.print(f"[red]not imported[/red]: {escape(error['input'])}: {escape(error['reason'])}")
+    for note in summary["inputs"].get("import_notes", ()):
+        out.print(f"[yellow]note[/yellow]: {escape(note['input'])}: {escape(note['note'])}")
     out.print(f"records audited: {summary['records_audited']}, with findings: {summary['records_with_findings']}, "
               f"findings: {summary['findings']['total']} " + str(summary["findings"]["by_category"]))
     out.print(f"report: {(out_dir / 'report.html').resolve()}")

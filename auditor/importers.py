@@ -29,7 +29,7 @@ from auditor.decode import decode
 from auditor.domains import looks_like_domain, normalise_domain
 from auditor.errors import DecodeError
 from auditor.parse import escrow
-from auditor.parse.csv_export import classify_column
+from auditor.parse.csv_export import classify_column, unread_columns
 from auditor.parse.dates import parse_date
 from auditor.records import FetchStatus, ImportReport, RawRecord, Source
 
@@ -77,7 +77,8 @@ def import_file(path: Path) -> ImportReport:
     suffix = path.suffix.lower()
     try:
         if suffix in TABLE_SUFFIXES:
-            return ImportReport(str(path), records=tuple(_csv_records(path)))
+            records = tuple(_csv_records(path))
+            return ImportReport(str(path), records=records, notes=_export_notes(records))
         if suffix == ".jsonl":
             return ImportReport(str(path), records=tuple(_jsonl_records(path)))
         if suffix == ".xml":
@@ -93,6 +94,15 @@ def import_file(path: Path) -> ImportReport:
     if suffix == ".json":
         return ImportReport(str(path), records=tuple(rdap_records(body, path, _mtime(path), str(path))))
     return ImportReport(str(path), records=(whois_record(body, path, _mtime(path)),))
+
+
+def _export_notes(records: tuple[RawRecord, ...]) -> tuple[str, ...]:
+    """What an operator should know of an export that imported: the columns no field is read from."""
+    if not records:
+        return ()
+    header = next(csv.reader([records[0].body.decode("utf-8").split("\n", 1)[0]]), [])
+    unread = unread_columns(header)
+    return (f"columns not read (no known field by these names): {', '.join(unread)}",) if unread else ()
 
 
 def rdap_records(body: bytes, path: Path, fetched_at: datetime, origin: str) -> Iterator[RawRecord]:

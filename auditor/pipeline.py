@@ -137,6 +137,8 @@ class CollectTotals:
     #: False when the raw records were read but not stored yet: the audit stores them as it parses them
     raws_stored: bool = True
     errors: list[dict[str, str]] = field(default_factory=list)
+    #: what an input's importer noted beside its records (an export's columns it does not read, ...)
+    notes: list[dict[str, str]] = field(default_factory=list)
     #: extra facts for summary.json under "collection" (a crawl's per-server counts, ...)
     details: dict[str, Any] = field(default_factory=dict)
 
@@ -168,6 +170,7 @@ def import_inputs(store: Store, inputs: Iterable[str | Path], progress: Progress
             report: ImportReport = import_file(path)
             if report.error:
                 totals.errors.append({"input": report.path, "reason": report.error})
+            totals.notes.extend({"input": report.path, "note": note} for note in report.notes)
             totals.raw_records.extend(report.records)
             batch.extend(report.records)
             if len(batch) >= RAW_BATCH:  # many small files, or one export of a whole zone
@@ -566,6 +569,7 @@ def build_summary(
             "files": totals.files,
             "files_failed": len(totals.errors),
             "import_errors": totals.errors,
+            "import_notes": totals.notes,
             "raw_records": len(totals.raw_records),
             "raw_records_new": totals.new_raw,
             "raw_records_already_stored": len(totals.raw_records) - totals.new_raw,

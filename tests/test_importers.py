@@ -341,3 +341,17 @@ def test_an_rdap_search_that_found_nothing_gives_no_record(tmp_path: Path) -> No
     (tmp_path / "none.json").write_text('{"rdapConformance": ["rdap_level_0"], "domainSearchResults": []}')
     report = import_file(tmp_path / "none.json")
     assert report.error is None and report.records == ()
+
+
+def test_an_exports_columns_that_no_field_is_read_from_are_noted_in_the_summary_and_report(tmp_path: Path) -> None:
+    from auditor.pipeline import AuditOptions, run_audit
+
+    export = tmp_path / "zone.csv"
+    export.write_text("Domain,Holder,Email,Inhaber,<b>Notes</b>\nexample.zz,Jan Jansen,jan@example.zz,x,y\n",
+                      encoding="utf-8")
+    assert import_file(export).notes == ("columns not read (no known field by these names): Inhaber, <b>Notes</b>",)
+    result = run_audit([export], tmp_path / "out", f"sqlite:///{tmp_path}/a.db", AuditOptions(dns=False, workers=1))
+    assert result.summary["inputs"]["import_notes"] == [
+        {"input": str(export), "note": "columns not read (no known field by these names): Inhaber, <b>Notes</b>"}]
+    html = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
+    assert "Inhaber, &lt;b&gt;Notes&lt;/b&gt;" in html

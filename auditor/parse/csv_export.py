@@ -178,6 +178,15 @@ def _plan(header: tuple[str, ...]) -> tuple[tuple[_Column, ...], tuple[tuple[Rol
     return tuple(record), tuple((role, tuple(by_role[role.value])) for role in _ROLES if role.value in by_role)
 
 
+def unread_columns(header: Sequence[str]) -> list[str]:
+    """The columns of a header that no field is read from: what an operator should see, as a column named
+    in a way this parser does not know is data the audit silently leaves out."""
+    record_columns, role_columns = _plan(tuple(header))
+    read = {index for index, _field, _column in record_columns}
+    read.update(index for _role, columns in role_columns for index, _field, _column in columns)
+    return [column for index, column in enumerate(header) if index not in read and column.strip()]
+
+
 @lru_cache(maxsize=64)
 def _header_cells(line: str) -> tuple[str, ...]:
     return tuple(next(csv.reader([line]), ()))
