@@ -14,6 +14,7 @@ import gettext
 import re
 import unicodedata
 from functools import lru_cache
+from typing import Any
 
 import pycountry
 
@@ -165,7 +166,7 @@ def country_name(code: str) -> str:
 
 #: Words that say what kind of subdivision a name is ("Beijing Shi", "Tokyo-to", "Province of Ontario").
 _AREA_WORDS = frozenset({"state", "province", "prefecture", "region", "county", "territory", "district", "of", "the",
-                         "shi", "sheng", "zizhiqu", "to", "fu", "ken", "do", "provincia", "estado", "region de",
+                         "shi", "sheng", "zizhiqu", "sar", "to", "fu", "ken", "do", "provincia", "estado", "region de",
                          "comunidad", "autonoma", "de", "del", "la", "el"})
 _NAME_VARIANTS = re.compile(r"\s*[\[\]/,;()]\s*")
 
@@ -184,41 +185,56 @@ def _area_keys(name: str) -> set[str]:
     return keys
 
 
+#: Countries whose states or provinces are known by name far beyond them, and whose names are not also
+#: the names of their cities (Italy's and Spain's provinces, Switzerland's cantons are): a region naming
+#: one of these in another country's address is evidence of a mix-up, not of a local place name.
+WELL_KNOWN_STATES = frozenset({"US", "CA", "AU", "BR", "MX", "IN", "CN", "JP", "AR", "DE"})
+
+
+def _is_territory(sub: Any) -> bool:
+    """A subdivision that is a country of its own in ISO 3166-1 (CN-HK Hong Kong, CN-TW Taiwan, US-AS
+    American Samoa): its name in an address of that country is no mix-up."""
+    code = sub.code.split("-", 1)[1]
+    return code in iso_codes() and any(to_iso_country(key) == code for key in _area_keys(sub.name))
+
+
 @lru_cache(maxsize=1)
 def _subdivisions() -> tuple[dict[str, frozenset[str]], dict[str, frozenset[str]]]:
-    """(country -> the folded codes and names of its ISO 3166-2 subdivisions, folded name -> the
-    countries having a subdivision of that name), from pycountry."""
+    """(country -> the folded codes and names of its ISO 3166-2 subdivisions, in every form `_area_keys`
+    gives: for recognising a region leniently; whole top-level name -> the countries having a first-level
+    subdivision of exactly that name: strict, for naming the place a region points to instead).
+    From pycountry."""
     own: dict[str, set[str]] = {}
     where: dict[str, set[str]] = {}
     for sub in pycountry.subdivisions:
         country = sub.country_code
-        keys = _area_keys(sub.name) | {_fold(sub.code), _fold(sub.code.split("-", 1)[1])}
-        own.setdefault(country, set()).update(keys)
-        for key in _area_keys(sub.name):
-            if len(key) >= 4:  # a name, not a two- or three-letter code that many countries share
-                where.setdefault(key, set()).add(country)
+        own.setdefault(country, set()).update(_area_keys(sub.name) | {_fold(sub.code), _fold(sub.code.split("-", 1)[1])})
+        if getattr(sub, "parent_code", None) is None and country in WELL_KNOWN_STATES and not _is_territory(sub):
+            for name in (sub.name, *re.findall(r"\[([^\]]+)\]", sub.name)):  # "Illes Balears [Islas Baleares]"
+                whole = _fold(re.sub(r"\s*\[[^\]]*\]", "", name) if name == sub.name else name)
+                if len(whole) >= 4:
+                    where.setdefault(whole, set()).add(country)
     return ({c: frozenset(k) for c, k in own.items()}, {k: frozenset(c) for k, c in where.items()})
+
+
+@lru_cache(maxsize=512)
+def _country_area_keys(country: str, extra_names: tuple[str, ...]) -> frozenset[str]:
+    """Every folded form of a country's subdivisions, built once per country (not per region asked)."""
+    return frozenset(_subdivisions()[0].get(country, frozenset()) | {key for name in extra_names for key in _area_keys(name)})
 
 
 @lru_cache(maxsize=8192)
 def region_in_country(country: str, region: str, extra_names: tuple[str, ...] = ()) -> bool | None:
     """Is `region` one of the country's subdivisions, by code or name (ISO 3166-2 through pycountry, and
     `extra_names` such as Google's address data gives)? None when no subdivision of the country is known."""
-    own = _subdivisions()[0].get(country)
-    if own is None and not extra_names:
+    if country not in _subdivisions()[0] and not extra_names:
         return None
-    known = set(own or ()) | {key for name in extra_names for key in _area_keys(name)}
-    return bool(_area_keys(region) & known)
+    return bool(_area_keys(region) & _country_area_keys(country, extra_names))
 
 
 @lru_cache(maxsize=8192)
 def countries_named_by_region(region: str) -> frozenset[str]:
-    """The countries a region value points to instead: a country's own name ("Germany"), or the full name
-    of a subdivision ("Ontario", "California"). Two- and three-letter codes say nothing here: "CA" is
-    California and Canada."""
-    where = _subdivisions()[1]
-    found = {code for key in _area_keys(region) for code in where.get(key, ())}
-    country = to_iso_country(region)
-    if country and len(region.strip()) > 3:
-        found.add(country)
-    return frozenset(found)
+    """The countries whose first-level subdivision the region names, by its whole name ("Ontario",
+    "California"). Codes ("CA" is California and Canada), fragments and lower levels ("Cornwall") say
+    nothing here."""
+    return _subdivisions()[1].get(_fold(region), frozenset())

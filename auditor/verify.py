@@ -496,7 +496,7 @@ def check_region(country: str, region: str) -> RegionCheck | None:
     if "region" not in required:
         return None
     names = (*(name for pair in country_areas(country) for name in pair), *FORMER_AREA_NAMES.get(country, ()))
-    if region_in_country(country, region, names):
+    if region_in_country(country, region, names) or to_iso_country(region) == country:
         return RegionCheck(True)
     return RegionCheck(False, tuple(sorted(countries_named_by_region(region) - {country})))
 

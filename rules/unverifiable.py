@@ -349,8 +349,9 @@ def region_not_in_country(record: RegistrationRecord, ctx: RuleContext) -> Itera
     Checked where an address needs a state or province (Google's address data: United States, Canada,
     Australia, Brazil, Mexico, Japan, China, Italy, Spain, India, ...), against the country's
     subdivisions by code or name (Google's data and ISO 3166-2 through pycountry, accents, case and
-    words such as "Province" or "Shi" ignored). The finding needs evidence: the value is the full name
-    of another country's subdivision, or of a country.
+    words such as "Province" or "Shi" ignored). The finding needs evidence: the value is the whole name of a
+    state or province of a country whose states are known far beyond it (United States, Canada, Australia,
+    Brazil, Mexico, India, China, Japan, Argentina, Germany).
 
     ## Why it matters
     The RAA accuracy specification asks that address fields be consistent with each other; a state of
@@ -359,8 +360,10 @@ def region_not_in_country(record: RegistrationRecord, ctx: RuleContext) -> Itera
     ## Not a finding
     Countries whose addresses have no state or province (a region there is free text: "Greater London"),
     values that name nothing known ("Bavaria" in the United States is not in ISO 3166-2 under that name),
-    two-letter codes of another country ("CA" is California and Canada), former names still in use
-    ("Distrito Federal"), redacted parts and privacy/proxy contacts.
+    local places that share a name with a subdivision elsewhere ("Kingston", Ontario; "Central", Hong
+    Kong), a territory's own name ("Hong Kong SAR"), two-letter codes of another country ("CA" is
+    California and Canada), former names still in use ("Distrito Federal"), redacted parts and
+    privacy/proxy contacts.
 
     ## Remedy
     Ask the registrar to correct the address with the holder.

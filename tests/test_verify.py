@@ -165,8 +165,13 @@ def test_postcodes_as_people_type_them(country: str, postcode: str, valid: bool)
     ("US", "TX", True, ()), ("US", "District of Columbia", True, ()), ("JP", "Tokyo-to", True, ()),
     ("CN", "Beijing", True, ()), ("IT", "Lombardia", True, ()), ("ES", "Islas Baleares", True, ()),
     ("MX", "CDMX", True, ()), ("MX", "Distrito Federal", True, ()),
-    ("US", "Ontario", False, ("CA",)), ("AU", "California", False, ("US",)), ("US", "Germany", False, ("DE",)),
+    ("US", "Ontario", False, ("CA",)), ("AU", "California", False, ("US",)), ("CA", "Georgia", False, ("US",)),
     ("CA", "NY", False, ()),  # a code: no evidence of another place ("CA" is California and Canada)
+    # local places that share a name with another country's subdivision, or a territory's own name: no evidence
+    ("HK", "Central", False, ()), ("CO", "Distrito Capital", False, ()), ("CA", "Kingston", False, ()),
+    ("JM", "Cornwall", False, ()), ("CA", "York Region", False, ()), ("US", "Long Island", False, ()),
+    ("HK", "Hong Kong SAR", False, ()), ("US", "Germany", False, ()), ("US", "City", False, ()),
+    ("TW", "Taiwan", True, ()), ("AS", "American Samoa", True, ()),
 ])
 def test_regions_against_their_countrys_subdivisions(country: str, region: str, valid: bool,
                                                      elsewhere: tuple[str, ...]) -> None:
