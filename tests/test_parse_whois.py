@@ -561,9 +561,11 @@ def test_dates_after_who_changed_the_record_and_ctime_without_weekday(text: str,
     ("20200102103000", datetime(2020, 1, 2, 10, 30, tzinfo=UTC)),
     ("12345", None),
     ("9999999999", None),  # beyond 2033: not a registration's time
-    ("1/2/2020 10:00 AM", datetime(2020, 1, 2, 10, tzinfo=UTC)),  # a 12-hour clock: the month first
-    ("01/02/2020 10:00:00 PM", datetime(2020, 1, 2, 22, tzinfo=UTC)),
+    ("199901011200", datetime(1999, 1, 1, 12, tzinfo=UTC)),  # YYYYMMDDHHMM
+    ("1/2/2020 10:00 AM", datetime(2020, 2, 1, 10, tzinfo=UTC)),  # a 12-hour clock; day first, as without one
+    ("01/02/2020 10:00:00 PM", datetime(2020, 2, 1, 22, tzinfo=UTC)),
     ("13/2/2020 1:00 PM", datetime(2020, 2, 13, 13, tzinfo=UTC)),
+    ("2/13/2020 1:00 PM", datetime(2020, 2, 13, 13, tzinfo=UTC)),  # the month first where it cannot be a day
     ("2020-01-02 10:00:00 PM", datetime(2020, 1, 2, 22, tzinfo=UTC)),
     ("1/2/2020", datetime(2020, 2, 1, tzinfo=UTC)),  # no clock: the international order
 ])

@@ -77,15 +77,13 @@ _FORMATS = (
     "%A %d %b %Y",
     "%d-%b-%y",
     "%Y-%b-%d",
-    # spreadsheet exports with a 12-hour clock ("1/2/2020 10:00 AM", month first: see _TWELVE_HOUR)
+    # spreadsheet exports with a 12-hour clock ("1/2/2020 10:00 AM": the order of day and month is read
+    # as for any other date, as a column of one export cannot be read one way here and another there)
     "%d.%m.%Y %I:%M %p",
     "%d.%m.%Y %I:%M:%S %p",
     "%Y-%m-%d %I:%M %p",
     "%Y-%m-%d %I:%M:%S %p",
 )
-#: A value that ends in AM or PM: a 12-hour clock, which is the United States' habit, and so is
-#: writing the month first ("1/2/2020 10:00 AM" is 2 January).
-_TWELVE_HOUR = re.compile(r"\d\s*[AaPp]\.?[Mm]\.?$")
 #: Unix time in seconds (9-10 digits) or milliseconds (12-13 digits) from 1985 until 2033, as
 #: databases export it; other all-digit values are compact dates (20200102, 20200102103000) or nothing.
 _EPOCH_SECONDS = range(473_385_600, 2_000_000_000)
@@ -106,6 +104,8 @@ def _all_digits(value: str, default_offset: float) -> datetime | None:
         return _aware(datetime.strptime(value, "%Y%m%d"), default_offset)
     if len(value) == 14:
         return _aware(datetime.strptime(value, "%Y%m%d%H%M%S"), default_offset)
+    if len(value) == 12 and value[:2] in ("19", "20"):  # YYYYMMDDHHMM (as milliseconds: 1976, out of range)
+        return _aware(datetime.strptime(value, "%Y%m%d%H%M"), default_offset)
     if len(value) in (12, 13) and int(value) // 1000 in _EPOCH_SECONDS:
         return datetime.fromtimestamp(int(value) / 1000, UTC)
     if len(value) in (9, 10) and int(value) in _EPOCH_SECONDS:
@@ -159,8 +159,7 @@ def _parse_date(text: str | None, default_offset: float, day_first: bool) -> dat
     m = _SLASHED.match(value)
     if m:
         first, second = int(m.group(1)), int(m.group(3))
-        month_first = second > 12 if (first <= 12 < second or first > 12) else (
-            not day_first or _TWELVE_HOUR.search(value) is not None)
+        month_first = second > 12 if (first <= 12 < second or first > 12) else not day_first
         day, month = (second, first) if month_first else (first, second)
         value = f"{day:02d}.{month:02d}.{m.group(4)}{value[m.end():]}"
     # ISO 8601 first: the common case in ICANN-style and RDAP output.
