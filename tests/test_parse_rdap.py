@@ -91,6 +91,16 @@ def test_an_address_given_only_as_its_label_is_split_where_it_can_be() -> None:
     contact = record.contact(Role.REGISTRANT)
     assert contact is not None and (contact.street, contact.postcode, contact.city, contact.country) == (
         ("Hauptstr. 5",), "10115", "Berlin", "DE")
+    british = ["adr", {"cc": "GB", "label": "Flat 2\n221B Baker Street\nLondon NW1 6XE"}, "text", [""] * 7]
+    holder["vcardArray"] = vcard(["fn", {}, "text", "Anna"], british)
+    record = parse(rdap({**DOC, "entities": [DOC["entities"][0], holder]}))  # type: ignore[index]
+    contact = record.contact(Role.REGISTRANT)  # type: ignore[union-attr]
+    assert contact is not None and (contact.street, contact.city, contact.postcode, contact.country) == (
+        ("Flat 2", "221B Baker Street"), "London", "NW1 6XE", "GB")  # read with the cc parameter's format
+    australian = ["adr", {"cc": "AU", "label": "Unit 5\n3A Ocean Drive"}, "text", [""] * 7]
+    holder["vcardArray"] = vcard(["fn", {}, "text", "Anna"], australian)
+    contact = parse(rdap({**DOC, "entities": [DOC["entities"][0], holder]})).contact(Role.REGISTRANT)  # type: ignore[index,union-attr]
+    assert contact is not None and contact.street == ("Unit 5", "3A Ocean Drive") and contact.postcode is None
     unsplittable = ["adr", {"label": "1 Main Street\nSpringfield"}, "text", ["", "", "", "", "", "", ""]]
     holder["vcardArray"] = vcard(["fn", {}, "text", "Anna"], unsplittable)
     record = parse(rdap({**DOC, "entities": [DOC["entities"][0], holder]}))  # type: ignore[index]

@@ -83,6 +83,8 @@ def split_postcode_city(line: str, country: str | None) -> tuple[str, str] | Non
             check = check_postcode(country, head)
             if check.applicable and check.valid:
                 return head, tail.rstrip(",")
+        if check.applicable:
+            return None  # the country's format knows its postcodes: "3A Ocean Drive" has none
     m = _POSTCODE_CITY.match(line) or _CITY_POSTCODE.match(line)
     if m:
         return m.group("postcode").strip(), m.group("city").strip()

@@ -229,15 +229,15 @@ def _contact_from_entity(role: Role, entity: dict[str, Any], path: str, redactio
                     locations.setdefault(field, where)  # many countries' addresses have no region
             if not street and redaction_signalled and not _text(params.get("label")):
                 redacted.add("street")
+        cc = params.get("cc")
+        if isinstance(cc, str) and cc.strip():
+            values.setdefault("country", cc.strip())
+            locations.setdefault("country", where)
         label = params.get("label")
         if not street and isinstance(label, str) and label.strip():
             lines = [ln.strip() for ln in label.splitlines() if ln.strip()]
             street.extend(_label_lines(lines, values, locations, where))
             redacted.discard("street")
-        cc = params.get("cc")
-        if isinstance(cc, str) and cc.strip():
-            values.setdefault("country", cc.strip())
-            locations.setdefault("country", where)
     kind = None
     for _params, value, _where in vcard.get("kind"):
         kind = _text(value) or None
