@@ -30,7 +30,7 @@ def placeholder_name(record: RegistrationRecord, ctx: RuleContext) -> Iterator[F
     """A contact's name or organisation is a placeholder or a fictitious identity.
 
     Flags values such as "N/A", "test", "asdf", "xxx", "John Doe" (or "Doe, John"), "Max Mustermann",
-    "Mickey Mouse", the field's own label typed as its value ("Name", "Your Name Here"), one character
+    "Mickey Mouse" (as a name only), the field's own label typed as its value ("Name", "Your Name Here"), one character
     repeated, keyboard runs ("qwerty"), and test values with a number beside them ("Test 1", "test123").
 
     ## Why it matters
@@ -49,7 +49,7 @@ def placeholder_name(record: RegistrationRecord, ctx: RuleContext) -> Iterator[F
             if contact.state(field) is not FieldState.PRESENT:
                 continue
             value = contact.value(field)
-            reason = placeholders.placeholder_text(value)
+            reason = placeholders.placeholder_text(value) or placeholders.fictitious_person(value)
             if reason:
                 yield ctx.finding(record, f"{contact.role.value} {field} {value!r} is {reason}",
                                   contact=contact, field=field, value=value)

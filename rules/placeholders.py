@@ -46,11 +46,7 @@ PLACEHOLDER_WORDS: dict[str, str] = {
                      "any town", "123 fake street", "fake street", "123 main street test",
                      # written surname first, as registries list people ("Doe, John")
                      "doe john", "doe jane", "mustermann max", "mustermann erika", "bloggs joe",
-                     # the placeholder people of forms and textbooks, and cartoon characters
-                     "jane roe", "john roe", "richard roe", "fred bloggs", "joe public", "erika musterfrau",
-                     "max musterfrau", "mustermann gmbh", "muster ag", "anytown usa", "fake st", "calle falsa",
-                     "rua falsa", "mickey mouse", "minnie mouse", "donald duck", "daffy duck", "bugs bunny",
-                     "homer simpson", "bart simpson", "santa claus", "father christmas"),
+                     "mustermann gmbh", "muster ag", "anytown usa", "fake st", "calle falsa", "rua falsa"),
                     "a well-known fictitious identity"),
     **dict.fromkeys(("name", "your name", "full name", "first name", "last name", "firstname lastname",
                      "first last", "name surname", "registrant", "registrant name", "company", "company name",
@@ -60,11 +56,16 @@ PLACEHOLDER_WORDS: dict[str, str] = {
                      "enter your name"),
                     "the field's own label typed as its value"),
 }
+#: The stand-ins of forms and textbooks, and cartoon characters: fictitious as a person's or an
+#: organisation's name only ("Santa Claus" is a town in Indiana).
+FICTITIOUS_PEOPLE: frozenset[str] = frozenset({
+    "jane roe", "richard roe", "fred bloggs", "joe public", "erika musterfrau", "max musterfrau", "mickey mouse",
+    "minnie mouse", "donald duck", "daffy duck", "bugs bunny", "homer simpson", "santa claus", "father christmas",
+})
 #: Reasons that stay placeholders with a number beside them ("Test 1", "test123", "123 Fake St",
-#: "Musterstraße 1"): a house number does not make "Fake Street" real. "No data" words are left out:
-#: "No 5" can be the start of an address.
-_NUMBERED_REASONS = frozenset({"a test or dummy value", "a well-known fictitious identity",
-                               "the field's own label typed as its value"})
+#: "Musterstraße 1"): a house number does not make "Fake Street" real. Field labels and "no data" words
+#: are left out: "Street 12" is an address in Kuwait, "No 5" the start of one.
+_NUMBERED_REASONS = frozenset({"a test or dummy value", "a well-known fictitious identity"})
 _DIGITS = "0123456789"
 
 _KEYBOARD_ROWS = ("qwertyuiop", "asdfghjkl", "zxcvbnm", "qwertzuiop", "azertyuiop", "yxcvbnm", "wxcvbn",
@@ -89,6 +90,14 @@ def _is_keyboard_run(letters: str) -> bool:
     if len(letters) < 5:
         return False
     return any(letters in row or letters in row[::-1] for row in _KEYBOARD_ROWS)
+
+
+def fictitious_person(value: str | None) -> str | None:
+    """Why a person's or organisation's name is a fictitious identity (FICTITIOUS_PEOPLE), beyond
+    `placeholder_text`."""
+    if value and fold(value) in FICTITIOUS_PEOPLE:
+        return "a well-known fictitious identity"
+    return None
 
 
 @lru_cache(maxsize=200_000)

@@ -200,9 +200,8 @@ def test_a_findings_excerpt_set_by_with_excerpt_equals_dataclasses_replace() -> 
     assert made.evidence.excerpt == "name: N/A" and finding.evidence.excerpt is None
 
 
-@pytest.mark.parametrize("value", ["Mickey Mouse", "Doe, John", "Jane Roe", "Test 1", "test123", "Test User 1",
-                                   "123 Fake St.", "Musterstraße 1", "Calle Falsa 123", "Your Name Here",
-                                   "Lorem Ipsum Dolor Sit", "Anytown USA"])
+@pytest.mark.parametrize("value", ["Doe, John", "Test 1", "test123", "Test User 1", "123 Fake St.", "Musterstraße 1",
+                                   "Calle Falsa 123", "Your Name Here", "Lorem Ipsum Dolor Sit", "Anytown USA"])
 def test_fictitious_and_numbered_placeholders_are_placeholders(value: str) -> None:
     from rules.placeholders import placeholder_text
 
@@ -210,11 +209,20 @@ def test_fictitious_and_numbered_placeholders_are_placeholders(value: str) -> No
 
 
 @pytest.mark.parametrize("value", ["No 5", "No. 12, MG Road", "Test Valley Borough Council", "Demo 2000 GmbH",
-                                   "Hauptstraße 5", "A1 Telekom", "3M", "Route 66", "Apartment 12"])
+                                   "Hauptstraße 5", "A1 Telekom", "3M", "Route 66", "Apartment 12",
+                                   "Street 12",  # Kuwait's and Cambodia's streets are numbered
+                                   "Santa Claus"])  # a town in Indiana: fictitious only as a person
 def test_real_values_with_numbers_or_placeholder_words_inside_are_not(value: str) -> None:
     from rules.placeholders import placeholder_text
 
     assert placeholder_text(value) is None, value
+
+
+@pytest.mark.parametrize("value", ["Mickey Mouse", "Jane Roe", "Santa Claus", "Erika Musterfrau"])
+def test_cartoon_and_textbook_people_are_fictitious_names(value: str) -> None:
+    from rules.placeholders import fictitious_person
+
+    assert fictitious_person(value)
 
 
 @pytest.mark.parametrize("email", ["noreply@gmail.com", "no-reply@company.de", "donotreply@sky.com"])
