@@ -839,3 +839,21 @@ def test_bare_address_lines_give_up_their_city_postcode_and_state(lines: list[st
 
     peeled = peel_address_lines(lines)
     assert (peeled.street, peeled.city, peeled.postcode, peeled.region) == (street, city, postcode, region)
+
+
+@pytest.mark.parametrize(("value", "marker"), [
+    ("Hidden Valley Ranch", False), ("Withheld Farm", False), ("Data Protected Ltd", False),  # names of places and firms
+    ("HIDDEN!", True), ("HIDDEN! Details are available at https://whois.cctld.by", True), ("Hidden by request", True),
+    ("Withheld for privacy", True), ("Data protected, not disclosed", True), ("DATA PROTECTED (GDPR)", True),
+])
+def test_withheld_and_hidden_are_markers_alone_or_with_their_reason_not_as_a_names_first_word(value: str, marker: bool) -> None:
+    from auditor.parse.markers import is_redaction_marker
+
+    assert is_redaction_marker(value) is marker
+
+
+def test_a_street_starting_with_a_marker_word_and_a_numbered_line_is_kept() -> None:
+    from auditor.parse.contact import withheld_street
+
+    assert not withheld_street(("Hidden Valley Ranch", "1200 County Road 5"))
+    assert withheld_street(("Data not disclosed", "REDACTED FOR PRIVACY"))

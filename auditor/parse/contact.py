@@ -28,7 +28,8 @@ def withheld_street(street: Sequence[str]) -> bool:
     if not street:
         return False
     return all(is_redaction_marker(line) for line in street) or (
-        len(street) > 1 and is_redaction_marker(" ".join(street)))
+        len(street) > 1 and not any(ch.isdigit() for line in street for ch in line)  # an address has numbers
+        and is_redaction_marker(" ".join(street)))
 
 
 def contact_from_values(role: Role, values: Mapping[str, str], street: Iterable[str], redacted: Iterable[str],

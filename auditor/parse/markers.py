@@ -26,13 +26,15 @@ REDACTION_PATTERNS: tuple[str, ...] = (
     r"redacted(?: for privacy(?: purposes)?)?",
     r"redacted\s*\|.*",  # KENIC "Redacted | Registry Policy"
     r"gdpr[\s_-]*(?:masked|redacted|protected)",
-    r"(?:data|information) (?:is )?(?:protected|withheld|redacted|hidden|not disclosed).*",
-    r"data protected.*",
+    r"(?:data|information) (?:is )?(?:protected|withheld|redacted|hidden|not disclosed)"
+    r"(?:\s*[-:;,.(!].*|\s+(?:by|under|as|per|for|due|in|according|at|upon|on|and|to)\b.*)?",
+    r"data protected(?:\s*[-:;,.(!].*|\s+(?:by|under|as|per|for|due|in|according)\b.*)?",
     r"not disclosed.*",
     r"not[\s_-]*disclosed!?.*",
     r"non[\s-]*public(?: data)?",
-    r"withheld(?: for privacy)?.*",
-    r"hidden(?: upon user request| by request| for privacy)?.*",
+    # "withheld" or "hidden" alone or with the reason after it, not any value starting with the word
+    # ("Hidden Valley Ranch" is a street)
+    r"(?:withheld|hidden)(?:\s*[-:;,.(!].*|\s+(?:for|by|upon|on|at|due|as|per|under|in|according)\b.*)?",
     r"private(?: person| individual)?",
     r"privacy(?: protected| protection| restricted)?",
     r"statutory masking enabled",
