@@ -27,9 +27,11 @@ WEAK_THRESHOLD = -3.0  # with a strong second sign (no vowel, a keyboard row, a 
 MIN_WORD = 5
 _VOWELS = set("aeiouy")
 #: "w" between a consonant and another consonant is a vowel in Welsh (Bwlch, Cwmtwrch, Llwchwr, Crwth):
-#: read as one for the vowel and consonant-run signs (the trigram score reads the word as written).
+#: read as one for the vowel and consonant-run signs in a word that looks Welsh (the trigram score reads
+#: the word as written). Only there: keyboard mash such as "sdfwgh" has a w between consonants too.
 _WELSH_W = re.compile(r"(?<=[bcdfghjklmnpqrstvxz])w(?=[bcdfghjklmnpqrstvxz])")
-_CONSONANT_RUN = re.compile(r"[bcdfghjklmnpqrstvxz]{5,}")  # not "w": Welsh "lchgw" in Bwlchgwyn is a name
+_WELSH_LOOKING = re.compile(r"^(?:cw|gw|bw|pw|tw|dw|ll|rh|crw|trw|ffw)|ll|dd|wch|wyn|wyd")
+_CONSONANT_RUN = re.compile(r"[bcdfghjklmnpqrstvwxz]{5,}")
 _REPEATED_UNIT = re.compile(r"^([a-z]{2,3})\1+[a-z]?$")
 _KEYBOARD = ("qwertyuiop", "asdfghjkl", "zxcvbnm", "qwertzuiop", "azertyuiop", "yxcvbnm", "qsdfghjklm", "wxcvbn")
 
@@ -66,7 +68,8 @@ def _on_keyboard_row(letters: str) -> bool:
 def _looks_typed_at_random(word: str) -> bool:
     score = word_score(word)
     repeated = _REPEATED_UNIT.match(word)
-    sounded = _WELSH_W.sub("u", word)
+    welsh = _WELSH_LOOKING.search(word) is not None
+    sounded = _WELSH_W.sub("u", word) if welsh else word
     strong_sign = (
         not (set(sounded) & _VOWELS)
         or _on_keyboard_row(word[:5])
@@ -75,7 +78,8 @@ def _looks_typed_at_random(word: str) -> bool:
     )
     if strong_sign:
         return score < WEAK_THRESHOLD
-    return bool(_CONSONANT_RUN.search(sounded)) and score < STRONG_THRESHOLD
+    # in a Welsh-looking word no w lengthens a run of consonants ("lchgw" in Bwlchgwyn)
+    return bool(_CONSONANT_RUN.search(sounded.replace("w", "u") if welsh else word)) and score < STRONG_THRESHOLD
 
 
 @lru_cache(maxsize=100_000)
