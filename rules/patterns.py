@@ -6,8 +6,10 @@ service's data is shared by design) and only look at the registrant, whose data 
 
 from __future__ import annotations
 
+import unicodedata
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
+from functools import lru_cache
 
 from auditor.domains import registrable_domain
 from auditor.parse.markers import is_redaction_marker
@@ -33,28 +35,35 @@ LEGAL_FORMS = frozenset({
 })
 
 
-#: German's spelled-out umlauts: "Mueller" is how "Müller" is typed without the letter (fold makes it "muller").
-_UMLAUT_PAIRS = (("ae", "a"), ("oe", "o"), ("ue", "u"))
+#: German's umlauts as typed without them: "Müller" is also written "Mueller" (fold gives "muller").
+_SPELLED_UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "Ä": "Ae", "Ö": "Oe", "Ü": "Ue"})
 
 
-def _comparable(token: str) -> str:
-    for pair, letter in _UMLAUT_PAIRS:
-        token = token.replace(pair, letter)
-    return token
+def _words(text: str) -> list[str]:
+    return [t for t in placeholders.fold(text).replace("/", " ").split() if len(t) >= 3 and t not in LEGAL_FORMS]
 
 
 def identity_tokens(contact: Contact) -> frozenset[str]:
-    """Distinctive words of a contact's name and organisation, spelled so that "Jürgen Müller" and
-    "Juergen Mueller" share theirs."""
+    """Distinctive words of a contact's name and organisation; a word with an umlaut also as it is typed
+    without one, so that "Jürgen Müller" and "Juergen Mueller" (and "Jurgen Muller") share theirs."""
     text = " ".join(v for v in (contact.name, contact.organization) if v and contact.state("name") is not FieldState.REDACTED)
-    return frozenset(_comparable(t) for t in placeholders.fold(text).replace("/", " ").split()
-                     if len(t) >= 3 and t not in LEGAL_FORMS)
+    tokens = _words(text)
+    spelled = text.translate(_SPELLED_UMLAUTS)
+    if spelled != text:
+        tokens += _words(spelled)
+    return frozenset(tokens)
+
+
+@lru_cache(maxsize=4096)
+def _latin(token: str) -> bool:
+    """Is the word written in Latin letters (accents, ł, ø and ß included)?"""
+    return all(not ch.isalpha() or unicodedata.name(ch, "").startswith("LATIN") for ch in token)
 
 
 def _one_script(a: frozenset[str], b: frozenset[str]) -> bool:
     """Can the two sets of words be compared: both written in Latin letters, or both not? "王小明" and
     "Wang Xiaoming" are one name in two scripts, not two people."""
-    return all(t.isascii() for t in a) == all(t.isascii() for t in b)
+    return all(_latin(t) for t in a) == all(_latin(t) for t in b)
 
 
 def _registrant(record: RegistrationRecord) -> Contact | None:
