@@ -198,15 +198,18 @@ def _legacy_bytes(error: UnicodeError) -> tuple[str, int]:
 codecs.register_error(LEGACY_BYTES, _legacy_bytes)
 
 
-def export_dialect(sample: str) -> tuple[type[csv.Dialect], bool]:
+def export_dialect(sample: str, tab_first: bool = False) -> tuple[type[csv.Dialect], bool]:
     """The dialect of a registry's or registrar's export from its first lines, and whether its first
     line is Excel's `sep=X` (to skip): the separator as sniffed (comma, semicolon, tab or bar), quotes
     always `"`. csv.Sniffer also guesses the quote character, and a nickname in single quotes
     ("Robert 'Bob' Smith") made it pick `'`: a later cell starting with an apostrophe ('s-Gravenhage)
-    then swallowed the rest of the file into one cell."""
+    then swallowed the rest of the file into one cell. `tab_first`: a `.tsv` file, tab-separated when its
+    header line has a tab (the sniffer could pick a comma from ragged rows)."""
     excel = _EXCEL_SEPARATOR_LINE.match(sample)
     if excel:
         delimiter, skipinitialspace = excel.group(1), False
+    elif tab_first and "\t" in sample.split("\n", 1)[0]:
+        delimiter, skipinitialspace = "\t", False  # a .tsv whose header has tabs: whatever the rows look like
     else:
         try:
             sniffed = csv.Sniffer().sniff(sample, delimiters=",;\t|")
@@ -231,7 +234,7 @@ def _csv_records(path: Path) -> Iterator[RawRecord]:
     with path.open("r", encoding=encoding, errors=errors, newline="") as handle:
         sample = handle.read(8192)
         handle.seek(0)
-        dialect, separator_line = export_dialect(sample)
+        dialect, separator_line = export_dialect(sample, tab_first=path.suffix.lower() == ".tsv")
         if separator_line:
             handle.readline()
         reader = _csv_rows(handle, dialect)

@@ -114,7 +114,9 @@ def _clean_phone_in_full(value: str) -> str:
     value = _NOTE.sub(" ", value).strip()
     if value.startswith("+"):
         value = value.replace("(0)", " ")  # "+44 (0)20 ...": the trunk prefix written for national callers
-    value = value.split(";", 1)[0]  # RFC 3966 parameters (";ext=12", ";isub=..."), as RDAP's tel: URIs carry them
+    head = value.split(";", 1)[0]
+    if any(ch.isdigit() for ch in head):
+        value = head  # RFC 3966 parameters (";ext=12", ";isub=..."), as RDAP's tel: URIs carry them
     lowered = value.lower()
     for marker in (" ext.", " ext", " x", "x"):
         idx = lowered.find(marker)

@@ -355,3 +355,21 @@ def test_an_exports_columns_that_no_field_is_read_from_are_noted_in_the_summary_
         {"input": str(export), "note": "columns not read (no known field by these names): Inhaber, <b>Notes</b>"}]
     html = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
     assert "Inhaber, &lt;b&gt;Notes&lt;/b&gt;" in html
+
+
+def test_a_tsv_export_with_ragged_rows_is_read_with_tabs(tmp_path: Path) -> None:
+    """A row leaving its empty trailing cells out made the sniffer pick "," and the file failed."""
+    export = tmp_path / "zone.tsv"
+    export.write_text("domain\tregistrant_name\tregistrant_city\tregistrant_country\na.zz\tAnn, Lee\n"
+                      "b.zz\tBob\tOslo\tNO\n", encoding="utf-8")
+    report = import_file(export)
+    assert report.error is None
+    assert [parse(raw).contact(Role.REGISTRANT).name for raw in report.records] == ["Ann, Lee", "Bob"]  # type: ignore[union-attr]
+
+
+def test_a_bare_registrant_column_is_not_taken_for_the_holders_name(tmp_path: Path) -> None:
+    """EPP-style exports list contact handles under "registrant", "admin", "tech"."""
+    export = tmp_path / "zone.csv"
+    export.write_text("domain,registrant,admin,tech\na.zz,C1234567,C7654321,C7654321\n", encoding="utf-8")
+    record = parse(import_file(export).records[0])
+    assert isinstance(record, RegistrationRecord) and record.contact(Role.REGISTRANT) is None

@@ -91,9 +91,9 @@ RECORD_COLUMNS: dict[str, str] = {
     "nameservers": "nameservers", "name servers": "nameservers", "nameserver": "nameservers",
     "name server": "nameservers", "ns": "nameservers", "dns": "nameservers",
 }
-#: A column named after the holder alone holds the holder's name ("Holder", "Registrant", "Owner").
-#: (Only the holder: "Admin" or "Tech" alone is as often a handle as a name.)
-HOLDER_COLUMNS = frozenset({"registrant", "holder", "owner", "domain holder", "domain owner"})
+#: A column named after the holder alone holds the holder's name ("Holder", "Owner"). Not "Registrant":
+#: EPP-style exports (domain, registrant, admin, tech) give contact handles under it.
+HOLDER_COLUMNS = frozenset({"holder", "owner", "domain holder", "domain owner"})
 #: Contact fields whose column, without a role, is the holder's when no column names the registrant
 #: ("state" is left out: an export's "State" is as often the domain's as the holder's).
 BARE_HOLDER_FIELDS: dict[str, str] = {
