@@ -189,8 +189,8 @@ def _score_share(records: Sequence[RegistrationRecord], ranks: Sequence[int], ru
     for done, (rank, record) in enumerate(zip(ranks, records, strict=True), 1):
         for r, func, ctx, tally in record_rules:
             try:
-                # most records pass most rules: taking the first finding, if any, is 2.5 times cheaper
-                # than list() of an empty generator (130 ns a rule and record)
+                # most records pass most rules: taking the first finding, if any, is cheaper than list()
+                # of an empty generator (85 against 215 ns in a microbenchmark; a review measured 30 %)
                 findings = iter(func(record, ctx))
                 first = next(findings, None)
                 found = [first, *findings] if first is not None else None
