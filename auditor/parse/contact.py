@@ -27,6 +27,8 @@ def withheld_street(street: Sequence[str]) -> bool:
     address omitted from the WHOIS service.")."""
     if not street:
         return False
+    if len(street) == 1:  # most streets: one line, no generator
+        return is_redaction_marker(street[0])
     return all(is_redaction_marker(line) for line in street) or (
         len(street) > 1 and not any(ch.isdigit() for line in street for ch in line)  # an address has numbers
         and is_redaction_marker(" ".join(street)))
