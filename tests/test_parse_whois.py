@@ -832,6 +832,13 @@ def test_afnics_anonymised_contact_and_kosovos_code() -> None:
      "Mountain View", "94043", "CA"),
     (["Hauptstr. 5", "10115 Berlin", "Germany"], ["Hauptstr. 5"], "Berlin", "10115", None),
     (["1 Main Street", "Springfield"], ["1 Main Street", "Springfield"], None, None, None),  # nothing to tell
+    (["Ulice 1", "Praha 10", "10100", "CZ"], ["Ulice 1"], "Praha 10", "10100", None),
+    (["Level 3", "1 George St", "2000", "AU"], ["Level 3", "1 George St", "2000"], None, None, None),  # no city
+    (["Bahnhofstrasse", "12", "8001", "CH"], ["Bahnhofstrasse", "12", "8001"], None, None, None),
+    (["Brivibas iela 1", "1010 Riga", "Latvia"], ["Brivibas iela 1"], "Riga", "1010", None),  # without "LV-"
+    (["Av. Juarez 1", "C.P. 06600 Ciudad de Mexico", "MX"], ["Av. Juarez 1"], "Ciudad de Mexico", "06600", None),
+    (["Unit 5", "3A Ocean Drive", "AU"], ["Unit 5", "3A Ocean Drive"], None, None, None),
+    (["Google Inc", "1600 Amphitheatre Parkway", "US"], ["Google Inc", "1600 Amphitheatre Parkway"], None, None, None),
 ])
 def test_bare_address_lines_give_up_their_city_postcode_and_state(lines: list[str], street: list[str], city: str | None,
                                                                   postcode: str | None, region: str | None) -> None:

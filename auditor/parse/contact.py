@@ -30,8 +30,12 @@ def withheld_street(street: Sequence[str]) -> bool:
     if len(street) == 1:  # most streets: one line, no generator
         return is_redaction_marker(street[0])
     return all(is_redaction_marker(line) for line in street) or (
-        len(street) > 1 and not any(ch.isdigit() for line in street for ch in line)  # an address has numbers
+        len(street) > 1 and not any(_HOUSE_NUMBER.search(line) for line in street)  # an address has numbers
         and is_redaction_marker(" ".join(street)))
+
+
+#: A street line's house number, before or after the street ("1200 County Road 5", "Hauptstr. 5").
+_HOUSE_NUMBER = re.compile(r"^\s*\d|\d\s*\Z")
 
 
 def contact_from_values(role: Role, values: Mapping[str, str], street: Iterable[str], redacted: Iterable[str],
@@ -67,12 +71,15 @@ def contact_from_values(role: Role, values: Mapping[str, str], street: Iterable[
     )
 
 
+_POSTCODE_WORD = re.compile(r"^\s*(?:C\.\s?P\.|CP|PLZ|Postcode:?|Postal code:?)\s+", re.I)
+_DIGITS_ONLY = re.compile(r"\d{3,6}(?:-\d{3,4})?\s*\Z")
 _POSTCODE_CITY = re.compile(r"^(?P<postcode>(?=[A-Z0-9 -]*\d)[A-Z0-9][A-Z0-9 -]{2,9}?)\s+(?P<city>[^\d,][^,]{1,60})$", re.I)
 _CITY_POSTCODE = re.compile(r"^(?P<city>[^\d,][^,]{1,60}?),?\s+(?P<postcode>\d{4,6}(?:-\d{3,4})?)$")
 
 
 def split_postcode_city(line: str, country: str | None) -> tuple[str, str] | None:
     """'1012 AB Amsterdam' -> ('1012 AB', 'Amsterdam'), using the country's postcode format when known."""
+    line = _POSTCODE_WORD.sub("", line)  # "C.P. 06600 Ciudad de México"
     tokens = line.split()
     if len(tokens) < 2:
         return None
@@ -86,10 +93,16 @@ def split_postcode_city(line: str, country: str | None) -> tuple[str, str] | Non
             check = check_postcode(country, head)
             if check.applicable and check.valid:
                 return head, tail.rstrip(",")
-        if check.applicable:
-            return None  # the country's format knows its postcodes: "3A Ocean Drive" has none
+        known_format = check.applicable
+        digits_in_examples = {sum(ch.isdigit() for ch in example) for example in check.examples}
+    else:
+        known_format, digits_in_examples = False, set()
     m = _POSTCODE_CITY.match(line) or _CITY_POSTCODE.match(line)
-    if m:
+    if m and (not known_format or (_DIGITS_ONLY.match(m.group("postcode"))
+                                   and sum(ch.isdigit() for ch in m.group("postcode")) in digits_in_examples)):
+        # where the country's format knows its postcodes, only its digits are taken without the rest of it
+        # ("1010 Riga" without Latvia's "LV-", "00950 Warszawa" without Poland's hyphen): "3A Ocean Drive"
+        # and "1600 Amphitheatre Parkway" (four digits, a US ZIP has five) have no postcode
         return m.group("postcode").strip(), m.group("city").strip()
     return None
 
@@ -121,10 +134,12 @@ def peel_address_lines(lines: list[str], country_value: str | None = None, city:
             return AddressLines(street, peeled_country, split[0], split[1])
         if len(street) > 2 and country and _is_postcode(country, street[-1]):
             # one part a line (CZ.NIC: "Ulice 1" / "Praha 1" / "11000" / "CZ"; Nominet: "Mountain View" /
-            # "CA" / "94043")
-            postcode = street.pop()
-            region = street.pop() if len(street) > 2 and _STATE_CODE.match(street[-1]) else None
-            return AddressLines(street[:-1], peeled_country, postcode, street[-1], region)
+            # "CA" / "94043"); the city does not start with a number ("1 George St", "12" are street;
+            # "Praha 10" is a city)
+            rest, postcode = street[:-1], street[-1]
+            region = rest.pop() if len(rest) > 1 and _STATE_CODE.match(rest[-1]) else None
+            if not rest[-1].lstrip()[:1].isdigit() and not _STATE_CODE.match(rest[-1]):
+                return AddressLines(rest[:-1], peeled_country, postcode, rest[-1], region)
     return AddressLines(street, peeled_country)
 
 
