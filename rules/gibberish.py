@@ -30,7 +30,7 @@ _VOWELS = set("aeiouy")
 #: read as one for the vowel and consonant-run signs in a word that looks Welsh (the trigram score reads
 #: the word as written). Only there: keyboard mash such as "sdfwgh" has a w between consonants too.
 _WELSH_W = re.compile(r"(?<=[bcdfghjklmnpqrstvxz])w(?=[bcdfghjklmnpqrstvxz])")
-_WELSH_LOOKING = re.compile(r"^(?:cw|gw|bw|pw|tw|dw|ll|rh|crw|trw|ffw)|ll|dd|wch|wyn|wyd")
+_WELSH_LOOKING = re.compile(r"^(?:cw|gw|bw|pw|tw|dw|ll|rh|crw|trw|ffw|[a-z]{0,2}wm)|ll|dd|wch|wyn|wyd")
 _CONSONANT_RUN = re.compile(r"[bcdfghjklmnpqrstvwxz]{5,}")
 _REPEATED_UNIT = re.compile(r"^([a-z]{2,3})\1+[a-z]?$")
 _KEYBOARD = ("qwertyuiop", "asdfghjkl", "zxcvbnm", "qwertzuiop", "azertyuiop", "yxcvbnm", "qsdfghjklm", "wxcvbn")

@@ -57,7 +57,9 @@ def identity_tokens(contact: Contact) -> frozenset[str]:
 @lru_cache(maxsize=4096)
 def _latin(token: str) -> bool:
     """Is the word written in Latin letters (accents, ł, ø and ß included)?"""
-    return all(not ch.isalpha() or unicodedata.name(ch, "").startswith("LATIN") for ch in token)
+    # modifier letters (Hawaiian ʻokina, the apostrophe ʼ of transliterations) belong to any script
+    return all(not ch.isalpha() or unicodedata.category(ch) == "Lm" or unicodedata.name(ch, "").startswith("LATIN")
+               for ch in token)
 
 
 def _one_script(a: frozenset[str], b: frozenset[str]) -> bool:

@@ -852,6 +852,8 @@ def test_bare_address_lines_give_up_their_city_postcode_and_state(lines: list[st
     ("Hidden Valley Ranch", False), ("Withheld Farm", False), ("Data Protected Ltd", False),  # names of places and firms
     ("HIDDEN!", True), ("HIDDEN! Details are available at https://whois.cctld.by", True), ("Hidden by request", True),
     ("Withheld for privacy", True), ("Data protected, not disclosed", True), ("DATA PROTECTED (GDPR)", True),
+    ("Withheld – GDPR", True), ("Hidden / Private", True), ("Hidden [GDPR]", True), ("Withheld pursuant to GDPR", True),
+    ("Hidden from public view", True), ("Data protected GDPR", True),
 ])
 def test_withheld_and_hidden_are_markers_alone_or_with_their_reason_not_as_a_names_first_word(value: str, marker: bool) -> None:
     from auditor.parse.markers import is_redaction_marker
@@ -863,4 +865,5 @@ def test_a_street_starting_with_a_marker_word_and_a_numbered_line_is_kept() -> N
     from auditor.parse.contact import withheld_street
 
     assert not withheld_street(("Hidden Valley Ranch", "1200 County Road 5"))
+    assert withheld_street(("Data withheld in accordance with", "GDPR Art. 6(1)(f)"))  # a number inside is no address
     assert withheld_street(("Data not disclosed", "REDACTED FOR PRIVACY"))

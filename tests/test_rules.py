@@ -232,7 +232,7 @@ def test_no_reply_mailboxes_are_placeholder_emails(email: str) -> None:
     assert placeholder_email(email)
 
 
-@pytest.mark.parametrize("value", ["Bwlchgwyn", "Cwmtwrch", "Heol Llwchwr", "Pwllgloyw", "Crwth", "Bwlchtocyn"])
+@pytest.mark.parametrize("value", ["Bwlchgwyn", "Cwmtwrch", "Heol Llwchwr", "Pwllgloyw", "Crwth", "Bwlchtocyn", "Plwmp"])
 def test_welsh_place_names_are_not_random_typing(value: str) -> None:
     """"w" is a vowel in Welsh: these have no a, e, i, o, u or y between their consonants."""
     from rules.gibberish import is_gibberish
@@ -245,3 +245,9 @@ def test_keyboard_mash_with_a_w_is_still_random_typing(value: str) -> None:
     from rules.gibberish import is_gibberish
 
     assert is_gibberish(value)
+
+
+def test_modifier_letters_do_not_make_a_latin_name_another_script() -> None:
+    from rules.patterns import _latin
+
+    assert _latin("kaʻahumanu") and _latin("ilʼin") and _latin("łukasz") and not _latin("王小明")

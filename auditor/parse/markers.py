@@ -21,20 +21,25 @@ import re
 from collections.abc import Iterable
 from functools import lru_cache
 
+#: What may follow "withheld", "hidden" or "data protected" in a notice: punctuation and anything, or
+#: a word that gives the reason or the way ("Hidden upon user request", "Withheld pursuant to GDPR").
+#: Not any word: "Hidden Valley Ranch" is a street, "Data Protected Ltd" a firm.
+_REASON = (r"(?:\s*[-–—:;,.(!/\[|].*|\s+(?:for|by|upon|on|at|due|as|per|under|in|according|from|pursuant|"
+           r"because|via|until|with|to|and|gdpr|privacy)\b.*)?")
+
 #: Whole-value or leading phrases registries and registrars put in place of withheld data.
 REDACTION_PATTERNS: tuple[str, ...] = (
     r"redacted(?: for privacy(?: purposes)?)?",
     r"redacted\s*\|.*",  # KENIC "Redacted | Registry Policy"
     r"gdpr[\s_-]*(?:masked|redacted|protected)",
-    r"(?:data|information) (?:is )?(?:protected|withheld|redacted|hidden|not disclosed)"
-    r"(?:\s*[-:;,.(!].*|\s+(?:by|under|as|per|for|due|in|according|at|upon|on|and|to)\b.*)?",
-    r"data protected(?:\s*[-:;,.(!].*|\s+(?:by|under|as|per|for|due|in|according)\b.*)?",
+    r"(?:data|information) (?:is )?(?:protected|withheld|redacted|hidden|not disclosed)" + _REASON,
+    r"data protected" + _REASON,
     r"not disclosed.*",
     r"not[\s_-]*disclosed!?.*",
     r"non[\s-]*public(?: data)?",
     # "withheld" or "hidden" alone or with the reason after it, not any value starting with the word
     # ("Hidden Valley Ranch" is a street)
-    r"(?:withheld|hidden)(?:\s*[-:;,.(!].*|\s+(?:for|by|upon|on|at|due|as|per|under|in|according)\b.*)?",
+    r"(?:withheld|hidden)" + _REASON,
     r"private(?: person| individual)?",
     r"privacy(?: protected| protection| restricted)?",
     r"statutory masking enabled",
