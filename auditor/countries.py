@@ -229,7 +229,11 @@ def region_in_country(country: str, region: str, extra_names: tuple[str, ...] = 
     `extra_names` such as Google's address data gives)? None when no subdivision of the country is known."""
     if country not in _subdivisions()[0] and not extra_names:
         return None
-    return bool(_area_keys(region) & _country_area_keys(country, extra_names))
+    keys, known = _area_keys(region), _country_area_keys(country, extra_names)
+    if keys & known:
+        return True
+    # a subdivision's everyday short name: "San Luis" for San Luis Potosí, "Santa Cruz" for Santa Cruz de Tenerife
+    return any(name.startswith(key + " ") for key in keys if len(key) >= 4 for name in known)
 
 
 @lru_cache(maxsize=8192)

@@ -172,6 +172,7 @@ def test_postcodes_as_people_type_them(country: str, postcode: str, valid: bool)
     ("JM", "Cornwall", False, ()), ("CA", "York Region", False, ()), ("US", "Long Island", False, ()),
     ("HK", "Hong Kong SAR", False, ()), ("US", "Germany", False, ()), ("US", "City", False, ()),
     ("TW", "Taiwan", True, ()), ("AS", "American Samoa", True, ()),
+    ("MX", "San Luis", True, ()), ("ES", "Santa Cruz", True, ()),  # everyday short names of the country's own
 ])
 def test_regions_against_their_countrys_subdivisions(country: str, region: str, valid: bool,
                                                      elsewhere: tuple[str, ...]) -> None:
