@@ -168,9 +168,9 @@ def test_postcodes_as_people_type_them(country: str, postcode: str, valid: bool)
     ("US", "Ontario", False, ("CA",)), ("AU", "California", False, ("US",)), ("CA", "Georgia", False, ("US",)),
     ("CA", "NY", False, ()),  # a code: no evidence of another place ("CA" is California and Canada)
     # local places that share a name with another country's subdivision, or a territory's own name: no evidence
-    ("HK", "Central", False, ()), ("CO", "Distrito Capital", False, ()), ("CA", "Kingston", False, ()),
+    ("HK", "Central", False, ()), ("CO", "Distrito Capital", True, ()), ("CA", "Kingston", False, ()),
     ("JM", "Cornwall", False, ()), ("CA", "York Region", False, ()), ("US", "Long Island", False, ()),
-    ("HK", "Hong Kong SAR", False, ()), ("US", "Germany", False, ()), ("US", "City", False, ()),
+    ("HK", "Hong Kong SAR", True, ()), ("US", "Germany", False, ()), ("US", "City", False, ()),
     ("TW", "Taiwan", True, ()), ("AS", "American Samoa", True, ()),
     ("MX", "San Luis", True, ()), ("ES", "Santa Cruz", True, ()),  # everyday short names of the country's own
 ])
