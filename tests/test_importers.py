@@ -367,9 +367,11 @@ def test_a_tsv_export_with_ragged_rows_is_read_with_tabs(tmp_path: Path) -> None
     assert [parse(raw).contact(Role.REGISTRANT).name for raw in report.records] == ["Ann, Lee", "Bob"]  # type: ignore[union-attr]
 
 
-def test_a_bare_registrant_column_is_not_taken_for_the_holders_name(tmp_path: Path) -> None:
-    """EPP-style exports list contact handles under "registrant", "admin", "tech"."""
+def test_a_bare_registrant_column_holds_a_name_or_in_epp_style_exports_a_handle(tmp_path: Path) -> None:
+    """EPP-style exports list contact handles under "registrant"; registrars' exports the holder's name."""
     export = tmp_path / "zone.csv"
-    export.write_text("domain,registrant,admin,tech\na.zz,C1234567,C7654321,C7654321\n", encoding="utf-8")
-    record = parse(import_file(export).records[0])
-    assert isinstance(record, RegistrationRecord) and record.contact(Role.REGISTRANT) is None
+    export.write_text("domain,registrant,name,email\na.zz,C1234567,Jane Smith,jane@a.zz\nb.zz,Bob Jones,,bob@b.zz\n",
+                      encoding="utf-8")
+    first, second = [parse(raw).contact(Role.REGISTRANT) for raw in import_file(export).records]  # type: ignore[union-attr]
+    assert first is not None and (first.handle, first.name, first.email) == ("C1234567", "Jane Smith", "jane@a.zz")
+    assert second is not None and (second.handle, second.name) == (None, "Bob Jones")

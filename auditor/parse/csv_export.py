@@ -91,9 +91,12 @@ RECORD_COLUMNS: dict[str, str] = {
     "nameservers": "nameservers", "name servers": "nameservers", "nameserver": "nameservers",
     "name server": "nameservers", "ns": "nameservers", "dns": "nameservers",
 }
-#: A column named after the holder alone holds the holder's name ("Holder", "Owner"). Not "Registrant":
-#: EPP-style exports (domain, registrant, admin, tech) give contact handles under it.
-HOLDER_COLUMNS = frozenset({"holder", "owner", "domain holder", "domain owner"})
+#: A column named after the holder alone holds the holder's name ("Holder", "Registrant", "Owner"), or, in
+#: EPP-style exports (domain, registrant, admin, tech), the holder's contact handle: told apart by the value
+#: (see `_HANDLE_LIKE`).
+HOLDER_COLUMNS = frozenset({"registrant", "holder", "owner", "domain holder", "domain owner"})
+#: A value that is a contact handle, not a name: one word with a digit ("C1234567", "NG8867695-NICAT").
+_HANDLE_LIKE = re.compile(r"[^\s]*\d[^\s]*\Z")
 #: Contact fields whose column, without a role, is the holder's when no column names the registrant
 #: ("state" is left out: an export's "State" is as often the domain's as the holder's).
 BARE_HOLDER_FIELDS: dict[str, str] = {
@@ -103,6 +106,8 @@ BARE_HOLDER_FIELDS: dict[str, str] = {
 #: Role-less columns that can only be a contact's: at least one must be there before the others ("name"
 #: may be the domain's name) are read as the holder's.
 UNAMBIGUOUS_HOLDER_FIELDS = frozenset({"email", "phone", "fax", "street", "postcode", "organization"})
+#: The field of a column named after the holder alone: a name, or a handle (`_HANDLE_LIKE`).
+NAME_OR_HANDLE = "name_or_handle"
 #: Fields of a contact that are parts of its name.
 NAME_PARTS = ("first_name", "last_name")
 #: Record fields that hold a list: several columns of one (ns1, ns2, ...) add to it.
@@ -128,8 +133,8 @@ def classify_column(header: str) -> tuple[str, str] | None:
     for candidate in dict.fromkeys((key, _COUNTER.sub("", key))):
         if candidate in RECORD_COLUMNS:
             return ("record", RECORD_COLUMNS[candidate])
-        if candidate in HOLDER_COLUMNS:  # "Holder", "Registrant": the holder's name
-            return (Role.REGISTRANT.value, "name")
+        if candidate in HOLDER_COLUMNS:  # "Holder", "Registrant": the holder's name, or handle
+            return (Role.REGISTRANT.value, NAME_OR_HANDLE)
         for prefix, role in ROLE_PREFIXES.items():
             if candidate.startswith(prefix + " "):
                 rest = candidate[len(prefix) + 1 :].removeprefix("contact ")
@@ -171,8 +176,7 @@ def _plan(header: tuple[str, ...]) -> tuple[tuple[_Column, ...], tuple[tuple[Rol
         # an export of one contact per domain often names its columns without a role ("email", "city"),
         # at most with one naming the holder ("Holder"): they are the holder's
         holder = [(index, BARE_HOLDER_FIELDS[key], column) for index, column in unknown
-                  if (key := _COUNTER.sub("", _column_key(column))) in BARE_HOLDER_FIELDS
-                  and not (named and BARE_HOLDER_FIELDS[key] == "name")]
+                  if (key := _COUNTER.sub("", _column_key(column))) in BARE_HOLDER_FIELDS]
         if any(field in UNAMBIGUOUS_HOLDER_FIELDS for _index, field, _column in holder):
             by_role[Role.REGISTRANT.value] = sorted(named + holder)
     return tuple(record), tuple((role, tuple(by_role[role.value])) for role in _ROLES if role.value in by_role)
@@ -308,6 +312,10 @@ def _contact(role: Role, fields: dict[str, tuple[str, list[str]]]) -> Contact:
             for value in field_values:
                 redacted.update(f for f in _split(value) if f in CONTACT_FIELDS)
             continue
+        if field == NAME_OR_HANDLE:
+            field = "handle" if _HANDLE_LIKE.match(field_values[0]) else "name"
+            if field in fields:
+                continue  # a column naming the field itself wins
         locations[field] = where
         for value in field_values:
             if is_redaction_marker(value):
