@@ -566,6 +566,8 @@ def test_dates_after_who_changed_the_record_and_ctime_without_weekday(text: str,
     ("01/02/2020 10:00:00 PM", datetime(2020, 2, 1, 22, tzinfo=UTC)),
     ("13/2/2020 1:00 PM", datetime(2020, 2, 13, 13, tzinfo=UTC)),
     ("2/13/2020 1:00 PM", datetime(2020, 2, 13, 13, tzinfo=UTC)),  # the month first where it cannot be a day
+    ("1/2/2020 10:00AM", datetime(2020, 2, 1, 10, tzinfo=UTC)), ("1/2/2020 10:00 p.m.", datetime(2020, 2, 1, 22, tzinfo=UTC)),
+    ("Jan 2, 2020 10:00 AM", datetime(2020, 1, 2, 10, tzinfo=UTC)),
     ("2020-01-02 10:00:00 PM", datetime(2020, 1, 2, 22, tzinfo=UTC)),
     ("1/2/2020", datetime(2020, 2, 1, tzinfo=UTC)),  # no clock: the international order
 ])

@@ -83,7 +83,13 @@ _FORMATS = (
     "%d.%m.%Y %I:%M:%S %p",
     "%Y-%m-%d %I:%M %p",
     "%Y-%m-%d %I:%M:%S %p",
+    "%b %d %Y %I:%M %p",
+    "%b %d %Y %I:%M:%S %p",
+    "%B %d %Y %I:%M %p",
+    "%B %d %Y %I:%M:%S %p",
 )
+#: "10:00AM", "10:00 p.m.": the 12-hour clock's marker as strptime's %p reads it ("10:00 AM").
+_AM_PM = re.compile(r"(\d)\s*([AaPp])\.?\s*[Mm]\.?\s*$")
 #: Unix time in seconds (9-10 digits) or milliseconds (12-13 digits) from 1985 until 2033, as
 #: databases export it; other all-digit values are compact dates (20200102, 20200102103000) or nothing.
 _EPOCH_SECONDS = range(473_385_600, 2_000_000_000)
@@ -156,6 +162,7 @@ def _parse_date(text: str | None, default_offset: float, day_first: bool) -> dat
         return _all_digits(value, default_offset)
     value = _NOISE.sub(" ", value).strip()
     value = _FRACTION.sub(r"\1", value)
+    value = _AM_PM.sub(lambda m: f"{m.group(1)} {m.group(2).upper()}M", value)
     m = _SLASHED.match(value)
     if m:
         first, second = int(m.group(1)), int(m.group(3))
