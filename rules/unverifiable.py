@@ -369,9 +369,10 @@ def region_not_in_country(record: RegistrationRecord, ctx: RuleContext) -> Itera
     Ask the registrar to correct the address with the holder.
     """
     for contact in record.contacts:
-        if contact.privacy_service or not contact.country or contact.state("region") is not FieldState.PRESENT:
+        if not contact.region or contact.privacy_service or not contact.country \
+                or contact.state("region") is not FieldState.PRESENT:  # most contacts: no region at all
             continue
-        check = ctx.verify.region(contact.country, contact.region or "")
+        check = ctx.verify.region(contact.country, contact.region)
         if check is not None and not check.valid and check.elsewhere:
             yield ctx.finding(record, f"{contact.role.value} region {contact.region!r} is not in {contact.country}: "
                               f"it names a place in {', '.join(check.elsewhere[:3])}", contact=contact,
