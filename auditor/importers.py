@@ -93,7 +93,27 @@ def import_file(path: Path) -> ImportReport:
         return ImportReport(str(path), error=f"unreadable {suffix or 'file'}: {exc}")
     if suffix == ".json":
         return ImportReport(str(path), records=tuple(rdap_records(body, path, _mtime(path), str(path))))
+    names_only = _names_without_data(body)
+    if names_only:
+        return ImportReport(str(path), error=f"{names_only}: domain names without registration data; "
+                            f"`auditor crawl {path.name} --out DIR` collects their records and audits them")
     return ImportReport(str(path), records=(whois_record(body, path, _mtime(path)),))
+
+
+_ZONE_FILE_LINE = re.compile(r"^\s*(?:\$ORIGIN|\$TTL|\S*\s+(?:\d+\s+)?(?:IN\s+)?SOA\s)", re.I | re.M)
+
+
+def _names_without_data(body: bytes) -> str | None:
+    """"a zone file" or "a list of domain names" when that is all the file is: passed to the audit by
+    mistake instead of to the crawl, it would be one parse failure with no reason an operator can act on."""
+    text = body[:65536].decode("utf-8", "replace")
+    if _ZONE_FILE_LINE.search(text):
+        return "a zone file"
+    lines = [line.split("#", 1)[0].strip() for line in text.splitlines()]
+    lines = [line for line in lines if line and not line.startswith((";", "%"))]
+    if lines and all(" " not in line and ":" not in line and looks_like_domain(line) for line in lines):
+        return "a list of domain names"
+    return None
 
 
 def _export_notes(records: tuple[RawRecord, ...]) -> tuple[str, ...]:

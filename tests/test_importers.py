@@ -375,3 +375,19 @@ def test_a_bare_registrant_column_holds_a_name_or_in_epp_style_exports_a_handle(
     first, second = [parse(raw).contact(Role.REGISTRANT) for raw in import_file(export).records]  # type: ignore[union-attr]
     assert first is not None and (first.handle, first.name, first.email) == ("C1234567", "Jane Smith", "jane@a.zz")
     assert second is not None and (second.handle, second.name) == (None, "Bob Jones")
+
+
+def test_a_zone_file_or_a_domain_list_given_to_the_audit_is_an_import_error_that_says_what_to_do(tmp_path: Path) -> None:
+    """They name domains but hold no registration data: the crawl collects it. Before, each was one parse
+    failure saying only that no registration data was recognised."""
+    zone = tmp_path / "zz.zone"
+    zone.write_text("$ORIGIN zz.\n$TTL 3600\n@ IN SOA ns1.zz. host.zz. 1 3600 600 86400 300\nshop IN NS ns1.shop.zz.\n")
+    listed = tmp_path / "domains.txt"
+    listed.write_text("# to audit\nexample.zz\nshop.zz\n")
+    for path, what in ((zone, "a zone file"), (listed, "a list of domain names")):
+        report = import_file(path)
+        assert report.records == () and report.error is not None
+        assert report.error.startswith(what) and f"auditor crawl {path.name}" in report.error
+    response = tmp_path / "example.zz.txt"
+    response.write_text("Domain Name: example.zz\nRegistrant Name: Anna\n")
+    assert import_file(response).error is None
