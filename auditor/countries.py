@@ -1,6 +1,8 @@
 """Country values to ISO 3166-1 alpha-2 through one alias table built once from pycountry.
 
-pycountry's fuzzy search runs at about 50 look-ups a second, so it is never used per record.
+pycountry's fuzzy search runs at about 50 look-ups a second, so it is never used per record. The same
+goes for states and provinces (ISO 3166-2): `region_in_country` and `countries_named_by_region` read
+one index built once.
 
 >>> to_iso_country("de"), to_iso_country("Germany"), to_iso_country("United Kingdom"), to_iso_country("Narnia")
 ('DE', 'DE', 'GB', None)
@@ -166,7 +168,7 @@ def country_name(code: str) -> str:
 
 #: Words that say what kind of subdivision a name is ("Beijing Shi", "Tokyo-to", "Province of Ontario").
 _AREA_WORDS = frozenset({"state", "province", "prefecture", "region", "county", "territory", "district", "of", "the",
-                         "shi", "sheng", "zizhiqu", "sar", "to", "fu", "ken", "do", "provincia", "estado", "region de",
+                         "shi", "sheng", "zizhiqu", "sar", "to", "fu", "ken", "do", "provincia", "estado",
                          "comunidad", "autonoma", "de", "del", "la", "el"})
 _NAME_VARIANTS = re.compile(r"\s*[\[\]/,;()]\s*")
 

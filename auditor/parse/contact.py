@@ -2,7 +2,9 @@
 
 The CSV, RDAP and escrow parsers each read a role's fields into a dict; what happens next is the same for
 all of them (the country as an ISO code with the published form kept, the email lower-cased, redaction
-only where no value was read, the privacy/proxy check), so it lives here once.
+only where no value was read, the privacy/proxy check), so it lives here once. So do the readings of
+address lines every parser meets (WHOIS blocks, jCard labels): street lines that are a withholding notice
+(`withheld_street`), and country, postcode, city and state written as bare lines (`peel_address_lines`).
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ def withheld_street(street: Sequence[str]) -> bool:
     if len(street) == 1:  # most streets: one line, no generator
         return is_redaction_marker(street[0])
     return all(is_redaction_marker(line) for line in street) or (
-        len(street) > 1 and not any(_HOUSE_NUMBER.search(line) for line in street)  # an address has numbers
+        not any(_HOUSE_NUMBER.search(line) for line in street)  # an address has numbers
         and is_redaction_marker(" ".join(street)))
 
 
@@ -119,9 +121,10 @@ class AddressLines(NamedTuple):
 
 def peel_address_lines(lines: list[str], country_value: str | None = None, city: str | None = None) -> AddressLines:
     """An address given as bare lines (a WHOIS block, a jCard label): the last line is the country when it
-    names one and none was given, then the last line left is "postcode city" (or "city postcode") when no
-    city was given, read with the country's postcode format. What cannot be told apart stays street;
-    only what was taken off is returned beside it."""
+    names one and none was given; then, when no city was given, the last line left is "postcode city" (or
+    "city postcode") read with the country's postcode format, or a postcode alone with the city (and a
+    state code) on the lines before it. What cannot be told apart stays street; only what was taken off
+    is returned beside it."""
     street = list(lines)
     peeled_country = None
     if street and not country_value and len(street) > 1 and to_iso_country(street[-1]):
