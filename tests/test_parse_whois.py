@@ -869,3 +869,23 @@ def test_a_street_starting_with_a_marker_word_and_a_numbered_line_is_kept() -> N
     assert not withheld_street(("Hidden Valley Ranch", "1200 County Road 5"))
     assert withheld_street(("Data withheld in accordance with", "GDPR Art. 6(1)(f)"))  # a number inside is no address
     assert withheld_street(("Data not disclosed", "REDACTED FOR PRIVACY"))
+
+
+def test_a_label_naming_the_role_opens_that_roles_fields() -> None:
+    """"Contact: Registrant" (.pr) and "Contact Type: owner" (.tn, .tg): the fields below are that role's.
+    Not in IANA's record of a top-level domain above a referral: those are the TLD manager's."""
+    text = ("Domain: shop.zz\nContact:      Registrant\nOrganization: Shop Ltd\nName:         Ann Lee\n"
+            "E-mail:       ann@shop.zz\n\nContact:      Technical\nName:         Tom Tech\nE-mail:       tom@host.zz\n")
+    record = parse(RawRecord(Source.WHOIS, "whois.nic.zz", "shop.zz", text.encode(), NOW))
+    assert isinstance(record, RegistrationRecord)
+    holder, tech = record.contact(Role.REGISTRANT), record.contact(Role.TECHNICAL)
+    assert holder is not None and (holder.organization, holder.name, holder.email) == ("Shop Ltd", "Ann Lee", "ann@shop.zz")
+    assert tech is not None and (tech.name, tech.email) == ("Tom Tech", "tom@host.zz")
+    referral = ("% IANA WHOIS server\n\ndomain:       ZZ\n\ncontact:      administrative\nname:         TLD Manager\n"
+                "e-mail:       tld@nic.zz\n\nwhois:        whois.nic.zz\n\nDomain Name: shop.zz\n"
+                "Registrar: Alpha Registrar\nCreation Date: 2020-01-01T00:00:00Z\n"
+                "Admin Name: REDACTED FOR PRIVACY\nAdmin Email: REDACTED FOR PRIVACY\n")
+    record = parse(RawRecord(Source.WHOIS, "whois.iana.org", "shop.zz", referral.encode(), NOW))
+    assert isinstance(record, RegistrationRecord)
+    admin = record.contact(Role.ADMINISTRATIVE)
+    assert admin is not None and admin.name is None and admin.state("name") is FieldState.REDACTED

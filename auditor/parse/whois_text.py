@@ -70,6 +70,8 @@ _PHONE_LIKE = re.compile(r"^(?:tel[.:]?\s*)?\+?[\d() .-]{7,}$", re.IGNORECASE)
 _OBJECT_OPENERS = HANDLE_OBJECT_LABELS | {"registrar"}
 _IANA_ROLE = {"registrant": Role.REGISTRANT, "administrative": Role.ADMINISTRATIVE,
               "technical": Role.TECHNICAL, "billing": Role.BILLING}
+#: Labels whose value names the role of the fields below them ("Contact: Registrant").
+_ROLE_NAMING_LABELS = frozenset({"contact", "contact type", "contact role", "role"})
 _REGISTRAR_HEADERS = frozenset({"registrar", "sponsoring registrar", "registrar information", "registrar details"})
 _NAMESERVER_HEADERS = frozenset({"nameservers", "name servers", "name server", "nameserver", "dns servers",
                                  "domain servers in listed order", "name servers information", "servers",
@@ -368,6 +370,16 @@ class _Parser:
                 continue
             label_key = fold_label(line.label)
             cont = None
+            if label_key in _ROLE_NAMING_LABELS and line.value:
+                # "Contact: Registrant" (.pr), "Contact Type: owner" (.tn): the fields below are that role's;
+                # not in IANA's record of a top-level domain ("domain: LIVE") that a referral chain puts above
+                # the domain's own record: those are the TLD manager's contacts
+                domains = self.record.get("domain", [])
+                header = role_of_header(line.value) if not domains or "." in domains[-1][0] else None
+                if header is not None:
+                    open_section(header, line, idx)
+                    block_start = False
+                    continue
             if label_key == "source" and (handle_obj is not None or self.handles or self.references):
                 # RIPE-style objects may follow each other without a blank line; "source:" closes each one
                 handle_obj, block_start = None, True
