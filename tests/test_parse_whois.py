@@ -812,7 +812,7 @@ def test_nominets_address_opt_out_notice_over_two_lines_is_a_redacted_street() -
             "    Registrant's address:\n        The registrant is a non-trading individual who has opted to have their\n"
             "        address omitted from the WHOIS service.\n\n    Registrar:\n        Example Registrar Ltd [Tag = EXAMPLE]\n\n"
             "    Relevant dates:\n        Registered on: 01-Jan-2010\n        Expiry date:  01-Jan-2030\n")
-    record = parse(RawRecord(Source.WHOIS, "whois.nic.uk", "example.co.uk", text.encode(), NOW))
+    record = parse(whois(text, "example.co.uk", "whois.nic.uk"))
     assert isinstance(record, RegistrationRecord)
     holder = record.contact(Role.REGISTRANT)
     assert holder is not None and holder.name == "John Smith" and holder.street == ()
@@ -876,7 +876,7 @@ def test_a_label_naming_the_role_opens_that_roles_fields() -> None:
     Not in IANA's record of a top-level domain above a referral: those are the TLD manager's."""
     text = ("Domain: shop.zz\nContact:      Registrant\nOrganization: Shop Ltd\nName:         Ann Lee\n"
             "E-mail:       ann@shop.zz\n\nContact:      Technical\nName:         Tom Tech\nE-mail:       tom@host.zz\n")
-    record = parse(RawRecord(Source.WHOIS, "whois.nic.zz", "shop.zz", text.encode(), NOW))
+    record = parse(whois(text, "shop.zz", "whois.nic.zz"))
     assert isinstance(record, RegistrationRecord)
     holder, tech = record.contact(Role.REGISTRANT), record.contact(Role.TECHNICAL)
     assert holder is not None and (holder.organization, holder.name, holder.email) == ("Shop Ltd", "Ann Lee", "ann@shop.zz")
@@ -885,7 +885,7 @@ def test_a_label_naming_the_role_opens_that_roles_fields() -> None:
                 "e-mail:       tld@nic.zz\n\nwhois:        whois.nic.zz\n\nDomain Name: shop.zz\n"
                 "Registrar: Alpha Registrar\nCreation Date: 2020-01-01T00:00:00Z\n"
                 "Admin Name: REDACTED FOR PRIVACY\nAdmin Email: REDACTED FOR PRIVACY\n")
-    record = parse(RawRecord(Source.WHOIS, "whois.iana.org", "shop.zz", referral.encode(), NOW))
+    record = parse(whois(referral, "shop.zz", "whois.iana.org"))
     assert isinstance(record, RegistrationRecord)
     admin = record.contact(Role.ADMINISTRATIVE)
     assert admin is not None and admin.name is None and admin.state("name") is FieldState.REDACTED
