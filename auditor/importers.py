@@ -25,9 +25,10 @@ from xml.etree.ElementTree import Element
 
 from defusedxml import ElementTree as SafeET
 
+from auditor.compressed import COMPRESSION_SUFFIXES, CompressedInputError, format_suffix, open_input, read_input
 from auditor.decode import decode
 from auditor.domains import looks_like_domain, normalise_domain
-from auditor.errors import DecodeError
+from auditor.errors import DecodeError, InputError
 from auditor.parse import escrow
 from auditor.parse.csv_export import classify_column, unread_columns
 from auditor.parse.dates import parse_date
@@ -69,28 +70,38 @@ def _mtime(path: Path) -> datetime:
 
 
 def import_file(path: Path) -> ImportReport:
-    """Read one input file into raw records; never raises for bad content."""
+    """Read one input file into raw records; never raises for bad content.
+
+    A file may be compressed (gzip, bzip2, xz, a zip of one file: see auditor.compressed); its format is
+    that of the file inside. When a streamed file (an export, JSON lines, a deposit) fails part-way, the
+    records read before the failure are kept beside the error, which says where it stopped.
+    """
     try:
-        size = path.stat().st_size
+        path.stat()
+        suffix = format_suffix(path)
     except OSError as exc:
         return ImportReport(str(path), error=f"cannot read: {exc.strerror}")
-    suffix = path.suffix.lower()
+    except InputError as exc:
+        return ImportReport(str(path), error=str(exc))
+    records: list[RawRecord] = []
     try:
         if suffix in TABLE_SUFFIXES:
-            records = tuple(_csv_records(path))
-            return ImportReport(str(path), records=records, notes=_export_notes(records))
+            records.extend(_csv_records(path, suffix))
+            kept = tuple(records)
+            return ImportReport(str(path), records=kept, notes=_export_notes(kept))
         if suffix == ".jsonl":
-            return ImportReport(str(path), records=tuple(_jsonl_records(path)))
+            records.extend(_jsonl_records(path))
+            return ImportReport(str(path), records=tuple(records))
         if suffix == ".xml":
-            return ImportReport(str(path), records=tuple(escrow_records(path)))
-        if size > MAX_RESPONSE_FILE_BYTES:
-            return ImportReport(str(path), error=f"file too large for one response ({size} bytes > {MAX_RESPONSE_FILE_BYTES})")
-        body = path.read_bytes()
+            records.extend(escrow_records(path))
+            return ImportReport(str(path), records=tuple(records))
+        body = read_input(path, MAX_RESPONSE_FILE_BYTES)
     except OSError as exc:
-        return ImportReport(str(path), error=f"cannot read: {exc.strerror or exc}")
-    except (csv.Error, UnicodeDecodeError, ValueError, DecodeError, SyntaxError) as exc:
+        return ImportReport(str(path), records=tuple(records), error=_stopped(f"cannot read: {exc.strerror or exc}", records))
+    except (csv.Error, UnicodeDecodeError, ValueError, DecodeError, SyntaxError, InputError) as exc:
         # (an XML file that is not well formed raises ElementTree's ParseError, a SyntaxError)
-        return ImportReport(str(path), error=f"unreadable {suffix or 'file'}: {exc}")
+        reason = str(exc) if isinstance(exc, InputError) else f"unreadable {suffix or 'file'}: {exc}"
+        return ImportReport(str(path), records=tuple(records), error=_stopped(reason, records))
     if suffix == ".json":
         return ImportReport(str(path), records=tuple(rdap_records(body, path, _mtime(path), str(path))))
     names_only = _names_without_data(body)
@@ -100,14 +111,24 @@ def import_file(path: Path) -> ImportReport:
     return ImportReport(str(path), records=(whois_record(body, path, _mtime(path)),))
 
 
-_ZONE_FILE_LINE = re.compile(r"^\s*(?:\$ORIGIN|\$TTL|\S*\s+(?:\d+\s+)?(?:IN\s+)?SOA\s)", re.I | re.M)
+def _stopped(reason: str, records: list[RawRecord]) -> str:
+    """An import error's reason, saying what was kept when the file failed part-way."""
+    if not records:
+        return reason
+    return f"{reason} (reading stopped there: the {len(records):,} records before it, up to {records[-1].origin}, were imported)"
+
+
+#: The lines only a zone file has: $ORIGIN or $TTL, an SOA record, or a record with a TTL, a class and
+#: a type (ICANN's CZDS files: "example.zz.	86400	in	ns	ns1.example.zz.").
+ZONE_FILE_LINE = re.compile(r"^\s*(?:\$ORIGIN|\$TTL|\S*\s+(?:\d+\s+)?(?:IN\s+)?(?:\d+\s+)?SOA\s"
+                            r"|\S+\s+\d+\s+IN\s+NS\s)", re.I | re.M)
 
 
 def _names_without_data(body: bytes) -> str | None:
     """"a zone file" or "a list of domain names" when that is all the file is: passed to the audit by
     mistake instead of to the crawl, it would be one parse failure with no reason an operator can act on."""
     text = body[:65536].decode("utf-8", "replace")
-    if _ZONE_FILE_LINE.search(text):
+    if ZONE_FILE_LINE.search(text):
         return "a zone file"
     lines = [line.split("#", 1)[0].strip() for line in text.splitlines()]
     lines = [line for line in lines if line and not line.startswith((";", "%"))]
@@ -192,7 +213,12 @@ def whois_record(body: bytes, path: Path, fetched_at: datetime) -> RawRecord:
 
 
 def _stem_domain(path: Path) -> str:
+    """The domain a response file is named after ("example.zz.txt", "whois_example.zz", "example.zz.json.gz")."""
     name = path.name
+    for suffix in COMPRESSION_SUFFIXES:
+        if name.lower().endswith(suffix):
+            name = name[: -len(suffix)]
+            break
     for suffix in (".json", ".jsonl", ".txt", ".whois", ".rdap"):
         if name.lower().endswith(suffix):
             name = name[: -len(suffix)]
@@ -241,20 +267,20 @@ def export_dialect(sample: str, tab_first: bool = False) -> tuple[type[csv.Diale
     return type("ExportDialect", (csv.excel,), {"delimiter": delimiter, "skipinitialspace": skipinitialspace}), bool(excel)
 
 
-def _csv_records(path: Path) -> Iterator[RawRecord]:
-    """One raw record per row: the header line and that row, re-serialised as a two-line CSV."""
+def _csv_records(path: Path, suffix: str = ".csv") -> Iterator[RawRecord]:
+    """One raw record per row: the header line and that row, re-serialised as a two-line CSV.
+    `suffix` is the format's (".tsv" is tab-separated when its header has a tab)."""
     fetched_at = _mtime(path)
-    with path.open("rb") as raw_handle:
-        sample_bytes = raw_handle.read(1 << 20)
+    sample_bytes = _head(path, 1 << 20)
     try:
         sample_bytes[:-4].decode("utf-8")
         encoding, errors = "utf-8-sig", LEGACY_BYTES
     except UnicodeDecodeError:
         encoding, errors = decode(sample_bytes).encoding, "strict"  # a legacy export (Windows-1252, ...)
-    with path.open("r", encoding=encoding, errors=errors, newline="") as handle:
-        sample = handle.read(8192)
-        handle.seek(0)
-        dialect, separator_line = export_dialect(sample, tab_first=path.suffix.lower() == ".tsv")
+    # the dialect from the first lines (a compressed stream cannot seek back: the content is opened again)
+    sample = codecs.getincrementaldecoder(encoding)(errors="replace").decode(sample_bytes[:32768])[:8192]
+    with open_input(path) as binary, io.TextIOWrapper(binary, encoding=encoding, errors=errors, newline="") as handle:
+        dialect, separator_line = export_dialect(sample, tab_first=suffix == ".tsv")
         if separator_line:
             handle.readline()
         reader = _csv_rows(handle, dialect)
@@ -276,6 +302,21 @@ def _csv_records(path: Path) -> Iterator[RawRecord]:
             domain = row[domain_col].strip() if domain_col < len(row) else ""
             query = normalise_domain(domain) if looks_like_domain(domain) else domain[:255]
             yield RawRecord(Source.CSV, server, query, body, fetched_at, origin=f"{origin}{row_no}")
+
+
+def _head(path: Path, size: int) -> bytes:
+    """The first `size` bytes of the content, or as many as come before a compressed stream's damage (the
+    read that follows meets the damage after the rows before it)."""
+    chunks: list[bytes] = []
+    got = 0
+    try:
+        with open_input(path) as handle:
+            while got < size and (chunk := handle.read1(min(size - got, 1 << 16))):  # one read at a time
+                chunks.append(chunk)
+                got += len(chunk)
+    except CompressedInputError:
+        pass
+    return b"".join(chunks)
 
 
 def _csv_rows(handle: Iterable[str], dialect: type[csv.Dialect] | csv.Dialect) -> Iterator[tuple[list[str], str]]:
@@ -309,7 +350,7 @@ def _csv_rows(handle: Iterable[str], dialect: type[csv.Dialect] | csv.Dialect) -
 
 def _jsonl_records(path: Path) -> Iterator[RawRecord]:
     fetched_at = _mtime(path)
-    with path.open("rb") as handle:
+    with open_input(path) as handle:
         for line_no, line in enumerate(handle, start=1):
             if not line.strip():
                 continue
@@ -366,9 +407,15 @@ _CSV_MODEL = "{urn:ietf:params:xml:ns:rdeCsv-1.0}"
 
 def _deposit_objects(path: Path, tags: tuple[str, ...]) -> Iterator[Element]:
     """The elements of these tags in a deposit, streamed: each object is dropped from the tree once read."""
+    with open_input(path) as handle:
+        yield from _objects_of(handle, tags)
+
+
+def _objects_of(handle: Any, tags: tuple[str, ...]) -> Iterator[Element]:
+    """`_deposit_objects` of an open deposit."""
     root_checked = False
     parents: list[Element] = []
-    for event, element in SafeET.iterparse(str(path), events=("start", "end"), forbid_dtd=True):
+    for event, element in SafeET.iterparse(handle, events=("start", "end"), forbid_dtd=True):
         if event == "start":
             if not root_checked:
                 if element.tag != escrow.qname("rde", "deposit"):

@@ -14,7 +14,8 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from auditor.errors import AuditorError
+from auditor.compressed import compression_of, format_suffix, open_input
+from auditor.errors import AuditorError, InputError
 
 #: Peak memory per registration and a fixed part (the libraries, the value caches), summed over the audit's
 #: processes (the parent and its workers, PSS), fitted to two runs of benchmarks/million.py on SQLite
@@ -50,28 +51,42 @@ class MemoryEstimate:
 
 
 def count_records(path: Path) -> int:
-    """Records the importers will read from one file: lines of a CSV or JSONL file (an upper bound,
-    as a quoted cell may hold a line break), the domain objects of an RDAP file or line that holds several
-    and of an escrow deposit, one for any other file."""
-    suffix = path.suffix.lower()
+    """Records the importers will read from one file (see `measure`)."""
+    return measure(path)[0]
+
+
+def measure(path: Path) -> tuple[int, int]:
+    """Records the importers will read from one file, and the bytes they will read (its content, once
+    decompressed: see auditor.compressed).
+
+    Records are the lines of a CSV or JSONL file (an upper bound, as a quoted cell may hold a line
+    break), the domain objects of an RDAP file or line that holds several and of an escrow deposit, one
+    for any other file. A compressed file is read through; one that is damaged is measured up to the
+    damage (the import reports it).
+    """
+    suffix = format_suffix(path)
+    compressed = compression_of(path) is not None
     if suffix == ".xml":
         deposit_domains = _Matches(_DOMAIN_END_TAG)
+        size = 0
         for chunk in _chunks(path):
             deposit_domains.feed(chunk)
-        return max(deposit_domains.total(), 1)
-    if suffix not in LINE_RECORD_SUFFIXES and (suffix != ".json" or path.stat().st_size < ONE_RESPONSE_BYTES):
-        return 1  # (a directory of crawled responses is read once, by the import, not twice)
-    lines = 0
+            size += len(chunk)
+        return max(deposit_domains.total(), 1), size
+    if suffix not in LINE_RECORD_SUFFIXES and (suffix != ".json" or (not compressed and path.stat().st_size < ONE_RESPONSE_BYTES)):
+        return 1, path.stat().st_size  # (a directory of crawled responses is read once, by the import, not twice)
+    lines = size = 0
     rdap_domains = _Matches(_RDAP_DOMAIN)  # an RDAP search result or array holds many domains in one file or line
     last = b"\n"
     for chunk in _chunks(path):
         lines += chunk.count(b"\n")
+        size += len(chunk)
         last = chunk[-1:]
         if suffix in (".json", ".jsonl"):
             rdap_domains.feed(chunk)
     if suffix == ".json":
-        return max(1, rdap_domains.total())
-    return max(lines + (last != b"\n"), rdap_domains.total())
+        return max(1, rdap_domains.total()), size
+    return max(lines + (last != b"\n"), rdap_domains.total()), size
 
 
 #: An RDAP file smaller than this is taken for one response without reading it.
@@ -82,9 +97,13 @@ _DOMAIN_END_TAG = re.compile(rb"</(?:[\w.-]+:)?domain>")
 
 
 def _chunks(path: Path) -> Iterator[bytes]:
-    with path.open("rb") as handle:
-        while chunk := handle.read(_CHUNK):
-            yield chunk
+    """The file's content chunk by chunk, decompressed; up to the damage of a damaged compressed file."""
+    try:
+        with open_input(path) as handle:
+            while chunk := handle.read1(_CHUNK):  # (read1: what came before a damage is kept)
+                yield chunk
+    except InputError:
+        return
 
 
 class _Matches:
@@ -148,9 +167,17 @@ def available_memory() -> int | None:
 
 def estimate(files: Sequence[Path], available: int | None = None) -> MemoryEstimate:
     """The memory an audit of `files` needs: every registration's share, plus the raw bytes held."""
-    records = sum(count_records(f) for f in files)
-    size = sum(f.stat().st_size for f in files)
+    measured = [_measured_or_nothing(f) for f in files]
+    records, size = sum(n for n, _ in measured), sum(b for _, b in measured)
     return MemoryEstimate(records, size, BASE_BYTES + records * BYTES_PER_RECORD + size, available)
+
+
+def _measured_or_nothing(path: Path) -> tuple[int, int]:
+    """`measure`, or nothing for a file the import will report as unreadable (a zip of several files)."""
+    try:
+        return measure(path)
+    except (InputError, OSError):
+        return 0, 0
 
 
 def _size(n: int) -> str:

@@ -11,6 +11,11 @@ A source is named on the command line as one string:
 ``export.csv``, ``csv:FILE[#COL]``  one column of a CSV file (default ``domain``)
 =================================  ===================================================================
 
+A file may be compressed (gzip, bzip2, xz, a zip of one file: auditor.compressed); its kind is read
+from its name without the compression suffix (``zz.zone.gz`` is a zone file). A "list" whose lines are
+a zone file's (ICANN's CZDS serves ``zz.txt.gz``, every name written in full) is read as a zone file,
+its origin the owner of its SOA.
+
 Names are normalised to lower-case A-labels without a trailing dot and de-duplicated in order. A line
 that is not a domain is reported with its line number, never silently dropped.
 
@@ -21,6 +26,7 @@ that is not a domain is reported with its line number, never silently dropped.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import re
 import socket
@@ -36,9 +42,10 @@ import dns.rdatatype
 import dns.xfr
 import dns.zone
 
+from auditor.compressed import COMPRESSION_SUFFIXES, open_input
 from auditor.domains import looks_like_domain, normalise_domain
 from auditor.errors import InputError
-from auditor.importers import export_dialect
+from auditor.importers import ZONE_FILE_LINE, export_dialect
 
 #: A source file larger than this is refused (a 20M-domain list is about 400 MB; split it).
 MAX_SOURCE_BYTES = 2 * 1024 * 1024 * 1024
@@ -84,7 +91,8 @@ def parse_source(spec: str) -> DomainSource:
         path, _, extra = rest.partition("#")
     else:
         path, extra = spec, ""
-        kind = "zone" if spec.endswith(".zone") else "csv" if spec.lower().endswith((".csv", ".tsv")) else "list"
+        name = _without_compression(spec).lower()
+        kind = "zone" if name.endswith(".zone") else "csv" if name.endswith((".csv", ".tsv")) else "list"
     if kind == "csv":
         return DomainSource("csv", path, column=extra or "domain")
     if kind == "zone":
@@ -100,19 +108,26 @@ def read_domains(source: DomainSource, timeout: float = 30.0) -> DomainList:
         _add(result, ((str(i), n) for i, n in enumerate(names, 1)))
         return result
     path = Path(source.location)
-    try:
-        size = path.stat().st_size
-    except OSError as exc:
-        raise InputError(f"{source.describe()}: cannot read: {exc.strerror or exc}") from exc
-    if size > MAX_SOURCE_BYTES:
-        raise InputError(f"{source.describe()}: {size} bytes is more than {MAX_SOURCE_BYTES}; split the source")
+    text = _text(path, source)
+    if source.kind == "list" and ZONE_FILE_LINE.search(text[:65536]):
+        source = dataclasses.replace(source, kind="zone")  # a zone file named .txt (ICANN's CZDS: zone.txt.gz)
+        result.source = source
     if source.kind == "zone":
-        _add(result, ((str(i), n) for i, n in enumerate(_delegations(_zone_file(path, source), source.describe()), 1)))
+        zone = _zone_file(text, path, source)
+        _add(result, ((str(i), n) for i, n in enumerate(_delegations(zone, source.describe()), 1)))
     elif source.kind == "csv":
-        _add(result, _csv_column(path, source))
+        _add(result, _csv_column(text, source))
     else:
-        _add(result, _list_lines(path, source))
+        _add(result, _list_lines(text))
     return result
+
+
+def _without_compression(name: str) -> str:
+    """A file name without its compression suffix ("zz.zone.gz" -> "zz.zone")."""
+    for suffix in COMPRESSION_SUFFIXES:
+        if name.lower().endswith(suffix):
+            return name[: -len(suffix)]
+    return name
 
 
 def _add(result: DomainList, items: Iterable[tuple[str, str]]) -> None:
@@ -131,24 +146,32 @@ def _add(result: DomainList, items: Iterable[tuple[str, str]]) -> None:
 
 
 def _text(path: Path, source: DomainSource) -> str:
-    data = path.read_bytes()
+    """The source file's text (decompressed: see auditor.compressed), refused beyond MAX_SOURCE_BYTES."""
+    try:
+        with open_input(path) as handle:
+            data = handle.read(MAX_SOURCE_BYTES + 1)
+    except InputError as exc:
+        raise InputError(f"{source.describe()}: {exc}") from exc
+    except OSError as exc:
+        raise InputError(f"{source.describe()}: cannot read: {exc.strerror or exc}") from exc
+    if len(data) > MAX_SOURCE_BYTES:
+        raise InputError(f"{source.describe()}: more than {MAX_SOURCE_BYTES} bytes; split the source")
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise InputError(f"{source.describe()}: not UTF-8 text (byte {exc.start}); domain sources are UTF-8") from exc
 
 
-def _list_lines(path: Path, source: DomainSource) -> list[tuple[str, str]]:
+def _list_lines(text: str) -> list[tuple[str, str]]:
     out = []
-    for number, line in enumerate(_text(path, source).splitlines(), 1):
+    for number, line in enumerate(text.splitlines(), 1):
         line = line.split("#", 1)[0].strip()
         if line:
             out.append((f"line {number}", line))
     return out
 
 
-def _csv_column(path: Path, source: DomainSource) -> list[tuple[str, str]]:
-    text = _text(path, source)
+def _csv_column(text: str, source: DomainSource) -> list[tuple[str, str]]:
     dialect, separator_line = export_dialect(text[:8192])
     reader = csv.reader(io.StringIO(text), dialect)
     if separator_line:
@@ -167,11 +190,19 @@ def _csv_column(path: Path, source: DomainSource) -> list[tuple[str, str]]:
     return [(f"row {n}", row[col] if col < len(row) else "") for n, row in enumerate(reader, 2)]
 
 
-def _zone_file(path: Path, source: DomainSource) -> dns.zone.Zone:
-    text = _text(path, source)
+#: The owner of a zone file's first record when it is the SOA written out in full ("zz.  900  IN  SOA ...").
+_ABSOLUTE_SOA = re.compile(r"^(\S+\.)\s+(?:\d+\s+)?(?:IN\s+)?(?:\d+\s+)?SOA\s", re.I | re.M)
+
+
+def _zone_file(text: str, path: Path, source: DomainSource) -> dns.zone.Zone:
+    """The zone: its origin is the source's, else the file's $ORIGIN, else the owner of its SOA written
+    in full, else the file's name without ".zone" (or ".txt")."""
     origin = source.zone
     if origin is None and not re.search(r"^\$ORIGIN\s", text, re.M):
-        origin = path.name.removesuffix(".zone").strip(".").lower() + "."
+        soa = _ABSOLUTE_SOA.search(text[:65536])
+        name = _without_compression(path.name)
+        origin = soa.group(1).lower() if soa else (
+            name.removesuffix(".zone").removesuffix(".txt").strip(".").lower() + ".")
     try:
         return dns.zone.from_text(text, origin=origin, relativize=False, check_origin=False, filename=str(path))
     except (dns.exception.DNSException, ValueError) as exc:

@@ -1,0 +1,176 @@
+"""Compressed inputs (auditor.compressed): read as the file inside, streamed; damage is a clear error
+that keeps what was read before it; a small file that expands beyond the limits is refused."""
+
+from __future__ import annotations
+
+import bz2
+import gzip
+import io
+import lzma
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from auditor.compressed import format_suffix, inner_name, open_input
+from auditor.errors import InputError
+from auditor.importers import MAX_RESPONSE_FILE_BYTES, import_file
+from auditor.parse import parse
+from auditor.pipeline import AuditOptions, run_audit
+from auditor.records import RegistrationRecord, Role
+from auditor.sizing import estimate, measure
+from auditor.sources import parse_source, read_domains
+
+HEADER = "domain,registrar,created,registrant_name,registrant_email,registrant_phone,registrant_country\n"
+
+
+def _export(rows: int) -> bytes:
+    lines = [HEADER] + [f"shop{i}.zz,Alpha,2020-01-0{1 + i % 9},Anna Schmidt {i},anna{i}@shop{i}.zz,"
+                        f"+49.30123456{i % 100:02d},DE\n" for i in range(rows)]
+    return "".join(lines).encode()
+
+
+def _zip(member: str, data: bytes, extra: dict[str, bytes] | None = None) -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(member, data)
+        for name, more in (extra or {}).items():
+            archive.writestr(name, more)
+    return buf.getvalue()
+
+
+COMPRESSORS = {"export.csv.gz": gzip.compress, "export.csv.bz2": bz2.compress, "export.csv.xz": lzma.compress,
+               "export.zip": lambda data: _zip("dump/export.csv", data)}
+
+
+@pytest.mark.parametrize("name", sorted(COMPRESSORS))
+def test_a_compressed_export_imports_as_the_export_inside(tmp_path: Path, name: str) -> None:
+    data = _export(5)
+    (tmp_path / "plain.csv").write_bytes(data)
+    (tmp_path / name).write_bytes(COMPRESSORS[name](data))
+    plain, packed = import_file(tmp_path / "plain.csv"), import_file(tmp_path / name)
+    assert packed.error is None and format_suffix(tmp_path / name) == ".csv"
+    assert [r.body for r in packed.records] == [r.body for r in plain.records]
+    assert [r.sha256 for r in packed.records] == [r.sha256 for r in plain.records]
+    assert packed.records[2].origin == f"{tmp_path / name}:row 4"
+    record = parse(packed.records[0])
+    assert isinstance(record, RegistrationRecord) and record.contact(Role.REGISTRANT).email == "anna0@shop0.zz"  # type: ignore[union-attr]
+
+
+def test_compression_is_recognised_by_content_not_name(tmp_path: Path) -> None:
+    # a .gz that is not compressed is read as it is; a compressed file without the suffix is decompressed
+    (tmp_path / "export.csv.gz").write_bytes(_export(2))
+    (tmp_path / "response.txt").write_bytes(gzip.compress(b"Domain Name: packed.zz\nRegistrant Name: Anna\n"))
+    assert len(import_file(tmp_path / "export.csv.gz").records) == 2
+    raw = import_file(tmp_path / "response.txt").records[0]
+    assert raw.query == "packed.zz" and raw.body.startswith(b"Domain Name: packed.zz")
+
+
+def test_compressed_single_responses_rdap_jsonl_and_escrow(tmp_path: Path) -> None:
+    rdap = b'{"objectClassName": "domain", "ldhName": "one.zz", "rdapConformance": ["rdap_level_0"]}'
+    (tmp_path / "one.zz.json.gz").write_bytes(gzip.compress(rdap))
+    (tmp_path / "many.jsonl.xz").write_bytes(lzma.compress(rdap + b"\n" + rdap.replace(b"one.zz", b"two.zz") + b"\n"))
+    (tmp_path / "two.zz.txt.bz2").write_bytes(bz2.compress(b"Domain Name: two.zz\nRegistrant Name: Bob\n"))
+    assert [r.query for r in import_file(tmp_path / "one.zz.json.gz").records] == ["one.zz"]
+    assert [r.query for r in import_file(tmp_path / "many.jsonl.xz").records] == ["one.zz", "two.zz"]
+    assert [r.query for r in import_file(tmp_path / "two.zz.txt.bz2").records] == ["two.zz"]
+    deposit = Path(__file__).parent.parent / "fixtures" / "escrow"
+    full = next(p for p in sorted(deposit.glob("*.xml")) if b'type="FULL"' in p.read_bytes()[:2000])
+    (tmp_path / "deposit.xml.gz").write_bytes(gzip.compress(full.read_bytes()))
+    plain, packed = import_file(full), import_file(tmp_path / "deposit.xml.gz")
+    assert packed.error is None and [r.body for r in packed.records] == [r.body for r in plain.records]
+
+
+def test_a_truncated_stream_keeps_the_rows_before_it_and_says_where_it_stopped(tmp_path: Path) -> None:
+    data = gzip.compress(_export(3000))
+    (tmp_path / "export.csv.gz").write_bytes(data[: len(data) // 2])
+    report = import_file(tmp_path / "export.csv.gz")
+    assert report.error is not None and "gzip stream is damaged or cut short" in report.error
+    assert 0 < len(report.records) < 3000
+    assert f"the {len(report.records):,} records before it" in report.error
+    assert report.records[-1].origin in report.error
+    # every row kept is whole: it parses into the registration it was
+    last = parse(report.records[-1])
+    assert isinstance(last, RegistrationRecord) and last.contact(Role.REGISTRANT) is not None
+
+
+def test_garbage_behind_a_compression_magic_is_an_error_not_a_crash(tmp_path: Path) -> None:
+    for name, data in {"a.csv.gz": b"\x1f\x8b" + b"\x00" * 50, "b.csv.xz": b"\xfd7zXZ\x00garbage",
+                       "c.csv.bz2": b"BZh9" + b"junk" * 10, "d.zip": b"PK\x03\x04" + b"\x00" * 30}.items():
+        (tmp_path / name).write_bytes(data)
+        report = import_file(tmp_path / name)
+        assert report.error and not report.records, name
+
+
+def test_zstd_and_zips_of_several_files_are_refused_with_what_to_do(tmp_path: Path) -> None:
+    (tmp_path / "export.csv.zst").write_bytes(b"\x28\xb5\x2f\xfd" + b"\x00" * 20)
+    assert "zstd -d" in (import_file(tmp_path / "export.csv.zst").error or "")
+    (tmp_path / "two.zip").write_bytes(_zip("a.csv", _export(1), {"b.csv": _export(1)}))
+    error = import_file(tmp_path / "two.zip").error or ""
+    assert "a zip archive of 2 files" in error and "Unpack it" in error
+    # the macOS resource forks beside the one file do not count
+    (tmp_path / "mac.zip").write_bytes(_zip("export.csv", _export(1), {"__MACOSX/._export.csv": b"\x00\x05"}))
+    assert inner_name(tmp_path / "mac.zip") == "export.csv" and len(import_file(tmp_path / "mac.zip").records) == 1
+
+
+def test_a_decompression_bomb_is_refused_as_one_response(tmp_path: Path) -> None:
+    # 20 MB of one byte compresses to about 20 kB: as one WHOIS response it would exceed the limit
+    (tmp_path / "bomb.txt.gz").write_bytes(gzip.compress(b"a" * (MAX_RESPONSE_FILE_BYTES + 1024)))
+    assert (tmp_path / "bomb.txt.gz").stat().st_size < 100_000
+    report = import_file(tmp_path / "bomb.txt.gz")
+    assert report.error and "too large for one response" in report.error and "once decompressed" in report.error
+    with open_input(tmp_path / "bomb.txt.gz") as handle:
+        assert len(handle.read(10)) == 10  # streamed: nothing read beyond what is asked
+
+
+def test_the_memory_check_measures_what_is_inside(tmp_path: Path) -> None:
+    data = _export(1000)
+    (tmp_path / "export.csv.gz").write_bytes(gzip.compress(data))
+    assert measure(tmp_path / "export.csv.gz") == (1001, len(data))
+    found = estimate([tmp_path / "export.csv.gz"])
+    assert found.records == 1001 and found.input_bytes == len(data)
+    # a damaged file is measured up to the damage; a zip of several files counts for nothing (the import says why)
+    packed = gzip.compress(data)
+    (tmp_path / "cut.csv.gz").write_bytes(packed[: len(packed) // 2])
+    (tmp_path / "two.zip").write_bytes(_zip("a.csv", data, {"b.csv": data}))
+    assert 0 < estimate([tmp_path / "cut.csv.gz"]).records < 1001
+    assert estimate([tmp_path / "two.zip"]).records == 0
+
+
+def test_an_audit_of_a_compressed_export_equals_the_audit_of_the_export(tmp_path: Path) -> None:
+    data = _export(40) + b"bad.zz,Alpha,2020-01-01,asdf asdf,test@example.com,+1.5555555555,ZZ\n"
+    (tmp_path / "plain").mkdir()
+    (tmp_path / "packed").mkdir()
+    (tmp_path / "plain" / "export.csv").write_bytes(data)
+    (tmp_path / "packed" / "export.csv.gz").write_bytes(gzip.compress(data))
+    options = AuditOptions(dns=False, workers=1)
+    plain = run_audit([tmp_path / "plain"], tmp_path / "out1", f"sqlite:///{tmp_path}/a.db", options)
+    packed = run_audit([tmp_path / "packed"], tmp_path / "out2", f"sqlite:///{tmp_path}/b.db", options)
+    assert packed.summary["inputs"]["import_errors"] == []
+    assert plain.summary["records_audited"] == packed.summary["records_audited"] == 41
+    assert {(f.domain, f.rule_id) for f in plain.findings} == {(f.domain, f.rule_id) for f in packed.findings}
+    assert {f.rule_id for f in packed.findings if f.domain == "bad.zz"} >= {"FAL002", "UNV005"}
+
+
+def test_crawl_sources_read_compressed_lists_zone_files_and_czds_zone_files(tmp_path: Path) -> None:
+    (tmp_path / "domains.txt.gz").write_bytes(gzip.compress(b"one.zz\n# a comment\nTWO.zz\n"))
+    assert read_domains(parse_source(str(tmp_path / "domains.txt.gz"))).domains == ["one.zz", "two.zz"]
+    zone = (b"$ORIGIN zz.\n$TTL 3600\n@ IN SOA ns1.nic.zz. h.nic.zz. 1 2 3 4 5\n@ IN NS ns1.nic.zz.\n"
+            b"shop IN NS ns1.shop.zz.\n")
+    (tmp_path / "zz.zone.xz").write_bytes(lzma.compress(zone))
+    source = parse_source(str(tmp_path / "zz.zone.xz"))
+    assert source.kind == "zone" and read_domains(source).domains == ["shop.zz"]
+    # ICANN's CZDS: every name written in full, lower-case class and type, named zone.txt.gz
+    czds = (b"zz.\t900\tin\tsoa\tns1.nic.zz. h.nic.zz. 1 2 3 4 5\nzz.\t172800\tin\tns\tns1.nic.zz.\n"
+            b"alpha.zz.\t172800\tin\tns\tns1.alpha.zz.\nbeta.zz.\t172800\tin\tns\tns1.dns.example.\n"
+            b"ns1.alpha.zz.\t172800\tin\ta\t192.0.2.1\n")
+    (tmp_path / "zz.txt.gz").write_bytes(gzip.compress(czds))
+    found = read_domains(parse_source(str(tmp_path / "zz.txt.gz")))
+    assert found.source.kind == "zone" and found.domains == ["alpha.zz", "beta.zz"] and not found.rejected
+
+
+def test_a_damaged_compressed_source_is_a_clear_input_error(tmp_path: Path) -> None:
+    packed = gzip.compress(b"one.zz\n" * 10000)
+    (tmp_path / "domains.txt.gz").write_bytes(packed[: len(packed) // 2])
+    with pytest.raises(InputError, match="list:.*domains.txt.gz.*gzip stream is damaged or cut short"):
+        read_domains(parse_source(str(tmp_path / "domains.txt.gz")))
