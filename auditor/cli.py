@@ -227,7 +227,12 @@ def cmd_audit(args: argparse.Namespace) -> int:
     with RichProgress(enabled=not args.quiet) as progress:
         result = run_audit(args.inputs, args.out, args.db or default_db(), options, progress)
     print_summary(result.summary, result.out_dir)
-    return 0
+    return EXIT_INCOMPLETE if result.summary["inputs"]["import_errors"] else 0
+
+
+#: Exit status of an audit written without some of its inputs (a file not found, unreadable, cut short),
+#: as `auditor crawl` exits when some domains are left: the files are written, but do not cover everything.
+EXIT_INCOMPLETE = 3
 
 
 def print_summary(summary: dict[str, Any], out_dir: Path) -> None:

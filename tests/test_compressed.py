@@ -6,12 +6,14 @@ from __future__ import annotations
 import bz2
 import gzip
 import io
+import json
 import lzma
 import zipfile
 from pathlib import Path
 
 import pytest
 
+from auditor.cli import EXIT_INCOMPLETE, main
 from auditor.compressed import format_suffix, inner_name, open_input
 from auditor.errors import InputError
 from auditor.importers import MAX_RESPONSE_FILE_BYTES, import_file
@@ -174,3 +176,18 @@ def test_a_damaged_compressed_source_is_a_clear_input_error(tmp_path: Path) -> N
     (tmp_path / "domains.txt.gz").write_bytes(packed[: len(packed) // 2])
     with pytest.raises(InputError, match="list:.*domains.txt.gz.*gzip stream is damaged or cut short"):
         read_domains(parse_source(str(tmp_path / "domains.txt.gz")))
+
+
+def test_the_audit_exits_3_when_an_input_was_not_wholly_imported(tmp_path: Path) -> None:
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "export.csv").write_bytes(_export(3))
+    args = ["audit", str(tmp_path / "in"), "--out", str(tmp_path / "o"), "--db", str(tmp_path / "a.sqlite"),
+            "--quiet", "--no-dns"]
+    assert main(args) == 0
+    packed = gzip.compress(_export(3000))
+    (tmp_path / "in" / "more.csv.gz").write_bytes(packed[: len(packed) // 2])
+    assert main(args) == EXIT_INCOMPLETE == 3
+    summary = json.loads((tmp_path / "o" / "summary.json").read_text())
+    assert [e["input"] for e in summary["inputs"]["import_errors"]] == [str(tmp_path / "in" / "more.csv.gz")]
+    assert 3 < summary["records_audited"] < 3003
+    assert main([*args[:2], str(tmp_path / "missing.csv"), *args[2:]]) == 3
