@@ -80,6 +80,24 @@ def public_suffix(host: str) -> str:
     return _extractor()(host).suffix
 
 
+@lru_cache(maxsize=1)
+def _top_level_domains() -> frozenset[str]:
+    """Every top-level domain of the root zone, as A-labels: the last labels of the rules in the ICANN
+    section of the public suffix list bundled with tldextract (which follows IANA's root zone database)."""
+    suffixes = _extractor()._get_tld_extractor().tlds(include_psl_private_domains=False)
+    # the last label of every rule: some TLDs appear only under theirs ("co.za", "*.er", "!www.ck")
+    return frozenset(normalise_domain(suffix.rsplit(".", 1)[-1]) for suffix in suffixes)
+
+
+def top_level_domain_exists(host: str) -> bool:
+    """Is the last label of `host` a top-level domain of the root zone? Offline; ".con" is not.
+
+    >>> top_level_domain_exists("gmail.com"), top_level_domain_exists("gmail.con")
+    (True, False)
+    """
+    return normalise_domain(host).rsplit(".", 1)[-1] in _top_level_domains()
+
+
 def is_reserved_example(host: str) -> bool:
     """True for RFC 2606 / 6761 reserved names (example.com, *.test, *.invalid, ...)."""
     labels = host.lower().strip(".").rsplit(".", 2)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from auditor.domains import is_reserved_example
+from auditor.domains import is_reserved_example, top_level_domain_exists
 from auditor.records import OWN_DATA_SOURCES, Category, FieldState, Finding, RegistrationRecord, Severity
 from auditor.verify import IdentifierVerdict, MailDomain, PhoneVerdict
 from rules import policies
@@ -85,6 +85,11 @@ def email_domain_cannot_receive_mail(record: RegistrationRecord, ctx: RuleContex
     Each distinct mail domain is looked up once through the configured resolver: MX first, then A and
     AAAA (the implicit MX of RFC 5321 section 5.1); a single "MX 0 ." is a null MX (RFC 7505).
 
+    With DNS checks switched off (`--no-dns`), a mail domain under a top-level domain that does not
+    exist ("gmail.con", "web.dee") is still found: the root zone's list of top-level domains is
+    bundled (tldextract's public suffix list). The audited domain's own top-level domain always counts
+    as existing (a private or test registry's zone). With DNS on, the resolver decides alone.
+
     ## Why it matters
     Mail to the holder bounces, so the registry and registrar cannot reach them; ICANN ARS counts
     a bouncing email as an operability failure, and NIS2 recital 111 asks that at least one means
@@ -92,7 +97,8 @@ def email_domain_cannot_receive_mail(record: RegistrationRecord, ctx: RuleContex
 
     ## Not a finding
     A DNS timeout, SERVFAIL or an unreachable resolver: the outcome is "could not check" and is
-    counted in summary.json. DNS checks switched off (`--no-dns`). Redacted or placeholder emails.
+    counted in summary.json. With DNS checks switched off (`--no-dns`), any mail domain under an
+    existing top-level domain. Redacted or placeholder emails.
 
     ## Remedy
     Ask the registrar to verify the email address with the holder (RAA WAPS 1(f)).
@@ -104,8 +110,14 @@ def email_domain_cannot_receive_mail(record: RegistrationRecord, ctx: RuleContex
         if not syntax.valid or is_reserved_example(syntax.domain):
             continue
         check = ctx.verify.mail_domain(syntax.domain)
-        if check is None:
-            return  # DNS checks are off
+        if check is None:  # DNS checks are off: only what needs no look-up
+            tld = syntax.domain.rsplit(".", 1)[-1]
+            if tld != record.tld and not top_level_domain_exists(syntax.domain):
+                yield ctx.finding(record, f"{contact.role.value} email domain {syntax.domain} does not exist: "
+                                  f".{tld} is not a top-level domain", contact=contact, field="email",
+                                  value=contact.email, detail=f"no top-level domain .{tld} in the root zone "
+                                  "(the public suffix list bundled with tldextract)")
+            continue
         if check.verdict is MailDomain.UNCHECKED:
             ctx.unchecked(check.detail)
             continue
