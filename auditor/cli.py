@@ -90,7 +90,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("audit", help="import, parse, score and report on registration records")
-    p.add_argument("inputs", nargs="+", metavar="INPUT", help="files or directories (*.json RDAP, *.txt WHOIS, *.csv or *.tsv exports, *.xml escrow deposits)")
+    p.add_argument("inputs", nargs="+", metavar="INPUT", help="files or directories (*.json RDAP, *.txt WHOIS, *.csv or *.tsv exports, *.xml escrow deposits; "
+                   "each may be compressed: .gz, .bz2, .xz, a zip of one file)")
     p.add_argument("--out", required=True, type=Path, metavar="DIR", help="where findings.jsonl, summary.json, report.html go")
     p.add_argument("--db", default=None, metavar="URL", help="SQLite file or postgresql:// URL (default: $AUDITOR_DB or ./auditor.sqlite)")
     _add_dns_options(p)
@@ -251,7 +252,7 @@ def print_summary(summary: dict[str, Any], out_dir: Path) -> None:
               f"({summary['inputs']['raw_records_new']} new); parse outcomes: "
               + ", ".join(f"{k} {v}" for k, v in outcomes.items()))
     for error in summary["inputs"]["import_errors"]:
-        out.print(f"[red]not imported[/red]: {escape(error['input'])}: {escape(error['reason'])}")
+        out.print(f"[red]import error[/red]: {escape(error['input'])}: {escape(error['reason'])}")
     for note in summary["inputs"].get("import_notes", ()):
         out.print(f"[yellow]note[/yellow]: {escape(note['input'])}: {escape(note['note'])}")
     out.print(f"records audited: {summary['records_audited']}, with findings: {summary['records_with_findings']}, "

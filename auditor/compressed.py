@@ -10,8 +10,9 @@ read as text, and a compressed file without a suffix is still decompressed. The 
 inside is named by the suffix before the compression suffix (`export.csv.gz` is a CSV export), or the
 zip member's name.
 
-A stream that is damaged or cut short raises `CompressedInputError` where the damage is met; what was
-read before it stays usable (the importers keep those rows and report the error).
+A stream that is damaged raises `CompressedInputError` where the damage is met. Only when it was
+merely cut short (`truncated`) is what came before it sound: a flipped byte is detected by gzip and
+zip only at the end of the stream, by its checksum, after the damaged rows were handed out.
 """
 
 from __future__ import annotations
@@ -36,9 +37,12 @@ _MAGIC = ((b"\x1f\x8b", "gzip"), (b"BZh", "bzip2"), (b"\xfd7zXZ\x00", "xz"), (b"
 COMPRESSION_SUFFIXES = (".gz", ".gzip", ".bz2", ".xz", ".zip", ".zst")
 #: Compressions this module can read (zstd is recognised to say so clearly: Python 3.11 has no reader).
 READABLE = ("gzip", "bzip2", "xz", "zip")
+#: Bytes read at a time where a limit applies (`read_at_most`).
+_STEP = 1 << 16
 
-#: What a damaged or truncated stream raises, by library.
-_STREAM_ERRORS = (EOFError, zlib.error, lzma.LZMAError, gzip.BadGzipFile, zipfile.BadZipFile, OSError)
+#: What a damaged stream raises, by library (zipfile: an encrypted member, a method it lacks).
+_STREAM_ERRORS = (EOFError, zlib.error, lzma.LZMAError, gzip.BadGzipFile, zipfile.BadZipFile, OSError, RuntimeError,
+                  NotImplementedError)
 
 
 class CompressedInputError(InputError):
@@ -46,53 +50,76 @@ class CompressedInputError(InputError):
 
     slug = "compressed-input-error"
 
+    def __init__(self, message: str | None = None, truncated: bool = False, **details: object) -> None:
+        super().__init__(message, **details)
+        #: the stream was cut short (what came before is sound), rather than damaged
+        self.truncated = truncated
+
 
 def compression_of(path: Path) -> str | None:
     """"gzip", "bzip2", "xz", "zip" or "zstd" when the file starts like one, else None."""
     with path.open("rb") as handle:
         head = handle.read(6)
+    return compression_of_bytes(head)
+
+
+def compression_of_bytes(head: bytes) -> str | None:
+    """`compression_of` for a file's first bytes (a compressed file inside another is refused)."""
     return next((name for magic, name in _MAGIC if head.startswith(magic)), None)
 
 
-def _zip_member(archive: zipfile.ZipFile, path: Path) -> zipfile.ZipInfo:
+def _zip_member(archive: zipfile.ZipFile) -> zipfile.ZipInfo:
     """The one file of a zip archive (a zip of several is refused: each would be an input of its own)."""
     files = [info for info in archive.infolist() if not info.is_dir()
              and not info.filename.rsplit("/", 1)[-1].startswith((".", "__MACOSX"))
              and not info.filename.startswith("__MACOSX/")]
+    if not files:
+        raise CompressedInputError("an empty zip archive")
     if len(files) != 1:
-        raise CompressedInputError(
-            f"{path.name}: a zip archive of {len(files)} files; this tool reads a zip of one file. "
-            "Unpack it and give the directory instead")
+        raise CompressedInputError(f"a zip archive of {len(files)} files; this tool reads a zip of one file. "
+                                   "Unpack it and give the directory instead")
     return files[0]
 
 
-def inner_name(path: Path) -> str:
+def inner_name(path: Path, kind: str | None = "?") -> str:
     """The name of what a file holds: a zip's member, else the file's name without a compression suffix.
-    Its suffix says how to read the content."""
-    kind = compression_of(path)
+    Its suffix says how to read the content. `kind`: the file's compression when already known."""
+    if kind == "?":
+        kind = compression_of(path)
     if kind == "zip":
         try:
             with zipfile.ZipFile(path) as archive:
-                return _zip_member(archive, path).filename.rsplit("/", 1)[-1]
-        except zipfile.BadZipFile as exc:
-            raise CompressedInputError(f"{path.name}: not a readable zip archive: {exc}") from exc
-    name = path.name
-    for suffix in COMPRESSION_SUFFIXES:  # (dropped even from a file that is not compressed after all)
+                return _zip_member(archive).filename.rsplit("/", 1)[-1]
+        except (zipfile.BadZipFile, OSError, NotImplementedError) as exc:
+            raise CompressedInputError(f"not a readable zip archive: {exc}") from exc
+    return without_compression_suffix(path.name)
+
+
+def without_compression_suffix(name: str) -> str:
+    """A file name without its compression suffix ("zz.zone.gz" -> "zz.zone"); dropped even from a file
+    that turns out not to be compressed."""
+    for suffix in COMPRESSION_SUFFIXES:
         if name.lower().endswith(suffix):
             return name[: -len(suffix)]
     return name
 
 
-def format_suffix(path: Path) -> str:
+def format_suffix(path: Path, kind: str | None = "?") -> str:
     """The lower-case suffix of what the file holds: ".csv" for `export.csv.gz` and `export.csv`."""
-    return Path(inner_name(path)).suffix.lower()
+    return Path(inner_name(path, kind)).suffix.lower()
+
+
+def _is_trailing_data(exc: BaseException) -> bool:
+    """Did a gzip file go on after its last whole member (each checked by its CRC) with bytes that are not
+    another member? `gzip -d` ignores such trailing garbage with a warning."""
+    return isinstance(exc, gzip.BadGzipFile) and "Not a gzipped file" in str(exc)
 
 
 class _Checked(io.RawIOBase):
-    """A decompressing stream whose damage surfaces as CompressedInputError naming the file."""
+    """A decompressing stream whose damage surfaces as CompressedInputError."""
 
-    def __init__(self, inner: BinaryIO, path: Path, kind: str) -> None:
-        self._inner, self._path, self._kind = inner, path, kind
+    def __init__(self, inner: BinaryIO, kind: str) -> None:
+        self._inner, self._kind = inner, kind
 
     def readable(self) -> bool:
         return True
@@ -101,8 +128,12 @@ class _Checked(io.RawIOBase):
         try:
             data = self._inner.read1(len(buffer))  # (one step: what came before a damage is returned first)
         except _STREAM_ERRORS as exc:
-            raise CompressedInputError(f"{self._path.name}: the {self._kind} stream is damaged or cut short: "
-                                       f"{exc}") from exc
+            if isinstance(exc, EOFError):
+                raise CompressedInputError(f"the {self._kind} stream is cut short: {exc}", truncated=True) from exc
+            if _is_trailing_data(exc):
+                raise CompressedInputError(f"the {self._kind} stream is followed by data that is not {self._kind}: "
+                                           f"{exc}", truncated=True) from exc
+            raise CompressedInputError(f"the {self._kind} stream is damaged: {exc}") from exc
         buffer[: len(data)] = data
         return len(data)
 
@@ -112,16 +143,17 @@ class _Checked(io.RawIOBase):
 
 
 @contextmanager
-def open_input(path: Path) -> Iterator[BinaryIO]:
-    """The file's content as a binary stream, decompressed when it is compressed."""
-    kind = compression_of(path)
+def open_input(path: Path, kind: str | None = "?") -> Iterator[BinaryIO]:
+    """The file's content as a binary stream, decompressed when it is compressed. `kind`: the file's
+    compression when already known (`compression_of`)."""
+    if kind == "?":
+        kind = compression_of(path)
     if kind is None:
         with path.open("rb") as handle:
             yield handle
         return
     if kind not in READABLE:
-        raise CompressedInputError(f"{path.name}: {kind}-compressed, which this tool cannot read; "
-                                   "decompress it first (zstd -d)")
+        raise CompressedInputError(f"{kind}-compressed, which this tool cannot read; decompress it first (zstd -d)")
     archive: zipfile.ZipFile | None = None
     try:
         if kind == "gzip":
@@ -132,10 +164,17 @@ def open_input(path: Path) -> Iterator[BinaryIO]:
             inner = lzma.open(path, "rb")  # type: ignore[assignment]
         else:
             archive = zipfile.ZipFile(path)
-            inner = archive.open(_zip_member(archive, path))  # type: ignore[assignment]
-    except (zipfile.BadZipFile, lzma.LZMAError, OSError) as exc:
-        raise CompressedInputError(f"{path.name}: not a readable {kind} file: {exc}") from exc
-    stream = io.BufferedReader(_Checked(inner, path, kind), buffer_size=1 << 16)
+            inner = archive.open(_zip_member(archive))  # type: ignore[assignment]
+    except CompressedInputError:
+        if archive is not None:
+            archive.close()
+        raise
+    except (zipfile.BadZipFile, lzma.LZMAError, OSError, RuntimeError, NotImplementedError) as exc:
+        # (zipfile: RuntimeError for an encrypted member, NotImplementedError for a method it lacks)
+        if archive is not None:
+            archive.close()
+        raise CompressedInputError(f"not a readable {kind} file: {exc}") from exc
+    stream = io.BufferedReader(_Checked(inner, kind), buffer_size=_STEP)
     try:
         yield stream  # type: ignore[misc]
     finally:
@@ -144,12 +183,52 @@ def open_input(path: Path) -> Iterator[BinaryIO]:
             archive.close()
 
 
-def read_input(path: Path, limit: int) -> bytes:
+def read_at_most(handle: BinaryIO, limit: int) -> bytes:
+    """Up to `limit` + 1 bytes of a stream, read a step at a time (one `read(limit + 1)` would allocate
+    the whole limit first, whatever the stream holds)."""
+    chunks: list[bytes] = []
+    got = 0
+    while got <= limit and (chunk := handle.read(min(_STEP, limit + 1 - got))):
+        chunks.append(chunk)
+        got += len(chunk)
+    return b"".join(chunks)
+
+
+def read_input(path: Path, limit: int, kind: str | None = "?") -> bytes:
     """The whole (decompressed) content of a file holding one response, refused beyond `limit` bytes:
     a small compressed file can expand to gigabytes (a decompression bomb)."""
-    with open_input(path) as handle:
-        data = handle.read(limit + 1)
+    if kind == "?":
+        kind = compression_of(path)
+    with open_input(path, kind) as handle:
+        data = read_at_most(handle, limit)
     if len(data) > limit:
-        raise InputError(f"file too large for one response (more than {limit} bytes"
-                         f"{' once decompressed' if compression_of(path) else ''})")
+        raise InputError(f"file too large for one response (more than {limit} bytes{' once decompressed' if kind else ''})")
     return data
+
+
+def stream_damage(path: Path, kind: str | None) -> CompressedInputError | None:
+    """The damage of a compressed file found by reading it to its end, or None when it reads whole: asked
+    when its content made no sense, as a damaged stream hands out garbage before its checksum fails."""
+    if kind is None:
+        return None
+    try:
+        with open_input(path, kind) as handle:
+            while handle.read1(_STEP):
+                pass
+    except CompressedInputError as exc:
+        return exc
+    return None
+
+
+#: Where a tar archive says so (POSIX ustar and GNU tar), in its first block.
+_TAR_MAGIC = slice(257, 262)
+
+
+def archive_inside(head: bytes, kind: str | None) -> str | None:
+    """Why content cannot be read as one input file, from its first bytes: a tar archive (many files),
+    or, inside a compressed file, another compressed file. None when it can."""
+    if head[_TAR_MAGIC] == b"ustar":
+        return "a tar archive (many files in one): unpack it and give the directory instead"
+    if kind is not None and compression_of_bytes(head) is not None:
+        return f"a {compression_of_bytes(head)}-compressed file inside a {kind} one: decompress it once, then give the result"
+    return None

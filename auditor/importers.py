@@ -25,7 +25,17 @@ from xml.etree.ElementTree import Element
 
 from defusedxml import ElementTree as SafeET
 
-from auditor.compressed import COMPRESSION_SUFFIXES, CompressedInputError, format_suffix, open_input, read_input
+from auditor.compressed import (
+    CompressedInputError,
+    archive_inside,
+    compression_of,
+    format_suffix,
+    inner_name,
+    open_input,
+    read_input,
+    stream_damage,
+    without_compression_suffix,
+)
 from auditor.decode import decode
 from auditor.domains import looks_like_domain, normalise_domain
 from auditor.errors import DecodeError, InputError
@@ -73,49 +83,83 @@ def import_file(path: Path) -> ImportReport:
     """Read one input file into raw records; never raises for bad content.
 
     A file may be compressed (gzip, bzip2, xz, a zip of one file: see auditor.compressed); its format is
-    that of the file inside. When a streamed file (an export, JSON lines, a deposit) fails part-way, the
-    records read before the failure are kept beside the error, which says where it stopped.
+    that of the file inside. When a streamed file (an export, JSON lines) is cut short, the records read
+    before the cut are kept beside the error, which says where it stopped; a compressed file damaged
+    part-way gives none (its checksum fails only at its end, after the damaged rows were read).
     """
     try:
-        path.stat()
-        suffix = format_suffix(path)
+        kind = compression_of(path)
+        suffix = format_suffix(path, kind)
+        refused = archive_inside(_head(path, 512, kind), kind) if kind else None
     except OSError as exc:
-        return ImportReport(str(path), error=f"cannot read: {exc.strerror}")
+        return ImportReport(str(path), error=f"cannot read: {exc.strerror or exc}")
     except InputError as exc:
         return ImportReport(str(path), error=str(exc))
+    if refused:
+        return ImportReport(str(path), error=refused)
     records: list[RawRecord] = []
     try:
         if suffix in TABLE_SUFFIXES:
-            records.extend(_csv_records(path, suffix))
+            records.extend(_csv_records(path, suffix, kind))
             kept = tuple(records)
             return ImportReport(str(path), records=kept, notes=_export_notes(kept))
         if suffix == ".jsonl":
-            records.extend(_jsonl_records(path))
+            records.extend(_jsonl_records(path, kind))
             return ImportReport(str(path), records=tuple(records))
         if suffix == ".xml":
-            records.extend(escrow_records(path))
+            records.extend(escrow_records(path, kind))
             return ImportReport(str(path), records=tuple(records))
-        body = read_input(path, MAX_RESPONSE_FILE_BYTES)
+        body = read_input(path, MAX_RESPONSE_FILE_BYTES, kind)
+    except CompressedInputError as exc:
+        return _import_failed(path, suffix, records, exc)
     except OSError as exc:
         return ImportReport(str(path), records=tuple(records), error=_stopped(f"cannot read: {exc.strerror or exc}", records))
     except (csv.Error, UnicodeDecodeError, ValueError, DecodeError, SyntaxError, InputError) as exc:
         # (an XML file that is not well formed raises ElementTree's ParseError, a SyntaxError)
+        if not isinstance(exc, InputError):
+            # content that makes no sense may be a damaged stream's garbage, handed out before its checksum failed
+            damage = stream_damage(path, kind)
+            if damage is not None and not damage.truncated:
+                return _import_failed(path, suffix, records, damage)
         reason = str(exc) if isinstance(exc, InputError) else f"unreadable {suffix or 'file'}: {exc}"
+        if suffix not in TABLE_SUFFIXES + (".jsonl", ".xml"):  # one response, too large: perhaps a zone file
+            names_only = _names_without_data(_head(path, 65536, kind))
+            if names_only:
+                return ImportReport(str(path), error=_crawl_instead(names_only, path))
         return ImportReport(str(path), records=tuple(records), error=_stopped(reason, records))
     if suffix == ".json":
         return ImportReport(str(path), records=tuple(rdap_records(body, path, _mtime(path), str(path))))
+    refused = archive_inside(body[:512], None)
+    if refused:
+        return ImportReport(str(path), error=refused)
     names_only = _names_without_data(body)
     if names_only:
-        return ImportReport(str(path), error=f"{names_only}: domain names without registration data; "
-                            f"`auditor crawl {path.name} --out DIR` collects their records and audits them")
+        return ImportReport(str(path), error=_crawl_instead(names_only, path))
     return ImportReport(str(path), records=(whois_record(body, path, _mtime(path)),))
+
+
+def _import_failed(path: Path, suffix: str, records: list[RawRecord], exc: CompressedInputError) -> ImportReport:
+    """What a compressed file whose stream broke imports: the records before a cut, else nothing."""
+    if exc.truncated and suffix != ".xml":
+        return ImportReport(str(path), records=tuple(records), error=_stopped(str(exc), records))
+    if suffix == ".xml":
+        why = "a deposit's domains refer to contacts anywhere in it"
+    else:
+        why = "its checksum fails only at its end, so no record read before the damage can be trusted"
+    return ImportReport(str(path), error=f"{exc}; nothing was imported from it ({why})")
+
+
+def _crawl_instead(what: str, path: Path) -> str:
+    return (f"{what}: domain names without registration data; `auditor crawl {path.name} --out DIR` collects "
+            "their records and audits them")
 
 
 def _stopped(reason: str, records: list[RawRecord]) -> str:
     """An import error's reason, saying what was kept when the file failed part-way."""
     if not records:
         return reason
-    return f"{reason} (reading stopped there: the {len(records):,} records before it, up to {records[-1].origin}, were imported)"
+    return (f"{reason} (reading stopped there; the {len(records):,} records before it, up to {records[-1].origin}, "
+            "are audited)")
 
 
 #: The lines only a zone file has: $ORIGIN or $TTL, an SOA record, or a record with a TTL, a class and
@@ -214,11 +258,7 @@ def whois_record(body: bytes, path: Path, fetched_at: datetime) -> RawRecord:
 
 def _stem_domain(path: Path) -> str:
     """The domain a response file is named after ("example.zz.txt", "whois_example.zz", "example.zz.json.gz")."""
-    name = path.name
-    for suffix in COMPRESSION_SUFFIXES:
-        if name.lower().endswith(suffix):
-            name = name[: -len(suffix)]
-            break
+    name = without_compression_suffix(path.name)
     for suffix in (".json", ".jsonl", ".txt", ".whois", ".rdap"):
         if name.lower().endswith(suffix):
             name = name[: -len(suffix)]
@@ -267,11 +307,12 @@ def export_dialect(sample: str, tab_first: bool = False) -> tuple[type[csv.Diale
     return type("ExportDialect", (csv.excel,), {"delimiter": delimiter, "skipinitialspace": skipinitialspace}), bool(excel)
 
 
-def _csv_records(path: Path, suffix: str = ".csv") -> Iterator[RawRecord]:
+def _csv_records(path: Path, suffix: str = ".csv", kind: str | None = None) -> Iterator[RawRecord]:
     """One raw record per row: the header line and that row, re-serialised as a two-line CSV.
-    `suffix` is the format's (".tsv" is tab-separated when its header has a tab)."""
+    `suffix` is the format's (".tsv" is tab-separated when its header has a tab), `kind` the file's
+    compression."""
     fetched_at = _mtime(path)
-    sample_bytes = _head(path, 1 << 20)
+    sample_bytes = _head(path, 1 << 20, kind)
     try:
         sample_bytes[:-4].decode("utf-8")
         encoding, errors = "utf-8-sig", LEGACY_BYTES
@@ -279,7 +320,7 @@ def _csv_records(path: Path, suffix: str = ".csv") -> Iterator[RawRecord]:
         encoding, errors = decode(sample_bytes).encoding, "strict"  # a legacy export (Windows-1252, ...)
     # the dialect from the first lines (a compressed stream cannot seek back: the content is opened again)
     sample = codecs.getincrementaldecoder(encoding)(errors="replace").decode(sample_bytes[:32768])[:8192]
-    with open_input(path) as binary, io.TextIOWrapper(binary, encoding=encoding, errors=errors, newline="") as handle:
+    with open_input(path, kind) as binary, io.TextIOWrapper(binary, encoding=encoding, errors=errors, newline="") as handle:
         dialect, separator_line = export_dialect(sample, tab_first=suffix == ".tsv")
         if separator_line:
             handle.readline()
@@ -292,7 +333,8 @@ def _csv_records(path: Path, suffix: str = ".csv") -> Iterator[RawRecord]:
         if domain_col is None:
             raise ValueError("CSV has no 'domain' column; see the README for the expected columns")
         # every record's body is the header line then its row, both written the same way
-        server, origin = f"csv:{path.name}"[:255], f"{path}:row "
+        # the name inside: the same export shipped compressed or not gives the same raw records
+        server, origin = f"csv:{inner_name(path, kind)}"[:255], f"{path}:row "
         for row_no, (row, line) in enumerate(reader, start=2):
             if not "".join(row).strip():  # a blank row
                 continue
@@ -304,13 +346,13 @@ def _csv_records(path: Path, suffix: str = ".csv") -> Iterator[RawRecord]:
             yield RawRecord(Source.CSV, server, query, body, fetched_at, origin=f"{origin}{row_no}")
 
 
-def _head(path: Path, size: int) -> bytes:
+def _head(path: Path, size: int, kind: str | None = "?") -> bytes:
     """The first `size` bytes of the content, or as many as come before a compressed stream's damage (the
     read that follows meets the damage after the rows before it)."""
     chunks: list[bytes] = []
     got = 0
     try:
-        with open_input(path) as handle:
+        with open_input(path, kind) as handle:
             while got < size and (chunk := handle.read1(min(size - got, 1 << 16))):  # one read at a time
                 chunks.append(chunk)
                 got += len(chunk)
@@ -335,7 +377,7 @@ def _csv_rows(handle: Iterable[str], dialect: type[csv.Dialect] | csv.Dialect) -
     limit = csv.field_size_limit()
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
-    lines = iter(handle)
+    lines = _bounded_lines(handle)
     for line in lines:
         if plain and '"' not in line and len(line) < limit:
             text = line.rstrip("\r\n")  # one line ending at most (newline="" splits at each)
@@ -348,10 +390,19 @@ def _csv_rows(handle: Iterable[str], dialect: type[csv.Dialect] | csv.Dialect) -
             yield row, buf.getvalue()
 
 
-def _jsonl_records(path: Path) -> Iterator[RawRecord]:
+def _bounded_lines(handle: Any) -> Iterator[Any]:
+    """The lines of a handle, refused as soon as one is longer than MAX_ROW_BYTES: a small compressed file
+    can hold a line of gigabytes, which iterating over the handle would read whole first."""
+    while line := handle.readline(MAX_ROW_BYTES + 1):
+        if len(line) > MAX_ROW_BYTES:
+            raise ValueError(f"a line longer than {MAX_ROW_BYTES} bytes")
+        yield line
+
+
+def _jsonl_records(path: Path, kind: str | None = "?") -> Iterator[RawRecord]:
     fetched_at = _mtime(path)
-    with open_input(path) as handle:
-        for line_no, line in enumerate(handle, start=1):
+    with open_input(path, kind) as handle:
+        for line_no, line in enumerate(_bounded_lines(handle), start=1):
             if not line.strip():
                 continue
             if len(line) > MAX_ROW_BYTES:
@@ -359,7 +410,7 @@ def _jsonl_records(path: Path) -> Iterator[RawRecord]:
             yield from rdap_records(line.strip(), path, fetched_at, f"{path}:line {line_no}")
 
 
-def escrow_records(path: Path) -> Iterator[RawRecord]:
+def escrow_records(path: Path, kind: str | None = "?") -> Iterator[RawRecord]:
     """One raw record per domain of a data escrow deposit (RFC 9022, XML model; decrypted, not the .ryde).
 
     A deposit writes each contact and registrar once and has domains refer to them by id, in any order,
@@ -373,7 +424,7 @@ def escrow_records(path: Path) -> Iterator[RawRecord]:
     id_tag = {contact_tag: escrow.qname("rdeContact", "id"), registrar_tag: escrow.qname("rdeRegistrar", "id")}
     by_id: dict[str, dict[str, bytes]] = {contact_tag: {}, registrar_tag: {}}  # object tag -> id -> the object
     watermark: datetime | None = None
-    for element in _deposit_objects(path, (contact_tag, registrar_tag, watermark_tag)):
+    for element in _deposit_objects(path, (contact_tag, registrar_tag, watermark_tag), kind):
         if element.tag == watermark_tag:
             watermark = parse_date((element.text or "").strip())
             continue
@@ -382,12 +433,12 @@ def escrow_records(path: Path) -> Iterator[RawRecord]:
             by_id[element.tag][key] = _serialised(element)
     contacts, registrars = by_id[contact_tag], by_id[registrar_tag]
     fetched_at = watermark or _mtime(path)
-    server, origin = f"escrow:{path.name}"[:255], f"{path}:domain "
+    server, origin = f"escrow:{inner_name(path, kind)}"[:255], f"{path}:domain "
     name_tag, registrant_tag, contact_ref_tag, registrar_ref_tag = (
         escrow.qname("rdeDom", local) for local in ("name", "registrant", "contact", "clID"))
     head = b'<?xml version="1.0" encoding="UTF-8"?>\n<' + escrow.RECORD_ROOT.encode() + b">\n"
     tail = b"</" + escrow.RECORD_ROOT.encode() + b">\n"
-    for number, domain in enumerate(_deposit_objects(path, (escrow.qname("rdeDom", "domain"),)), start=1):
+    for number, domain in enumerate(_deposit_objects(path, (escrow.qname("rdeDom", "domain"),), kind), start=1):
         name = (domain.findtext(name_tag) or "").strip()
         handles = [(domain.findtext(registrant_tag) or "").strip()]
         handles += [(el.text or "").strip() for el in domain.iter(contact_ref_tag)]
@@ -405,9 +456,9 @@ def escrow_records(path: Path) -> Iterator[RawRecord]:
 _CSV_MODEL = "{urn:ietf:params:xml:ns:rdeCsv-1.0}"
 
 
-def _deposit_objects(path: Path, tags: tuple[str, ...]) -> Iterator[Element]:
+def _deposit_objects(path: Path, tags: tuple[str, ...], kind: str | None = "?") -> Iterator[Element]:
     """The elements of these tags in a deposit, streamed: each object is dropped from the tree once read."""
-    with open_input(path) as handle:
+    with open_input(path, kind) as handle:
         yield from _objects_of(handle, tags)
 
 

@@ -14,7 +14,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from auditor.compressed import compression_of, format_suffix, open_input
+from auditor.compressed import COMPRESSION_SUFFIXES, compression_of, format_suffix, open_input
 from auditor.errors import AuditorError, InputError
 
 #: Peak memory per registration and a fixed part (the libraries, the value caches), summed over the audit's
@@ -64,21 +64,26 @@ def measure(path: Path) -> tuple[int, int]:
     for any other file. A compressed file is read through; one that is damaged is measured up to the
     damage (the import reports it).
     """
-    suffix = format_suffix(path)
-    compressed = compression_of(path) is not None
+    if (not path.name.lower().endswith(COMPRESSION_SUFFIXES)
+            and Path(path.name).suffix.lower() not in (*LINE_RECORD_SUFFIXES, ".xml", ".json")):
+        return 1, path.stat().st_size  # one response (a directory of crawled ones is read once, by the import)
+    kind = compression_of(path)
+    suffix = format_suffix(path, kind)
     if suffix == ".xml":
         deposit_domains = _Matches(_DOMAIN_END_TAG)
         size = 0
-        for chunk in _chunks(path):
+        for chunk in _chunks(path, kind):
             deposit_domains.feed(chunk)
             size += len(chunk)
         return max(deposit_domains.total(), 1), size
-    if suffix not in LINE_RECORD_SUFFIXES and (suffix != ".json" or (not compressed and path.stat().st_size < ONE_RESPONSE_BYTES)):
-        return 1, path.stat().st_size  # (a directory of crawled responses is read once, by the import, not twice)
+    # an RDAP file this small holds one response (compressed: a sixteenth, about what JSON shrinks to)
+    small = ONE_RESPONSE_BYTES // 16 if kind else ONE_RESPONSE_BYTES
+    if suffix not in LINE_RECORD_SUFFIXES and (suffix != ".json" or path.stat().st_size < small):
+        return 1, path.stat().st_size
     lines = size = 0
     rdap_domains = _Matches(_RDAP_DOMAIN)  # an RDAP search result or array holds many domains in one file or line
     last = b"\n"
-    for chunk in _chunks(path):
+    for chunk in _chunks(path, kind):
         lines += chunk.count(b"\n")
         size += len(chunk)
         last = chunk[-1:]
@@ -96,10 +101,11 @@ _RDAP_DOMAIN = re.compile(rb'"objectClassName"\s*:\s*"domain"')
 _DOMAIN_END_TAG = re.compile(rb"</(?:[\w.-]+:)?domain>")
 
 
-def _chunks(path: Path) -> Iterator[bytes]:
-    """The file's content chunk by chunk, decompressed; up to the damage of a damaged compressed file."""
+def _chunks(path: Path, kind: str | None) -> Iterator[bytes]:
+    """The file's content chunk by chunk, decompressed (`kind`: its compression); up to the damage of a
+    damaged compressed file."""
     try:
-        with open_input(path) as handle:
+        with open_input(path, kind) as handle:
             while chunk := handle.read1(_CHUNK):  # (read1: what came before a damage is kept)
                 yield chunk
     except InputError:

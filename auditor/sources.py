@@ -42,7 +42,7 @@ import dns.rdatatype
 import dns.xfr
 import dns.zone
 
-from auditor.compressed import COMPRESSION_SUFFIXES, open_input
+from auditor.compressed import inner_name, open_input, read_at_most, without_compression_suffix
 from auditor.domains import looks_like_domain, normalise_domain
 from auditor.errors import InputError
 from auditor.importers import ZONE_FILE_LINE, export_dialect
@@ -91,7 +91,7 @@ def parse_source(spec: str) -> DomainSource:
         path, _, extra = rest.partition("#")
     else:
         path, extra = spec, ""
-        name = _without_compression(spec).lower()
+        name = without_compression_suffix(spec).lower()
         kind = "zone" if name.endswith(".zone") else "csv" if name.endswith((".csv", ".tsv")) else "list"
     if kind == "csv":
         return DomainSource("csv", path, column=extra or "domain")
@@ -109,8 +109,12 @@ def read_domains(source: DomainSource, timeout: float = 30.0) -> DomainList:
         return result
     path = Path(source.location)
     text = _text(path, source)
-    if source.kind == "list" and ZONE_FILE_LINE.search(text[:65536]):
-        source = dataclasses.replace(source, kind="zone")  # a zone file named .txt (ICANN's CZDS: zone.txt.gz)
+    if source.kind == "list":
+        inner = Path(inner_name(path)).suffix.lower()  # a zip's member: "export.zip" may hold export.csv
+        if inner in (".csv", ".tsv"):
+            source = dataclasses.replace(source, kind="csv")
+        elif inner == ".zone" or _starts_like_a_zone_file(text):
+            source = dataclasses.replace(source, kind="zone")  # ICANN's CZDS: zz.txt.gz
         result.source = source
     if source.kind == "zone":
         zone = _zone_file(text, path, source)
@@ -122,12 +126,14 @@ def read_domains(source: DomainSource, timeout: float = 30.0) -> DomainList:
     return result
 
 
-def _without_compression(name: str) -> str:
-    """A file name without its compression suffix ("zz.zone.gz" -> "zz.zone")."""
-    for suffix in COMPRESSION_SUFFIXES:
-        if name.lower().endswith(suffix):
-            return name[: -len(suffix)]
-    return name
+def _starts_like_a_zone_file(text: str) -> bool:
+    """Is the first line that is not blank or a comment a zone file's ($ORIGIN, $TTL, SOA, "name TTL IN NS")?
+    (One zone-like line further down a list is rejected as that line, not taken for a zone file.)"""
+    for line in text.splitlines():
+        stripped = line.strip()
+        if stripped and not stripped.startswith(("#", ";")):
+            return ZONE_FILE_LINE.match(line) is not None
+    return False
 
 
 def _add(result: DomainList, items: Iterable[tuple[str, str]]) -> None:
@@ -149,7 +155,7 @@ def _text(path: Path, source: DomainSource) -> str:
     """The source file's text (decompressed: see auditor.compressed), refused beyond MAX_SOURCE_BYTES."""
     try:
         with open_input(path) as handle:
-            data = handle.read(MAX_SOURCE_BYTES + 1)
+            data = read_at_most(handle, MAX_SOURCE_BYTES)
     except InputError as exc:
         raise InputError(f"{source.describe()}: {exc}") from exc
     except OSError as exc:
@@ -200,7 +206,7 @@ def _zone_file(text: str, path: Path, source: DomainSource) -> dns.zone.Zone:
     origin = source.zone
     if origin is None and not re.search(r"^\$ORIGIN\s", text, re.M):
         soa = _ABSOLUTE_SOA.search(text[:65536])
-        name = _without_compression(path.name)
+        name = without_compression_suffix(path.name)
         origin = soa.group(1).lower() if soa else (
             name.removesuffix(".zone").removesuffix(".txt").strip(".").lower() + ".")
     try:

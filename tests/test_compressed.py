@@ -8,15 +8,16 @@ import gzip
 import io
 import json
 import lzma
+import tarfile
 import zipfile
 from pathlib import Path
 
 import pytest
 
 from auditor.cli import EXIT_INCOMPLETE, main
-from auditor.compressed import format_suffix, inner_name, open_input
+from auditor.compressed import format_suffix, inner_name, open_input, read_at_most
 from auditor.errors import InputError
-from auditor.importers import MAX_RESPONSE_FILE_BYTES, import_file
+from auditor.importers import MAX_RESPONSE_FILE_BYTES, MAX_ROW_BYTES, import_file
 from auditor.parse import parse
 from auditor.pipeline import AuditOptions, run_audit
 from auditor.records import RegistrationRecord, Role
@@ -87,7 +88,7 @@ def test_a_truncated_stream_keeps_the_rows_before_it_and_says_where_it_stopped(t
     data = gzip.compress(_export(3000))
     (tmp_path / "export.csv.gz").write_bytes(data[: len(data) // 2])
     report = import_file(tmp_path / "export.csv.gz")
-    assert report.error is not None and "gzip stream is damaged or cut short" in report.error
+    assert report.error is not None and "the gzip stream is cut short" in report.error
     assert 0 < len(report.records) < 3000
     assert f"the {len(report.records):,} records before it" in report.error
     assert report.records[-1].origin in report.error
@@ -174,7 +175,7 @@ def test_crawl_sources_read_compressed_lists_zone_files_and_czds_zone_files(tmp_
 def test_a_damaged_compressed_source_is_a_clear_input_error(tmp_path: Path) -> None:
     packed = gzip.compress(b"one.zz\n" * 10000)
     (tmp_path / "domains.txt.gz").write_bytes(packed[: len(packed) // 2])
-    with pytest.raises(InputError, match="list:.*domains.txt.gz.*gzip stream is damaged or cut short"):
+    with pytest.raises(InputError, match="list:.*domains.txt.gz: the gzip stream is cut short"):
         read_domains(parse_source(str(tmp_path / "domains.txt.gz")))
 
 
@@ -191,3 +192,117 @@ def test_the_audit_exits_3_when_an_input_was_not_wholly_imported(tmp_path: Path)
     assert [e["input"] for e in summary["inputs"]["import_errors"]] == [str(tmp_path / "in" / "more.csv.gz")]
     assert 3 < summary["records_audited"] < 3003
     assert main([*args[:2], str(tmp_path / "missing.csv"), *args[2:]]) == 3
+
+
+def _flip(data: bytes, at: float = 0.5) -> bytes:
+    i = int(len(data) * at)
+    return data[:i] + bytes([data[i] ^ 0x55]) + data[i + 1 :]
+
+
+@pytest.mark.parametrize("name", sorted(COMPRESSORS))
+def test_a_damaged_stream_imports_nothing_as_its_rows_cannot_be_trusted(tmp_path: Path, name: str) -> None:
+    # gzip and zip find a flipped byte only by the checksum at the end, after the damaged rows were read
+    (tmp_path / name).write_bytes(_flip(COMPRESSORS[name](_export(20000))))
+    report = import_file(tmp_path / name)
+    assert report.error and not report.records
+    assert "nothing was imported from it" in report.error or "not a readable" in report.error
+
+
+def test_trailing_data_after_a_whole_gzip_stream_keeps_every_row(tmp_path: Path) -> None:
+    (tmp_path / "export.csv.gz").write_bytes(gzip.compress(_export(50)) + b"this is not gzip")
+    report = import_file(tmp_path / "export.csv.gz")
+    assert len(report.records) == 50 and "followed by data that is not gzip" in (report.error or "")
+
+
+def _patched_zip(data: bytes, flag: int = 0, method: int | None = None) -> bytes:
+    """A one-file zip with its general-purpose flags or compression method changed in both headers."""
+    out = bytearray(data)
+    for signature, flag_at, method_at in ((b"PK\x03\x04", 6, 8), (b"PK\x01\x02", 8, 10)):
+        i = out.index(signature)
+        out[i + flag_at] |= flag
+        if method is not None:
+            out[i + method_at : i + method_at + 2] = method.to_bytes(2, "little")
+    return bytes(out)
+
+
+def test_encrypted_zips_and_unknown_methods_are_import_errors_not_crashes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    packed = _zip("export.csv", _export(3))
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "locked.zip").write_bytes(_patched_zip(packed, flag=0x1))
+    (tmp_path / "in" / "deflate64.zip").write_bytes(_patched_zip(packed, method=9))
+    for name in ("locked.zip", "deflate64.zip"):
+        report = import_file(tmp_path / "in" / name)
+        assert report.error and "not a readable zip file" in report.error and not report.records, name
+    assert estimate([tmp_path / "in" / "locked.zip"]).records <= 4
+    (tmp_path / "in" / "good.csv").write_bytes(_export(2))
+    assert main(["audit", str(tmp_path / "in"), "--out", str(tmp_path / "o"), "--db", str(tmp_path / "a.sqlite"),
+                 "--quiet", "--no-dns"]) == EXIT_INCOMPLETE
+    assert "import error" in capsys.readouterr().out
+
+
+def test_archives_of_many_files_and_double_compression_are_refused(tmp_path: Path) -> None:
+    member = tmp_path / "export.csv"
+    member.write_bytes(_export(3))
+    with tarfile.open(tmp_path / "exports.tar.gz", "w:gz") as archive:
+        archive.add(member, arcname="export.csv")
+    with tarfile.open(tmp_path / "exports.tar", "w") as archive:
+        archive.add(member, arcname="export.csv")
+    (tmp_path / "twice.zip").write_bytes(_zip("export.csv.gz", gzip.compress(_export(3))))
+    assert "a tar archive" in (import_file(tmp_path / "exports.tar.gz").error or "")
+    assert "a tar archive" in (import_file(tmp_path / "exports.tar").error or "")
+    assert "gzip-compressed file inside a zip one" in (import_file(tmp_path / "twice.zip").error or "")
+
+
+def test_a_huge_line_is_refused_before_it_is_read_whole(tmp_path: Path) -> None:
+    line = b"x" * (MAX_ROW_BYTES * 8)
+    (tmp_path / "export.csv.gz").write_bytes(gzip.compress(HEADER.encode() + b"a.zz," + line + b"\n"))
+    (tmp_path / "rdap.jsonl.gz").write_bytes(gzip.compress(b'{"a": "' + line + b'"}\n'))
+    for name in ("export.csv.gz", "rdap.jsonl.gz"):
+        report = import_file(tmp_path / name)
+        assert report.error and f"longer than {MAX_ROW_BYTES} bytes" in report.error and not report.records, name
+
+
+def test_the_same_export_compressed_or_not_is_stored_once(tmp_path: Path) -> None:
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    (tmp_path / "a" / "export.csv").write_bytes(_export(20))
+    (tmp_path / "b" / "export.csv.gz").write_bytes(gzip.compress(_export(20)))
+    plain, packed = import_file(tmp_path / "a" / "export.csv"), import_file(tmp_path / "b" / "export.csv.gz")
+    assert [(r.source, r.server, r.query, r.sha256) for r in plain.records] == \
+           [(r.source, r.server, r.query, r.sha256) for r in packed.records]
+    db = f"sqlite:///{tmp_path}/one.db"
+    options = AuditOptions(dns=False, workers=1)
+    first = run_audit([tmp_path / "a"], tmp_path / "o1", db, options)
+    second = run_audit([tmp_path / "b"], tmp_path / "o2", db, options)
+    assert first.summary["inputs"]["raw_records_new"] == 20 and second.summary["inputs"]["raw_records_new"] == 0
+
+
+def test_a_damaged_or_cut_short_deposit_imports_nothing(tmp_path: Path) -> None:
+    full = next(p for p in sorted((Path(__file__).parent.parent / "fixtures" / "escrow").glob("*.xml"))
+                if b'type="FULL"' in p.read_bytes()[:2000])
+    packed = gzip.compress(full.read_bytes())
+    (tmp_path / "cut.xml.gz").write_bytes(packed[: len(packed) * 3 // 4])
+    report = import_file(tmp_path / "cut.xml.gz")
+    assert not report.records and "a deposit's domains refer to contacts anywhere in it" in (report.error or "")
+
+
+def test_a_zone_file_too_large_for_one_response_gets_the_crawl_hint(tmp_path: Path) -> None:
+    lines = b"".join(b"name%07d.zz.\t86400\tin\tns\tns1.dns.zz.\n" % i for i in range(MAX_RESPONSE_FILE_BYTES // 30))
+    (tmp_path / "zz.txt.gz").write_bytes(gzip.compress(b"zz.\t900\tin\tsoa\tns1.zz. h.zz. 1 2 3 4 5\n" + lines))
+    error = import_file(tmp_path / "zz.txt.gz").error or ""
+    assert error.startswith("a zone file") and "auditor crawl zz.txt.gz" in error
+
+
+def test_crawl_lists_with_a_zone_like_line_further_down_stay_lists_and_zips_of_exports_are_exports(tmp_path: Path) -> None:
+    (tmp_path / "l.txt").write_text("#example.zz 3600 IN NS ns1.example.zz.\na.zz\nexample.zz 3600 IN NS ns1\nb.zz\n")
+    found = read_domains(parse_source(str(tmp_path / "l.txt")))
+    assert found.source.kind == "list" and found.domains == ["a.zz", "b.zz"] and len(found.rejected) == 1
+    (tmp_path / "export.zip").write_bytes(_zip("export.csv", _export(3)))
+    found = read_domains(parse_source(str(tmp_path / "export.zip")))
+    assert found.source.kind == "csv" and found.domains == ["shop0.zz", "shop1.zz", "shop2.zz"]
+
+
+def test_read_at_most_stops_one_byte_past_the_limit() -> None:
+    assert read_at_most(io.BytesIO(b"x" * 10), 4) == b"xxxxx"
+    assert read_at_most(io.BytesIO(b"x" * 3), 4) == b"xxx"
+    assert len(read_at_most(io.BytesIO(b"x" * 300_000), 200_000)) == 200_001
