@@ -1,4 +1,5 @@
-"""Country values to ISO 3166-1 alpha-2 through one alias table built once from pycountry.
+"""Country values to ISO 3166-1 alpha-2 through one alias table built once from pycountry and Unicode
+CLDR's names in every language (auditor/data/country-names.json: "Россия", "Србија", "DR Congo").
 
 pycountry's fuzzy search runs at about 50 look-ups a second, so it is never used per record. The same
 goes for states and provinces (ISO 3166-2): `region_in_country` and `countries_named_by_region` read
@@ -13,9 +14,11 @@ one index built once.
 from __future__ import annotations
 
 import gettext
+import json
 import re
 import unicodedata
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 import pycountry
@@ -91,12 +94,23 @@ EXTRA_ALIASES: dict[str, str] = {
     "china": "CN",
     "p r china": "CN",
     "prc": "CN",
+    "한국": "KR",  # what Koreans say; CLDR's Korean name is the official 대한민국
+    "republic of ireland": "IE",
+    "uae": "AE",
+    "u a e": "AE",
+    "ksa": "SA",
+    "holy see": "VA",
+    "sao tome": "ST",
+    "dr congo": "CD",
+    "drc": "CD",
+    "d r congo": "CD",
+    "republic of the congo": "CG",
 }
 
 
 def _fold(value: str) -> str:
-    """Case-, accent- and punctuation-insensitive key."""
-    text = unicodedata.normalize("NFKD", value)
+    """Case-, accent- and punctuation-insensitive key ("&" reads as "and": "Trinidad & Tobago")."""
+    text = unicodedata.normalize("NFKD", value.replace("&", " and "))
     text = "".join(ch for ch in text if not unicodedata.combining(ch)).casefold()
     text = "".join(ch if ch.isalnum() else " " for ch in text)
     return " ".join(text.split())
@@ -130,6 +144,12 @@ def _aliases() -> dict[str, str]:
                 value = getattr(country, attr, None)
                 if value:
                     table.setdefault(_fold(translation.gettext(value)), country.alpha_2)
+    # what people write in every language, from Unicode CLDR ("Россия", "Србија", "DR Congo": see
+    # auditor/data/derive_country_names.py); the names above win where both know one
+    cldr = json.loads((Path(__file__).parent / "data" / "country-names.json").read_text("utf-8"))
+    for code, names in cldr["names"].items():
+        for name in names:
+            table.setdefault(_fold(name), code)
     return table
 
 
@@ -149,6 +169,8 @@ def to_iso_country(value: str | None) -> str | None:
     if not key:
         return None
     found = _aliases().get(key)
+    if found is None and key.startswith("the "):
+        found = _aliases().get(key[4:])  # "The Bahamas", "The Gambia"
     if found is None:
         m = _PAREN.match(value)  # "China (CN)", "US (UNITED STATES)": both halves must agree where both name one
         if m:

@@ -240,3 +240,46 @@ def test_icann_rfc9537_redaction_of_a_technical_email() -> None:
     assert isinstance(rec, RegistrationRecord)
     tech = rec.contact(Role.TECHNICAL)
     assert tech is not None and tech.state("email") is FieldState.REDACTED
+
+
+def test_a_partial_value_is_redacted_not_the_holders_data() -> None:
+    """RFC 9537 "Partial Value": "J. S." and "+1.416555XXXX" are what is left of the name and phone."""
+    doc = json.loads(json.dumps(DOC))
+    doc["rdapConformance"] = ["rdap_level_0", "redacted"]
+    doc["entities"][1]["vcardArray"] = vcard(["fn", {}, "text", "J. S."], ["org", {}, "text", "Schmidt GmbH"],
+                                             ["tel", {"type": "voice"}, "uri", "tel:+1.416555XXXX"],
+                                             ["email", {}, "text", "anna@example-shop.zz"])
+    doc["redacted"] = [
+        {"name": {"type": "Registrant Name"}, "method": "partialValue",
+         "path": "$.entities[?(@.roles[0]=='registrant')].vcardArray[1][?(@[0]=='fn')][3]"},
+        {"name": {"description": "Registrant Phone"}, "method": "partialValue",
+         "path": "$.entities[?(@.roles[0]=='registrant')].vcardArray[1][?(@[0]=='tel')][3]"},
+        {"name": {"type": "Registrant Email"}, "method": "replacementValue",
+         "path": "$.entities[?(@.roles[0]=='registrant')].vcardArray[1][?(@[0]=='email')][3]"},
+    ]
+    rec = parse(rdap(doc))
+    assert isinstance(rec, RegistrationRecord)
+    holder = rec.contact(Role.REGISTRANT)
+    assert holder is not None
+    assert holder.state("name") is FieldState.REDACTED and holder.name is None
+    assert holder.state("phone") is FieldState.REDACTED and holder.phone is None
+    assert holder.location("name") == "$.entities[1].vcardArray[1][1]"  # where the part shown stands
+    assert holder.organization == "Schmidt GmbH"
+    assert holder.email == "anna@example-shop.zz"  # a replacement is an address the holder is reached at
+
+
+def test_language_alternatives_of_an_address_give_one_address() -> None:
+    """Two `adr` sharing an `altid` are one address in two languages (RFC 6350): one is read, the preferred."""
+    doc = json.loads(json.dumps(DOC))
+    doc["entities"][1]["vcardArray"] = vcard(
+        ["fn", {}, "text", "山田 太郎"],
+        ["adr", {"altid": "1", "language": "en", "pref": "2"}, "text",
+         ["", "", "1-1 Chiyoda", "Chiyoda-ku", "Tokyo", "100-0001", "Japan"]],
+        ["adr", {"altid": "1", "language": "ja", "pref": "1"}, "text",
+         ["", "", "千代田1-1", "千代田区", "東京都", "100-0001", "日本"]],
+        ["adr", {"type": "home"}, "text", ["", "", "Other Street 9", "Osaka", "", "530-0001", "JP"]])
+    rec = parse(rdap(doc))
+    assert isinstance(rec, RegistrationRecord)
+    holder = rec.contact(Role.REGISTRANT)
+    assert holder is not None
+    assert holder.street == ("千代田1-1",) and holder.city == "千代田区" and holder.country == "JP"

@@ -153,7 +153,18 @@ class _VCard:
                     self.props.append((prop[0].lower(), params, _text(prop[2]), value, f"{path}.vcardArray[1][{j}]"))
 
     def get(self, name: str) -> list[tuple[dict[str, Any], Any, str]]:
-        return [(p, v, where) for n, p, _t, v, where in self.props if n == name]
+        """The properties of this name, the preferred first (RFC 6350 `pref`, 1 the most preferred): the
+        first one read wins, so of an address given in two languages (a shared `altid`) one is read."""
+        found = [(p, v, where) for n, p, _t, v, where in self.props if n == name]
+        if len(found) > 1:
+            found.sort(key=lambda item: _pref(item[0]))  # (stable: the document's order among equals)
+        return found
+
+
+def _pref(params: dict[str, Any]) -> int:
+    """A property's RFC 6350 preference (1 to 100, 1 the most preferred; none: after all of them)."""
+    value = _text(params.get("pref"))
+    return int(value) if value.isdigit() else 101
 
 
 def _types(params: dict[str, Any]) -> set[str]:
@@ -177,7 +188,7 @@ def _label_lines(lines: list[str], values: dict[str, str], locations: dict[str, 
     return peeled.street
 
 
-def _contact_from_entity(role: Role, entity: dict[str, Any], path: str, redactions: dict[tuple[str, str], str],
+def _contact_from_entity(role: Role, entity: dict[str, Any], path: str, redactions: Redactions,
                          redaction_signalled: bool) -> Contact:
     vcard = _VCard(entity, path)
     values: dict[str, str] = {}
@@ -211,6 +222,8 @@ def _contact_from_entity(role: Role, entity: dict[str, Any], path: str, redactio
             locations.setdefault("email", where)
             redacted.add("email")
     for params, value, where in vcard.get("adr"):
+        if street or "city" in values or "postcode" in values:
+            break  # the first address with content is the contact's (a second one is another address)
         locations.setdefault("street", where)
         if isinstance(value, list) and len(value) >= 7:
             parts = value
@@ -242,7 +255,13 @@ def _contact_from_entity(role: Role, entity: dict[str, Any], path: str, redactio
     for _params, value, _where in vcard.get("kind"):
         kind = _text(value) or None
     for (r, field), where in redactions.items():
-        if r == role.value and field not in values and not (field == "street" and street):
+        if r != role.value:
+            continue
+        if (r, field) in redactions.partial:  # what is shown is a part ("J. S."): not the holder's data
+            values.pop(field, None)
+            if field == "street":
+                street.clear()
+        if field not in values and not (field == "street" and street):
             redacted.add(field)
             locations.setdefault(field, where)
     if kind:
@@ -269,9 +288,19 @@ def redaction_signalled(data: dict[str, Any]) -> bool:
     return False
 
 
-def _redactions(data: dict[str, Any]) -> dict[tuple[str, str], str]:
-    """RFC 9537 `redacted` members -> {(role, field): "$.redacted[i]"}."""
-    out: dict[tuple[str, str], str] = {}
+class Redactions(dict[tuple[str, str], str]):
+    """RFC 9537 `redacted` members: {(role, field): "$.redacted[i]"}, and in `partial` the fields whose
+    value is still shown, in part ("J. S.", "+1.416555XXXX": the "Partial Value" method): that value is
+    not the holder's data, so it is redacted, not checked."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.partial: set[tuple[str, str]] = set()
+
+
+def _redactions(data: dict[str, Any]) -> Redactions:
+    """The response's RFC 9537 `redacted` members (see Redactions)."""
+    out = Redactions()
     items = data.get("redacted")
     if not isinstance(items, list):
         return out
@@ -279,35 +308,43 @@ def _redactions(data: dict[str, Any]) -> dict[tuple[str, str], str]:
         if not isinstance(item, dict):
             continue
         where = f"$.redacted[{i}]"
-        name = item.get("name")
-        desc = _text(name.get("type") or name.get("description")) if isinstance(name, dict) else _text(name)
-        m = _REDACTED_NAME.match(desc) if desc else None
-        if m:
-            role = _ROLE_WORD[m.group("role").lower()]
-            field = _FIELD_WORD.get(m.group("field").lower())
-            if field:
-                out[(role, field)] = where
-                continue
-        whole = _WHOLE_CONTACT.match(desc) if desc else None
-        if whole:
-            role = _ROLE_WORD[whole.group("role").lower()]
-            for field in CONTACT_FIELDS:
-                out.setdefault((role, field), where)
-            continue
-        path = " ".join(_text(item.get(k)) for k in ("prePath", "postPath", "replacementPath"))
-        role_m = re.search(r"registrant|administrative|technical|billing", path)
-        field_m = re.search(r"'(fn|org|email|tel|adr|contact-uri|voice|fax)'", path)
-        if role_m and field_m:
-            prop = field_m.group(1)
-            field = {"voice": "phone", "fax": "fax"}.get(prop) or _VCARD_FIELD[prop]
-            if prop == "tel" and "fax" in path:
-                field = "fax"
-            if prop == "adr":
-                idx = re.search(r"'adr'\)?\]\[3\]\[(\d)\]", path)
-                field = {"3": "city", "4": "region", "5": "postcode", "6": "country"}.get(
-                    idx.group(1) if idx else "", "street")
-            out[(role_m.group(0), field)] = where
+        fields, whole_contact = _redacted_fields(item)
+        for key in fields:
+            if whole_contact:
+                out.setdefault(key, where)  # a field named on its own says more
+            else:
+                out[key] = where
+        if _text(item.get("method")) == "partialValue":
+            out.partial.update(fields)
     return out
+
+
+def _redacted_fields(item: dict[str, Any]) -> tuple[list[tuple[str, str]], bool]:
+    """The (role, field) pairs one `redacted` member names, by its name or its JSONPath, and whether it
+    names a whole contact ("Registrant Contact")."""
+    name = item.get("name")
+    desc = _text(name.get("type") or name.get("description")) if isinstance(name, dict) else _text(name)
+    m = _REDACTED_NAME.match(desc) if desc else None
+    if m:
+        field = _FIELD_WORD.get(m.group("field").lower())
+        if field:
+            return [(_ROLE_WORD[m.group("role").lower()], field)], False
+    whole = _WHOLE_CONTACT.match(desc) if desc else None
+    if whole:
+        return [(_ROLE_WORD[whole.group("role").lower()], field) for field in CONTACT_FIELDS], True
+    path = " ".join(_text(item.get(k)) for k in ("prePath", "postPath", "replacementPath"))
+    role_m = re.search(r"registrant|administrative|technical|billing", path)
+    field_m = re.search(r"'(fn|org|email|tel|adr|contact-uri|voice|fax)'", path)
+    if not (role_m and field_m):
+        return [], False
+    prop = field_m.group(1)
+    field = {"voice": "phone", "fax": "fax"}.get(prop) or _VCARD_FIELD[prop]
+    if prop == "tel" and "fax" in path:
+        field = "fax"
+    if prop == "adr":
+        idx = re.search(r"'adr'\)?\]\[3\]\[(\d)\]", path)
+        field = {"3": "city", "4": "region", "5": "postcode", "6": "country"}.get(idx.group(1) if idx else "", "street")
+    return [(role_m.group(0), field)], False
 
 
 def parse_rdap(raw: RawRecord) -> ParseOutcome:
