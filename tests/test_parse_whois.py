@@ -889,3 +889,32 @@ def test_a_label_naming_the_role_opens_that_roles_fields() -> None:
     assert isinstance(record, RegistrationRecord)
     admin = record.contact(Role.ADMINISTRATIVE)
     assert admin is not None and admin.name is None and admin.state("name") is FieldState.REDACTED
+
+
+@pytest.mark.parametrize("text", [
+    'Error for "widget.co.uk".\n\nThe WHOIS query quota for 192.0.2.77 has been exceeded\nand will be replenished in 46 seconds.\n',
+    "Queried interval is too short.\n",
+])
+def test_more_registries_rate_limit_refusals_are_throttled(text: str) -> None:
+    outcome = parse(whois(text, query="widget.zz"))
+    assert isinstance(outcome, NoRegistration) and outcome.status is ResponseStatus.THROTTLED
+
+
+def test_an_answer_cut_down_by_a_rate_limit_withholds_what_it_leaves_out() -> None:
+    """registro.br answers "Reduced information" past its rate limit: a registration, whose absent contact
+    fields the server withheld (they are not missing from the registration)."""
+    text = ("% Query rate limit exceeded. Reduced information.\n\ndomain:      exemplo.com.br\n"
+            "owner:       Exemplo Comercio Ltda\nnserver:     a.dns.br\ncreated:     20180101\n")
+    rec = parse(whois(text, query="exemplo.com.br", server="whois.registro.br"))
+    assert isinstance(rec, RegistrationRecord)
+    holder = rec.contact(Role.REGISTRANT)
+    assert holder is not None and holder.name == "Exemplo Comercio Ltda"
+    for field in ("email", "phone", "street", "country"):
+        assert holder.state(field) is FieldState.REDACTED, field
+    assert holder.location("email") == "the answer's notice: Query rate limit exceeded. Reduced information."
+    # with no holder shown at all, the holder is there, withheld
+    rec = parse(whois(text.replace("owner:       Exemplo Comercio Ltda\n", ""), query="exemplo.com.br",
+                      server="whois.registro.br"))
+    assert isinstance(rec, RegistrationRecord)
+    holder = rec.contact(Role.REGISTRANT)
+    assert holder is not None and holder.state("name") is FieldState.REDACTED

@@ -45,6 +45,10 @@ THROTTLED_PATTERNS: tuple[str, ...] = (
     r"rate limit(?:ed)? (?:exceeded|reached|hit)", r"(?:daily|hourly) (?:whois-)?limit",
     r"temporarily not", r"maximum (?:number of )?(?:queries|requests|lookups)\b.{0,30}\breached", r"query.status:\s*440",
     r"at least \d+[- ]?seconds?\b.{0,30}\b(?:before|between)", r"before (?:starting|making|sending) another",
+    # Nominet: "The WHOIS query quota for 192.0.2.77 has been exceeded and will be replenished in 46 seconds"
+    r"quota\b.{0,40}\b(?:exceeded|reached|used up)", r"will be replenished",
+    # CNNIC: "Queried interval is too short."
+    r"(?:query|queried|request|lookup) interval (?:is )?too short", r"(?:queries|requests|lookups) (?:are )?too frequent",
 )
 
 #: Notices that mention a limit but still come with an answer ("Reduced information").
@@ -171,6 +175,16 @@ def _line_verdict(line: str) -> ResponseStatus | None:
         return ResponseStatus.AVAILABLE
     if _INVALID.search(line):
         return ResponseStatus.INVALID_QUERY
+    return None
+
+
+def reduced_answer_line(text: str) -> str | None:
+    """The line of an answer that says it was cut down because of a limit ("% Query rate limit exceeded.
+    Reduced information." at registro.br), or None: such an answer is a registration whose absent fields
+    were withheld by the server, not missing from the registration."""
+    for line in answer_text(text).splitlines():
+        if _THROTTLED.search(line) and _THROTTLE_NOTICE.search(line):
+            return line.strip()
     return None
 
 

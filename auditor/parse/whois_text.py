@@ -14,6 +14,7 @@ Every field keeps the line it was read from, so a finding can point at the evide
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -34,10 +35,11 @@ from auditor.parse.labels import (
     role_of_header,
 )
 from auditor.parse.markers import is_redaction_marker, privacy_service_of
-from auditor.parse.status import detect_status
+from auditor.parse.status import detect_status, reduced_answer_line
 from auditor.records import (
     CONTACT_FIELDS,
     Contact,
+    FieldState,
     NoRegistration,
     ParseFailure,
     ParseOutcome,
@@ -654,6 +656,21 @@ class _Parser:
         return out
 
 
+def _withheld_by_the_server(contacts: list[Contact], notice: str) -> list[Contact]:
+    """The contacts of an answer the server cut down ("Reduced information" at a rate limit): what it left out
+    is withheld, not missing, and the holder is there though the answer shows none of its fields."""
+    where = f"the answer's notice: {notice[:120]}"
+    if not any(c.role is Role.REGISTRANT for c in contacts):
+        contacts = [Contact(Role.REGISTRANT), *contacts]
+    out = []
+    for contact in contacts:
+        withheld = {f for f in CONTACT_FIELDS if contact.state(f) is FieldState.MISSING}
+        out.append(dataclasses.replace(contact, redacted=contact.redacted | withheld,
+                                       locations=tuple(sorted({**{f: where for f in withheld},
+                                                               **dict(contact.locations)}.items()))))
+    return out
+
+
 def _contact_from_draft(draft: _ContactDraft, address_tail: tuple[str, ...] = ()) -> Contact:
     values = {k: list(v) for k, v in draft.values.items()}
     street = [s for s in values.get("street", []) if s]
@@ -842,6 +859,9 @@ def parse_whois_text(
     if domain is None:
         return ParseFailure(raw.sha256, PARSER_VERSION, "registration data found but no domain name",
                             excerpt=" ".join(text.split())[:200])
+    reduced = reduced_answer_line(text)
+    if reduced:
+        contacts = _withheld_by_the_server(contacts, reduced)
     iana = first("registrar_iana_id")
     return RegistrationRecord(
         domain=domain,
