@@ -30,8 +30,10 @@ def placeholder_name(record: RegistrationRecord, ctx: RuleContext) -> Iterator[F
     """A contact's name or organisation is a placeholder or a fictitious identity.
 
     Flags values such as "N/A", "test", "asdf", "xxx", "John Doe" (or "Doe, John"), "Max Mustermann",
-    "Mickey Mouse" (as a name only), the field's own label typed as its value ("Name", "Your Name Here"), one character
-    repeated, keyboard runs ("qwerty"), and test values with a number beside them ("Test 1", "test123").
+    "Mickey Mouse" (as a name only), the field's own label typed as its value ("Name", "Your Name Here", and in
+    other languages "Vorname Nachname", "Nom Prénom", "Nome Cognome"), one character repeated, keyboard runs
+    ("qwerty") and runs typed twice ("asdfasdf", "jkljkl"), and test values with a number beside them ("Test 1",
+    "test123").
 
     ## Why it matters
     A placeholder identifies nobody. GAO-06-165 counts such values as patently false, and the RAA
@@ -39,7 +41,8 @@ def placeholder_name(record: RegistrationRecord, ctx: RuleContext) -> Iterator[F
 
     ## Not a finding
     Redacted names ("REDACTED FOR PRIVACY"), names of privacy/proxy services, role names such as
-    "Domain Administrator" or "Hostmaster", and ordinary names that merely look unusual.
+    "Domain Administrator" or "Hostmaster", ordinary names that merely look unusual, and real names that
+    repeat a syllable ("Lulu", "Tintin", "Bora Bora").
 
     ## Remedy
     Ask the registrar to obtain the holder's real name and verify it.
@@ -140,13 +143,18 @@ def _uses_postcodes(contact: Contact, ctx: RuleContext) -> bool:
 def placeholder_address(record: RegistrationRecord, ctx: RuleContext) -> Iterator[Finding]:
     """A street, city or postcode is a placeholder ("N/A", "123 Fake Street", "XXXXX", "00000").
 
+    Placeholder streets are recognised in English, German, Dutch, French, Italian, Spanish and
+    Portuguese: a street-type word with a test, example or fake word ("Musterstraße 1", "Teststraat 1",
+    "Rue de Test", "Via Test 1", "Rua Exemplo 1", "Calle Falsa 123").
+
     ## Why it matters
     Post sent to such an address goes nowhere; GAO-06-165 cites a postal code of "XXXXX" as patently
     false.
 
     ## Not a finding
-    Redacted address parts, privacy/proxy addresses, real addresses that are merely short, a placeholder
-    in an optional extra street line ("#4 Colony House / Not Provided"), and "N/A" as the postcode of a
+    Redacted address parts, privacy/proxy addresses, real addresses that are merely short, streets
+    where such a word is only part of a longer one ("Testerstraße", "Rue du Testament"), a placeholder in
+    an optional extra street line ("#4 Colony House / Not Provided"), and "N/A" as the postcode of a
     country without a postcode system (or whose country is unknown).
 
     ## Remedy
@@ -191,9 +199,10 @@ def impossible_registration_dates(record: RegistrationRecord, ctx: RuleContext) 
 
     ## Not a finding
     Dates the parser could not read (they are absent, not impossible), an update a few minutes before
-    creation (clock skew between systems, tolerated up to a day), an expiry far ahead: registries give
-    one to names that do not expire (ZA Central Registry's nic.capetown expires on 2999-01-01), though
-    no registration period is longer than 99 years (RFC 5731).
+    creation (clock skew between systems, tolerated up to a day), and an expiry however far ahead:
+    registries give one to names that do not expire (ZA Central Registry's nic.capetown expires on
+    2999-01-01), so an expiry more than 99 years after creation (the longest period RFC 5731 lets one
+    registration or renewal add) is not checked either.
 
     ## Remedy
     Ask the registry to correct the dates from its own registration history.
@@ -227,7 +236,7 @@ def impossible_registration_dates(record: RegistrationRecord, ctx: RuleContext) 
     policy=(policies.GAO_06_165, policies.RAA_3_7_7_2, policies.NIS2_28_1),
 )
 def gibberish_contact_data(record: RegistrationRecord, ctx: RuleContext) -> Iterator[Finding]:
-    """A name, organisation, street or city is random typing ("Xkqzvbw Jfhdksl", "sdfsdf").
+    """A name, organisation, street or city is random typing ("Xkqzvbw Jfhdksl", "dfdfdf").
 
     Every word long enough to judge must be unlike real names under a letter-trigram model of
     real names in many languages *and* show a second sign of random typing: no vowel, a keyboard
@@ -240,7 +249,8 @@ def gibberish_contact_data(record: RegistrationRecord, ctx: RuleContext) -> Iter
 
     ## Not a finding
     Real names with unusual letter sequences ("Szczepański", "Nguyen", "Brzęczyszczykiewicz"),
-    values in other scripts, values that mix one real word with gibberish, placeholders (FAL001/FAL004).
+    values in other scripts, values that mix one real word with gibberish, placeholders (FAL001/FAL004),
+    among them keyboard runs typed once or twice ("qwerty", "sdfsdf").
 
     ## Remedy
     Ask the registrar to verify the holder's identity.

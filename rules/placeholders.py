@@ -22,8 +22,38 @@ from functools import lru_cache
 from auditor.domains import is_reserved_example
 from auditor.verify import PhoneVerdict, check_phone
 
+#: Placeholder streets in other languages: a street-type word with a "test", "example" or "fake" word,
+#: as each language writes it: (street types, placeholder words, words between them, one word). German
+#: and Dutch write one word or two ("Musterweg", "Teststraat", "Muster-Gasse"); the Romance languages
+#: two, with or without a "de" ("Rue de Test", "Via Test", "Rua Exemplo"). "test" and "fake" go with
+#: every street type. Matched as whole values only: "Testerstraße" and "Rue du Testament" stay real.
+_STREET_PLACEHOLDERS: tuple[tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...], bool], ...] = (
+    (("strasse", "weg", "gasse", "allee", "platz"), ("muster", "beispiel"), ("",), True),  # DE, AT, CH
+    (("straat", "laan", "weg", "plein"), ("voorbeeld",), ("",), True),  # NL, BE
+    (("rue", "avenue", "boulevard", "allee", "place"), ("exemple", "fictive"), ("", "de", "du", "d"), False),  # FR
+    (("via", "viale", "piazza"), ("esempio", "falsa", "falso"), ("", "di", "del", "dell"), False),  # IT
+    (("rua", "avenida"), ("teste", "exemplo", "falsa", "falso"), ("", "de", "do", "da"), False),  # PT, BR
+    (("calle", "avenida", "plaza", "carrer"), ("ejemplo", "exemple", "falsa", "falso"), ("", "de", "del", "d"),
+     False),  # ES, CA
+)
+
+
+def _placeholder_streets() -> dict[str, str]:
+    """The folded spellings of _STREET_PLACEHOLDERS ("rue de test", "musterweg", "muster weg")."""
+    streets: set[str] = set()
+    for types, fakes, links, one_word in _STREET_PLACEHOLDERS:
+        for fake in (*fakes, "test", "fake"):
+            for street in types:
+                if one_word:
+                    streets.update((fake + street, f"{fake} {street}"))
+                else:
+                    streets.update(" ".join(w for w in (street, link, fake) if w) for link in links)
+    return dict.fromkeys(sorted(streets), "a test or dummy value")
+
+
 #: Whole values (folded) that stand for "nothing" or "test".
 PLACEHOLDER_WORDS: dict[str, str] = {
+    **_placeholder_streets(),
     **dict.fromkeys(("n a", "na", "n.a", "n/a", "not applicable", "nvt", "k a", "keine angabe"),
                     'a "not applicable" marker'),
     **dict.fromkeys(("none", "null", "nil", "nothing", "no", "nobody", "noone", "no one", "empty", "void",
@@ -49,7 +79,13 @@ PLACEHOLDER_WORDS: dict[str, str] = {
                      "mustermann gmbh", "muster ag", "anytown usa", "fake st", "calle falsa", "rua falsa"),
                     "a well-known fictitious identity"),
     **dict.fromkeys(("name", "your name", "full name", "first name", "last name", "firstname lastname",
-                     "first last", "name surname", "registrant", "registrant name", "company", "company name",
+                     "first name last name", "last name first name", "first last", "name surname",
+                     # the same labels in German, French, Spanish, Italian and Dutch forms
+                     "vorname nachname", "nachname vorname", "vor und nachname", "name vorname", "nom prenom",
+                     "prenom nom", "nom et prenom", "nombre apellido", "nombre apellidos", "nombre y apellidos",
+                     "apellido nombre", "apellidos nombre", "nome cognome", "cognome nome", "nome e cognome",
+                     "voornaam achternaam", "achternaam voornaam",
+                     "registrant", "registrant name", "company", "company name",
                      "organisation", "organization", "street", "address", "street address", "city", "town",
                      "state", "country", "postcode", "zip", "email", "phone", "your name here", "your company",
                      "your company name", "your address", "your city", "your street", "enter name",
@@ -68,9 +104,12 @@ FICTITIOUS_PEOPLE: frozenset[str] = frozenset({
 _NUMBERED_REASONS = frozenset({"a test or dummy value", "a well-known fictitious identity"})
 _DIGITS = "0123456789"
 
-_KEYBOARD_ROWS = ("qwertyuiop", "asdfghjkl", "zxcvbnm", "qwertzuiop", "azertyuiop", "yxcvbnm", "wxcvbn",
-                  "qazwsxedc")
+_KEYBOARD_ROWS = ("qwertyuiop", "asdfghjkl", "zxcvbnm", "qwertzuiop", "azertyuiop", "qsdfghjklm", "yxcvbnm",
+                  "wxcvbn", "qazwsxedc")
 _REPEATED_CHAR = re.compile(r"^(.)\1{2,}$")
+#: A unit of three letters or more typed twice or more ("asdfasdf", "jkljkl").
+_REPEATED_UNIT = re.compile(r"^([a-z]{3,}?)\1+$")
+_VOWELS = frozenset("aeiouy")
 _ONLY_PUNCT_OR_DIGITS = re.compile(r"^[\W\d_]+$")
 _NOT_WORD = re.compile(r"[^\w/]+")
 
@@ -86,10 +125,18 @@ def fold(value: str) -> str:
     return " ".join(_NOT_WORD.sub(" ", text).split())
 
 
-def _is_keyboard_run(letters: str) -> bool:
-    if len(letters) < 5:
-        return False
+def _on_keyboard_row(letters: str) -> bool:
     return any(letters in row or letters in row[::-1] for row in _KEYBOARD_ROWS)
+
+
+def _is_keyboard_run(letters: str) -> bool:
+    """Five letters or more along one keyboard row ("asdfgh"), or a run typed again and again: a unit of
+    three letters or more that lies on a row or has no vowel ("asdfasdf", "qwerqwer", "jkljkl", "sdfsdf").
+    Real reduplicated names repeat a syllable with a vowel off the rows ("Lulu", "Tintin", "Walla Walla")."""
+    if len(letters) >= 5 and _on_keyboard_row(letters):
+        return True
+    repeated = _REPEATED_UNIT.match(letters)
+    return bool(repeated) and (not set(repeated.group(1)) & _VOWELS or _on_keyboard_row(repeated.group(1)))
 
 
 def fictitious_person(value: str | None) -> str | None:

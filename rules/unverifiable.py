@@ -329,7 +329,7 @@ def postcode_region_mismatch(record: RegistrationRecord, ctx: RuleContext) -> It
 
     ## Not a finding
     Regions the address data does not recognise, countries without area-specific ranges, postcodes
-    already invalid for the country (UNV004), redacted parts.
+    already invalid for the country (UNV004) or placeholders ("00000-000": FAL004), redacted parts.
 
     ## Remedy
     Ask the registrar to correct the address with the holder.
@@ -339,7 +339,7 @@ def postcode_region_mismatch(record: RegistrationRecord, ctx: RuleContext) -> It
             continue
         if not (contact.country and contact.region and contact.state("postcode") is FieldState.PRESENT):
             continue
-        if not ctx.verify.postcode(contact.country, contact.postcode or "").valid:
+        if placeholder_postcode(contact.postcode) or not ctx.verify.postcode(contact.country, contact.postcode or "").valid:
             continue
         check = ctx.verify.postcode_region(contact.country, contact.region, contact.postcode or "")
         if check.applicable and not check.valid:
