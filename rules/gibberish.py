@@ -82,11 +82,17 @@ def _looks_typed_at_random(word: str) -> bool:
     return bool(_CONSONANT_RUN.search(sounded.replace("w", "u") if welsh else word)) and score < STRONG_THRESHOLD
 
 
+#: German "Straße" written "str." after a name: since 1996 "Kissstraße" keeps its three s, which alone
+#: would read as random typing.
+_STREET_ABBREVIATION = re.compile(r"(?i)([a-zäöüß])str\.")
+
+
 @lru_cache(maxsize=100_000)
 def is_gibberish(value: str | None) -> bool:
     """True when every judgeable word of a Latin-script value looks like random typing."""
     if not value:
         return False
+    value = _STREET_ABBREVIATION.sub(r"\1", value)  # "Kissstr.": the stem is the name, "sss" is the spelling
     folded = _fold(value)
     if not folded.isascii():
         return False  # other scripts: no model, no verdict

@@ -67,7 +67,7 @@ PLACEHOLDER_WORDS: dict[str, str] = {
     **dict.fromkeys(("test", "tester", "testing", "test test", "testname", "test name", "test user", "testuser",
                      "test company", "test street", "teststreet", "teststrasse", "test strasse", "test city",
                      "testcity", "test org", "testorg", "demo", "sample", "example", "dummy", "fake", "foo",
-                     "bar", "foo bar", "foobar", "baz", "lorem ipsum", "abc", "abcd", "abcde", "abc abc",
+                     "foo bar", "foobar", "lorem ipsum", "abc", "abcd", "abcde", "abc abc",
                      "xyz", "abc xyz", "asdf", "qwer", "yxcv", "zxcv", "hjkl"),
                     "a test or dummy value"),
     **dict.fromkeys(("john doe", "jane doe", "john q public", "max mustermann", "erika mustermann",

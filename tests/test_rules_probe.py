@@ -12,6 +12,7 @@ from auditor.engine import score
 from auditor.records import RegistrationRecord
 from auditor.verify import Verifier
 from rules import select
+from rules.gibberish import is_gibberish
 from rules.placeholders import placeholder_text
 
 NOW = datetime(2026, 11, 23, tzinfo=UTC)
@@ -105,3 +106,9 @@ def test_field_labels_in_other_languages_are_placeholder_names(name: str) -> Non
 def test_a_single_label_word_is_not_a_placeholder(city: str) -> None:
     """"Nome" is a city in Alaska, Nombre de Dios one in Mexico: only labels written together are placeholders."""
     assert placeholder_text(city) is None
+
+
+@pytest.mark.parametrize("value", ["Kissstr.", "Messstr. 4", "Nussstr.", "Bär", "Bar", "Baz"])
+def test_real_names_faker_found_flagged_are_not_placeholders_or_gibberish(value: str) -> None:
+    """German street names with three s abbreviated ("Kissstr."), the surname Bär, the town of Bar."""
+    assert not is_gibberish(value) and placeholder_text(value) is None
