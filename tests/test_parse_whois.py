@@ -144,7 +144,7 @@ def test_indented_sections_nominet_style() -> None:
     rec = parse(whois(NOMINET_STYLE))
     assert isinstance(rec, RegistrationRecord)
     assert rec.domain == "shop-example.co.uk"
-    assert rec.registrar == "Beta Domains Ltd [Tag = BETA]"
+    assert rec.registrar == "Beta Domains Ltd"  # Nominet's tag is no part of the name
     assert rec.created_at == datetime(2015, 2, 1, tzinfo=UTC)
     assert rec.nameservers == ("ns1.dns-zz.zz", "ns2.dns-zz.zz")
     holder = rec.contact(Role.REGISTRANT)
@@ -918,3 +918,30 @@ def test_an_answer_cut_down_by_a_rate_limit_withholds_what_it_leaves_out() -> No
     assert isinstance(rec, RegistrationRecord)
     holder = rec.contact(Role.REGISTRANT)
     assert holder is not None and holder.state("name") is FieldState.REDACTED
+
+
+def test_numbered_address_labels_and_names_in_two_parts() -> None:
+    """.nz "registrant_contact_address1/2" are street lines; HKIRC's "Given name" and "Family name" make
+    the name; ATI's "First Name"/"Last Name" too."""
+    text = ("domain_name: bakery.co.nz\nregistrar_name: Freeparking\ndomain_datecreated: 2020-01-01T00:00:00+13:00\n"
+            "registrant_contact_name: Example Bakery Limited\nregistrant_contact_address1: 12 Queen Street\n"
+            "registrant_contact_address2: Level 3\nregistrant_contact_city: Auckland\nregistrant_contact_country: NZ\n\n"
+            "Administrative Contact Information:\nGiven name: Wai Man\nFamily name: Chan\nEmail: wm@bakery.co.nz\n")
+    rec = parse(whois(text, query="bakery.co.nz"))
+    assert isinstance(rec, RegistrationRecord)
+    holder, admin = rec.contact(Role.REGISTRANT), rec.contact(Role.ADMINISTRATIVE)
+    assert holder is not None and holder.street == ("12 Queen Street", "Level 3")
+    assert admin is not None and admin.name == "Wai Man Chan"
+
+
+@pytest.mark.parametrize(("value", "name"), [
+    ("World4You Internet Services GmbH ( https://nic.at/registrar/434 )", "World4You Internet Services GmbH"),
+    ("Tucows Inc t/a Tucows [Tag = TUCOWS-CA]", "Tucows Inc t/a Tucows"),
+    ("MarkMonitor Inc. (R84-AFIN)", "MarkMonitor Inc."),
+    ("Registrar (Europe) Ltd", "Registrar (Europe) Ltd"),
+])
+def test_registrar_names_without_what_registries_print_after_them(value: str, name: str) -> None:
+    rec = parse(whois(f"Domain Name: shop.zz\nRegistrar: {value}\nRegistrar IANA ID: not applicable\n"
+                      "Creation Date: 2020-01-01\n", query="shop.zz"))
+    assert isinstance(rec, RegistrationRecord)
+    assert rec.registrar == name and rec.registrar_iana_id is None

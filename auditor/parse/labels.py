@@ -157,6 +157,9 @@ ROLE_WORDS: dict[str, str] = {
 FIELD_WORDS: dict[str, str] = {
     "name": "name", "contact name": "name", "person": "name", "contact": "name", "full name": "name",
     "nombre": "name", "nom": "name", "personname": "name", "person name": "name", "contact person": "name", "name surname": "name",
+    # a name in two parts (HKIRC, ATI): joined into the name when no whole name is given
+    "given name": "first_name", "first name": "first_name", "firstname": "first_name", "forename": "first_name",
+    "family name": "last_name", "last name": "last_name", "lastname": "last_name", "surname": "last_name",
     "organization": "organization", "organisation": "organization", "org": "organization",
     "company": "organization", "company name": "organization", "organization name": "organization",
     "organisation name": "organization", "org name": "organization", "organizacion": "organization",
@@ -235,6 +238,7 @@ def _resolve_one(label: str) -> tuple[str, str] | None:
         if key.startswith(prefix + " "):
             rest = key[len(prefix) + 1 :]
             rest = rest.removeprefix("contact ").removeprefix("s ")
+            rest = _COUNTER_RE.sub("", rest) if rest not in FIELD_WORDS else rest  # "address1" (.nz)
             if rest in FIELD_WORDS:
                 return (ROLE_WORDS[prefix], FIELD_WORDS[rest])
             for suffix in _FIELD_SUFFIXES:

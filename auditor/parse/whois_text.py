@@ -700,6 +700,14 @@ def _contact_from_draft(draft: _ContactDraft, address_tail: tuple[str, ...] = ()
         values["region"] = [peeled.region]
         locations.setdefault("region", locations.get("street", ""))
     name = _one(values.get("name"))
+    parts = [part for part in (_one(values.get("first_name")), _one(values.get("last_name"))) if part]
+    if name is None and parts:  # "Given name: Wai Man" + "Family name: Chan" (HKIRC)
+        name = " ".join(parts)
+        locations.setdefault("name", locations.get("first_name") or locations.get("last_name", ""))
+    for part in ("first_name", "last_name"):
+        if part in locations and "name" not in locations:
+            locations["name"] = locations[part]  # a redacted part: where the name would be
+        locations.pop(part, None)
     organization = _one(values.get("organization"))
     email = _one(values.get("email"))
     redacted = set(draft.redacted)
@@ -731,8 +739,11 @@ def _contact_from_draft(draft: _ContactDraft, address_tail: tuple[str, ...] = ()
     )
 
 
+#: What registries print after a registrar's name: its id ("(R84-AFIN)", "(9999)", "(IANA ID: 292)"), its
+#: page ("( https://nic.at/registrar/434 )"), Nominet's tag ("[Tag = TUCOWS-CA]").
 _REGISTRAR_SUFFIX = re.compile(
-    r"\s*(?:\((?:R\d+-[A-Z0-9]+|\d+|https?://[^)]*|IANA ID:? ?\d+)\)|\bR\d+-[A-Z0-9]+)\s*$")
+    r"\s*(?:\(\s*(?:R\d+-[A-Z0-9]+|\d+|https?://[^)]*?|IANA ID:? ?\d+)\s*\)|\bR\d+-[A-Z0-9]+"
+    r"|\[\s*Tag\s*=\s*[^\]]*\])\s*$", re.I)
 
 
 def registrar_name(value: str, handles: dict[str, _ContactDraft]) -> str:
@@ -867,7 +878,7 @@ def parse_whois_text(
         domain=domain,
         status=status,
         registrar=registrar[0] if registrar else None,
-        registrar_iana_id=iana[0] if iana else None,
+        registrar_iana_id=iana[0] if iana and any(ch.isdigit() for ch in iana[0]) else None,  # not "not applicable"
         created_at=dates.get("created_at"),
         updated_at=dates.get("updated_at"),
         expires_at=dates.get("expires_at"),
