@@ -945,3 +945,17 @@ def test_registrar_names_without_what_registries_print_after_them(value: str, na
                       "Creation Date: 2020-01-01\n", query="shop.zz"))
     assert isinstance(rec, RegistrationRecord)
     assert rec.registrar == name and rec.registrar_iana_id is None
+
+
+def test_dns_belgium_registrant_not_shown_and_the_registrars_own_contacts() -> None:
+    text = ("Domain:\tvoorbeeld.be\nStatus:\tNOT AVAILABLE\nRegistered:\tTue Mar 15 2011\n\nRegistrant:\n"
+            "\tNot shown, please visit www.dnsbelgium.be for webbased whois.\n\nRegistrar Technical Contacts:\n"
+            "\tOrganisation:\tCombell nv\n\tLanguage:\tnl\n\tPhone:\t+32.92187979\n\tEmail:\tsupport@combell.com\n\n\n"
+            "Registrar:\n\tName:\t Combell nv\n\tWebsite: https://www.combell.com\n\nNameservers:\n\tns1.combell.net\n")
+    rec = parse(whois(text, query="voorbeeld.be", server="whois.dns.be"))
+    assert isinstance(rec, RegistrationRecord)
+    assert rec.registrar == "Combell nv"
+    holder = rec.contact(Role.REGISTRANT)
+    assert holder is not None and holder.name is None and holder.organization is None
+    assert holder.state("name") is FieldState.REDACTED and holder.state("organization") is FieldState.REDACTED
+    assert all(c.email != "support@combell.com" for c in rec.contacts)

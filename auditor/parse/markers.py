@@ -52,7 +52,7 @@ REDACTION_PATTERNS: tuple[str, ...] = (
     r"select (?:the )?contact domain holder link.*",
     r"https?://\S*(?:contact|whois|privacy|form|email|redact)\S*",
     r"(?:entity|holder|registrant) is (?:a )?private person",
-    r"not (?:published|shown|available|displayed)(?: .*)?",
+    r"not (?:published|shown|available|displayed)(?:[\s,;:(-].*)?",  # DNS Belgium: "Not shown, please visit ..."
     r"masked",
     r"confidential",
     r"\*{3,}",

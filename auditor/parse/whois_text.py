@@ -75,6 +75,9 @@ _IANA_ROLE = {"registrant": Role.REGISTRANT, "administrative": Role.ADMINISTRATI
 #: Labels whose value names the role of the fields below them ("Contact: Registrant").
 _ROLE_NAMING_LABELS = frozenset({"contact", "contact type", "contact role", "role"})
 _REGISTRAR_HEADERS = frozenset({"registrar", "sponsoring registrar", "registrar information", "registrar details"})
+#: Sections of the registrar's own contacts (DNS Belgium), never the domain's: read nothing from them.
+_REGISTRAR_CONTACT_HEADERS = frozenset({"registrar technical contacts", "registrar technical contact",
+                                        "registrar contacts", "registrar contact", "registrar abuse contact"})
 _NAMESERVER_HEADERS = frozenset({"nameservers", "name servers", "name server", "nameserver", "dns servers",
                                  "domain servers in listed order", "name servers information", "servers",
                                  "dns", "nserver", "name servers in the listed order"})
@@ -489,6 +492,8 @@ class _Parser:
             return role
         if key in _REGISTRAR_HEADERS:
             return "registrar"
+        if key in _REGISTRAR_CONTACT_HEADERS:
+            return "registrar-contacts"
         if key in _NAMESERVER_HEADERS or resolve_label(text) == ("record", "nameservers"):
             return "nameservers"
         if key in _DATE_HEADERS:
@@ -512,6 +517,8 @@ class _Parser:
         }.get(header, (header, "section") if header in _IANA_ROLE else None)
 
     def _target(self, label: str, section: str | None) -> tuple[str, str] | None:
+        if section == "registrar-contacts":
+            return ("ignore", "")
         key = fold_label(label)
         if section in _IANA_ROLE and key in FIELD_WORDS and key not in self.profile.labels:
             # inside a contact section a bare field word is that contact's ("Organization Name" is not a role)
