@@ -959,3 +959,13 @@ def test_dns_belgium_registrant_not_shown_and_the_registrars_own_contacts() -> N
     assert holder is not None and holder.name is None and holder.organization is None
     assert holder.state("name") is FieldState.REDACTED and holder.state("organization") is FieldState.REDACTED
     assert all(c.email != "support@combell.com" for c in rec.contacts)
+
+
+@pytest.mark.parametrize("line", ["holder:           (not shown)", "registrant:     <data not disclosed>"])
+def test_a_contact_reference_that_is_a_redaction_notice_withholds_the_whole_contact(line: str) -> None:
+    rec = parse(whois(f"domain: shop.zz\n{line}\nnserver: ns1.shop.zz\ncreated: 2020-01-01\n", query="shop.zz"))
+    assert isinstance(rec, RegistrationRecord)
+    holder = rec.contact(Role.REGISTRANT)
+    assert holder is not None
+    assert all(holder.state(f) is FieldState.REDACTED for f in ("name", "email", "phone", "street", "country"))
+    assert holder.location("email") == "line 2"

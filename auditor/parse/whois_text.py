@@ -634,6 +634,13 @@ class _Parser:
         for role, value, where in self.name_claims:
             if value in referenced or not any(ch.isalnum() for ch in value):
                 continue  # "admin-c: -" (.se) says there is no such contact
+            if is_redaction_marker(value):  # "registrant: <data not disclosed>": the whole contact is withheld
+                draft = self._contact(role)
+                for f in CONTACT_FIELDS:
+                    if f not in draft.values:
+                        draft.redacted.add(f)
+                        draft.locations.setdefault(f, where)
+                continue
             if _looks_like_handle(value):
                 self._contact(role).handle = value  # "holder: mmr8008-171440": a contact exists, its data is not shown
                 continue
