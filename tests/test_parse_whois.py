@@ -969,3 +969,16 @@ def test_a_contact_reference_that_is_a_redaction_notice_withholds_the_whole_cont
     assert holder is not None
     assert all(holder.state(f) is FieldState.REDACTED for f in ("name", "email", "phone", "street", "country"))
     assert holder.location("email") == "line 2"
+
+
+def test_a_street_line_under_a_postcode_given_on_its_own_is_not_read_as_postcode_and_city() -> None:
+    """JPRS gives [Postal code] on its own: "2-21-1 Shibuya", the last address line, is street."""
+    text = ("Domain Information:\n[Domain Name]                   EXAMPLE-SHOTEN.JP\n\n"
+            "[Created on]                    2010/04/01\n\nContact Information:\n[Name]                          Example Shoten\n"
+            "[Postal code]                   150-0002\n[Postal Address]                Tokyo\n"
+            "                                Shibuya-ku\n                                2-21-1 Shibuya\n")
+    rec = parse(whois(text, query="example-shoten.jp", server="whois.jprs.jp"))
+    assert isinstance(rec, RegistrationRecord)
+    holder = rec.contact(Role.REGISTRANT)
+    assert holder is not None and holder.street == ("Tokyo", "Shibuya-ku", "2-21-1 Shibuya")
+    assert holder.postcode == "150-0002" and holder.city is None

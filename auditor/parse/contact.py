@@ -119,12 +119,14 @@ class AddressLines(NamedTuple):
     region: str | None = None
 
 
-def peel_address_lines(lines: list[str], country_value: str | None = None, city: str | None = None) -> AddressLines:
+def peel_address_lines(lines: list[str], country_value: str | None = None, city: str | None = None,
+                       postcode: str | None = None) -> AddressLines:
     """An address given as bare lines (a WHOIS block, a jCard label): the last line is the country when it
     names one and none was given; then, when no city was given, the last line left is "postcode city" (or
     "city postcode") read with the country's postcode format, or a postcode alone with the city (and a
-    state code) on the lines before it. What cannot be told apart stays street; only what was taken off
-    is returned beside it."""
+    state code) on the lines before it. When the contact gives its postcode elsewhere, only a line with
+    that postcode is read so ("2-21-1 Shibuya" under JPRS's own [Postal code] is a street line). What
+    cannot be told apart stays street; only what was taken off is returned beside it."""
     street = list(lines)
     peeled_country = None
     if street and not country_value and len(street) > 1 and to_iso_country(street[-1]):
@@ -132,10 +134,11 @@ def peel_address_lines(lines: list[str], country_value: str | None = None, city:
     country = to_iso_country(country_value) if country_value else None
     if street and len(street) > 1 and not city:
         split = split_postcode_city(street[-1], country)
-        if split:
+        if split and (postcode is None or _compact(split[0]) == _compact(postcode)):
             street.pop()
             return AddressLines(street, peeled_country, split[0], split[1])
-        if len(street) > 2 and country and _is_postcode(country, street[-1]):
+        if len(street) > 2 and country and _is_postcode(country, street[-1]) and (
+                postcode is None or _compact(street[-1]) == _compact(postcode)):
             # one part a line (CZ.NIC: "Ulice 1" / "Praha 1" / "11000" / "CZ"; Nominet: "Mountain View" /
             # "CA" / "94043"); the city does not start with a number ("1 George St", "12" are street;
             # "Praha 10" is a city)
@@ -144,6 +147,10 @@ def peel_address_lines(lines: list[str], country_value: str | None = None, city:
             if not rest[-1].lstrip()[:1].isdigit() and not _STATE_CODE.match(rest[-1]):
                 return AddressLines(rest[:-1], peeled_country, postcode, rest[-1], region)
     return AddressLines(street, peeled_country)
+
+
+def _compact(postcode: str) -> str:
+    return "".join(ch for ch in postcode.upper() if ch.isalnum())
 
 
 #: A state or province written as its code on a line of its own ("CA", "NSW").

@@ -179,7 +179,7 @@ def _types(params: dict[str, Any]) -> set[str]:
 def _label_lines(lines: list[str], values: dict[str, str], locations: dict[str, str], where: str) -> list[str]:
     """A jCard address given only as its label (RFC 7095 allows it): its country, postcode and city where
     its last lines say them (see `peel_address_lines`), the rest its street."""
-    peeled = peel_address_lines(lines, values.get("country"), values.get("city"))
+    peeled = peel_address_lines(lines, values.get("country"), values.get("city"), values.get("postcode"))
     for field, value in (("country", peeled.country), ("postcode", peeled.postcode), ("city", peeled.city),
                          ("region", peeled.region)):
         if value:

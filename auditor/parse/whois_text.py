@@ -700,7 +700,7 @@ def _contact_from_draft(draft: _ContactDraft, address_tail: tuple[str, ...] = ()
     postcode = _one(values.get("postcode"))
     country_value = _one(values.get("country"))
     # Address blocks given as bare lines: peel country, then "postcode city", off the end.
-    peeled = peel_address_lines(street, country_value, city)
+    peeled = peel_address_lines(street, country_value, city, postcode)
     street = peeled.street
     if peeled.country:
         country_value = peeled.country
