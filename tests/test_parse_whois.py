@@ -982,3 +982,30 @@ def test_a_street_line_under_a_postcode_given_on_its_own_is_not_read_as_postcode
     holder = rec.contact(Role.REGISTRANT)
     assert holder is not None and holder.street == ("Tokyo", "Shibuya-ku", "2-21-1 Shibuya")
     assert holder.postcode == "150-0002" and holder.city is None
+
+
+def test_jprs_answers_in_japanese() -> None:
+    """JPRS answers in Japanese when "/e" is not asked for: the same fields under Japanese labels."""
+    text = ("[ JPRS database provides information on network administration. ]\n\nDomain Information: [ドメイン情報]\n"
+            "a. [ドメイン名]                 REISHO.CO.JP\ne. [そしきめい]                 れいしょうかぶしきがいしゃ\n"
+            "f. [組織名]                     例商株式会社\ng. [Organization]               Reisho K.K.\n"
+            "m. [登録担当者]                 TY1234JP\nn. [技術連絡担当者]             KW5678JP\n"
+            "p. [ネームサーバ]               ns1.reisho.co.jp\n[状態]                          Connected (2025/03/31)\n"
+            "[登録年月日]                    2001/03/22\n[最終更新]                      2024/04/01 01:05:03 (JST)\n")
+    rec = parse(whois(text, query="reisho.co.jp", server="whois.jprs.jp"))
+    assert isinstance(rec, RegistrationRecord)
+    assert rec.created_at == datetime(2001, 3, 21, 15, tzinfo=UTC) and rec.nameservers == ("ns1.reisho.co.jp",)
+    assert rec.statuses == ("Connected",)
+    holder = rec.contact(Role.REGISTRANT)
+    assert holder is not None and holder.organization == "例商株式会社"
+    admin, tech = rec.contact(Role.ADMINISTRATIVE), rec.contact(Role.TECHNICAL)
+    assert admin is not None and admin.handle == "TY1234JP" and tech is not None and tech.handle == "KW5678JP"
+
+
+def test_a_redaction_notice_in_place_of_a_handle_is_no_handle() -> None:
+    text = ("Domain: shop.dk\nRegistered: 2020-01-01\n\nRegistrant\nHandle: ***N/A***\nName: Anna Jensen\n"
+            "Address: Vej 1\nPostalcode: 8000\nCity: Aarhus\nCountry: DK\n")
+    rec = parse(whois(text, query="shop.dk"))
+    assert isinstance(rec, RegistrationRecord)
+    holder = rec.contact(Role.REGISTRANT)
+    assert holder is not None and holder.name == "Anna Jensen" and holder.handle is None

@@ -40,6 +40,12 @@ def withheld_street(street: Sequence[str]) -> bool:
 _HOUSE_NUMBER = re.compile(r"^\s*\d|\d\s*\Z")
 
 
+def real_handle(handle: str | None) -> str | None:
+    """A contact handle, or None where the registry put a redaction notice in its place ("REDACTED FOR
+    PRIVACY", DK Hostmaster's "***N/A***"): such a handle would tie every withheld contact to every other."""
+    return None if not handle or is_redaction_marker(handle) else handle
+
+
 def contact_from_values(role: Role, values: Mapping[str, str], street: Iterable[str], redacted: Iterable[str],
                         locations: Mapping[str, str], handle: str | None = None) -> Contact:
     """A Contact from one role's values (field -> its value), street lines, the fields found redacted and
@@ -52,7 +58,7 @@ def contact_from_values(role: Role, values: Mapping[str, str], street: Iterable[
     name, organization, email = values.get("name"), values.get("organization"), values.get("email")
     return Contact(
         role=role,
-        handle=handle or values.get("handle"),
+        handle=real_handle(handle or values.get("handle")),
         name=name,
         organization=organization,
         email=email.lower() if email else None,

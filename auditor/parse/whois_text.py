@@ -24,7 +24,7 @@ from auditor.countries import to_iso_country
 from auditor.decode import decode
 from auditor.domains import looks_like_domain, normalise_domain
 from auditor.errors import DecodeError
-from auditor.parse.contact import peel_address_lines, withheld_street
+from auditor.parse.contact import peel_address_lines, real_handle, withheld_street
 from auditor.parse.dates import parse_date
 from auditor.parse.labels import (
     FIELD_WORDS,
@@ -733,7 +733,7 @@ def _contact_from_draft(draft: _ContactDraft, address_tail: tuple[str, ...] = ()
         redacted.add("street")
     return Contact(
         role=Role(draft.role),
-        handle=draft.handle,
+        handle=real_handle(draft.handle),
         name=name,
         organization=organization,
         email=email.lower() if email and "@" in email else email,
