@@ -16,7 +16,7 @@ from auditor.records import RawRecord, Source
 
 MAX_EXCERPT = 300
 _LINE = re.compile(r"^line (\d+)$")
-_PATH_TOKEN = re.compile(r"\.([A-Za-z_][A-Za-z0-9_]*)|\[(\d+)\]")
+_PATH_TOKEN = re.compile(r"\.([A-Za-z_][A-Za-z0-9_]*)|\[(\d+)\]|\['([^']*)'\]")  # .name, [0], ['any key']
 _ROW = re.compile(r"^row \S+, column (.+)$")
 
 
@@ -41,9 +41,9 @@ def _resolve_path(data: Any, path: str) -> Any:
     if not path.startswith("$"):
         return None
     node = data
-    for name, index in _PATH_TOKEN.findall(path[1:]):
+    for name, index, key in _PATH_TOKEN.findall(path[1:]):
         try:
-            node = node[name] if name else node[int(index)]
+            node = node[name or key] if (name or key) else node[int(index)]
         except (KeyError, IndexError, TypeError):
             return None
     return node

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from auditor.evidence import excerpt
 from auditor.parse import parse
 from auditor.records import FieldState, NoRegistration, ParseFailure, RawRecord, RegistrationRecord, ResponseStatus, Role, Source
 from tests.conftest import FIXTURES, PEER_FIXTURES
@@ -283,3 +284,33 @@ def test_language_alternatives_of_an_address_give_one_address() -> None:
     holder = rec.contact(Role.REGISTRANT)
     assert holder is not None
     assert holder.street == ("千代田1-1",) and holder.city == "千代田区" and holder.country == "JP"
+
+
+def test_a_contact_given_as_a_jscontact_card() -> None:
+    """RFC 9553 JSContact in an entity's "jscard" member (the RDAP JSContact extension), with no jCard."""
+    doc = json.loads(json.dumps(DOC))
+    doc["rdapConformance"] = ["rdap_level_0", "jscard_0"]
+    doc["entities"][0] = {"objectClassName": "entity", "roles": ["registrar"],
+                          "jscard": {"@type": "Card", "version": "1.0", "name": {"full": "Alpha Registrar GmbH"}}}
+    doc["entities"][1] = {"objectClassName": "entity", "roles": ["registrant"], "handle": "JS-1", "jscard": {
+        "@type": "Card", "version": "1.0", "kind": "individual",
+        "name": {"components": [{"kind": "given", "value": "Marie"}, {"kind": "surname", "value": "Tremblay"}]},
+        "organizations": {"o-1": {"name": "Boutique Tremblay Inc."}},
+        "emails": {"work": {"address": "marie@boutique.zz", "pref": 2}, "home": {"address": "m@home.zz", "pref": 1}},
+        "phones": {"v": {"features": {"voice": True}, "number": "tel:+1-514-555-0142"},
+                   "f": {"features": {"fax": True}, "number": "tel:+1-514-555-0143"}},
+        "addresses": {"a": {"components": [{"kind": "number", "value": "4321"}, {"kind": "name", "value": "Rue Saint-Denis"},
+                                           {"kind": "separator", "value": "\n"}, {"kind": "apartment", "value": "App. 2"},
+                                           {"kind": "locality", "value": "Montréal"}, {"kind": "region", "value": "QC"},
+                                           {"kind": "postcode", "value": "H2J 2L6"}], "countryCode": "CA"}}}}
+    rec = parse(rdap(doc))
+    assert isinstance(rec, RegistrationRecord) and rec.registrar == "Alpha Registrar GmbH"
+    holder = rec.contact(Role.REGISTRANT)
+    assert holder is not None
+    assert (holder.name, holder.organization, holder.email) == ("Marie Tremblay", "Boutique Tremblay Inc.", "m@home.zz")
+    assert (holder.phone, holder.fax) == ("+1-514-555-0142", "+1-514-555-0143")
+    assert holder.street == ("4321 Rue Saint-Denis", "App. 2")
+    assert (holder.city, holder.region, holder.postcode, holder.country) == ("Montréal", "QC", "H2J 2L6", "CA")
+    assert holder.location("organization") == "$.entities[1].jscard.organizations['o-1'].name"
+    raw = rdap(doc)
+    assert excerpt(raw, holder.location("email")) == '"m@home.zz"'
