@@ -1,8 +1,10 @@
-"""RDAP domain responses (RFC 9083) to a RegistrationRecord: jCard contacts, events, RFC 9537 redactions.
+"""RDAP domain responses (RFC 9083) to a RegistrationRecord: jCard contacts (or JSContact cards, RFC 9553,
+where a server sends those instead), events, RFC 9537 redactions.
 
 A field is *redacted* when an RFC 9537 ``redacted`` member points at it (by JSONPath or by its
-registered name), when its value is a redaction marker, or when the jCard property is present
-with an empty value (the "Empty Value" method). Each field keeps the JSONPath it was read from.
+registered name), when its value is a redaction marker, when the jCard property is present
+with an empty value (the "Empty Value" method), or when only part of its value is shown (the
+"Partial Value" method). Each field keeps the JSONPath it was read from.
 """
 
 from __future__ import annotations
