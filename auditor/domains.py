@@ -89,13 +89,18 @@ def _top_level_domains() -> frozenset[str]:
     return frozenset(normalise_domain(suffix.rsplit(".", 1)[-1]) for suffix in suffixes)
 
 
-def top_level_domain_exists(host: str) -> bool:
-    """Is the last label of `host` a top-level domain of the root zone? Offline; ".con" is not.
+def top_level_domain_exists(host: str, own: str = "") -> bool:
+    """Is the last label of `host` (a name, or an email address) a top-level domain of the root zone, or
+    `own` (the audited zone's, which may be a private one)? Offline; ".con" is not.
 
-    >>> top_level_domain_exists("gmail.com"), top_level_domain_exists("gmail.con")
-    (True, False)
+    >>> top_level_domain_exists("gmail.com"), top_level_domain_exists("gmail.con"), top_level_domain_exists("a@b.zz", "zz")
+    (True, False, True)
     """
-    return normalise_domain(host).rsplit(".", 1)[-1] in _top_level_domains()
+    label = host.rpartition(".")[2].lower()
+    if label in _top_level_domains() or (label and label == own):
+        return True  # the common case, without normalising the name
+    label = normalise_domain(host.rpartition("@")[2]).rpartition(".")[2]  # "例え.テスト", "shop.ZZ."
+    return label in _top_level_domains() or (bool(label) and label == own)
 
 
 def is_reserved_example(host: str) -> bool:
