@@ -1009,3 +1009,13 @@ def test_a_redaction_notice_in_place_of_a_handle_is_no_handle() -> None:
     assert isinstance(rec, RegistrationRecord)
     holder = rec.contact(Role.REGISTRANT)
     assert holder is not None and holder.name == "Anna Jensen" and holder.handle is None
+
+
+@pytest.mark.parametrize(("value", "utc"), [
+    ("2014-07-22 15:32:10 CLST", datetime(2014, 7, 22, 18, 32, 10, tzinfo=UTC)),  # NIC Chile, summer time
+    ("2014-07-22 15:32:10 CLT", datetime(2014, 7, 22, 19, 32, 10, tzinfo=UTC)),
+    ("2020-01-01 10:00 ACDT", datetime(2019, 12, 31, 23, 30, tzinfo=UTC)),
+])
+def test_zone_abbreviations_registries_print(value: str, utc: datetime) -> None:
+    from auditor.parse.dates import parse_date
+    assert parse_date(value) == utc

@@ -29,6 +29,8 @@ ZONE_OFFSETS: dict[str, float] = {
     "HKT": 8, "SGT": 8, "AWST": 8, "AEST": 10, "AEDT": 11, "NZST": 12, "NZDT": 13, "BRT": -3,
     "ART": -3, "CLT": -4, "TRT": 3, "WAT": 1, "CAT": 2, "EAT": 3, "SAST": 2, "BRST": -2, "AST": -4,
     "HST": -10, "AKST": -9, "MSD": 4, "CST6CDT": -6, "NZ": 12, "PHT": 8, "MYT": 8, "IRST": 3.5,
+    "CLST": -3, "ACST": 9.5, "ACDT": 10.5, "AWDT": 9, "ADT": -3, "NST": -3.5, "NDT": -2.5, "WEST": 1,
+    "UYT": -3, "PET": -5, "COT": -5, "VET": -4, "BOT": -4, "PYT": -4,
 }
 
 _FORMATS = (
