@@ -392,4 +392,6 @@ DISPUTED: dict[tuple[str, str], str] = {
     ("mboot-whoisdomain/testdata/net.tw/input", "status"): "'Domain Name: net.tw reserved name', no registration data",
     ("likexian-whois-parser/testdata/noterror/tk_google.tk", "expires"): "Freenom writes month first (its other dates: 12/18/2001, 06/27/2018); '03/02/2020' is 2 March",
     ("likexian-whois-parser/testdata/noterror/tk_zcore.tk", "expires"): "Freenom writes month first (11/29/2016 in the same answer); '01/03/2022' is 3 January",
+    ("richardpenman-whois/samples/whois/google.cl", "created"): "'2002-10-22 17:48:23 CLST' is Chile's summer time, UTC-3: 20:48:23 UTC (the peer drops the zone)",
+    ("richardpenman-whois/samples/whois/google.cl", "expires"): "'... CLST' is Chile's summer time, UTC-3 (the peer drops the zone)",
 }
