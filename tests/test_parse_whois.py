@@ -1019,3 +1019,12 @@ def test_a_redaction_notice_in_place_of_a_handle_is_no_handle() -> None:
 def test_zone_abbreviations_registries_print(value: str, utc: datetime) -> None:
     from auditor.parse.dates import parse_date
     assert parse_date(value) == utc
+
+
+def test_internetstiftelsen_names_the_holder_by_handle_only() -> None:
+    text = "state:            active\ndomain:           shop.se\nholder:           shop1234-00001\ncreated:          2008-10-20\n"
+    rec = parse(whois(text, query="shop.se", server="whois.iis.se"))
+    assert isinstance(rec, RegistrationRecord)
+    holder = rec.contact(Role.REGISTRANT)
+    assert holder is not None and holder.handle == "shop1234-00001"
+    assert holder.state("name") is FieldState.REDACTED and holder.location("name") == "registry policy (iis)"
