@@ -15,7 +15,15 @@ from datetime import datetime
 from itertools import compress
 from typing import Any
 
-from auditor.records import CONTACT_FIELDS, OWN_DATA_SOURCES, FieldState, Finding, RegistrationRecord
+from auditor.records import (
+    CONTACT_FIELDS,
+    OWN_DATA_SOURCES,
+    WITHHELD_BY_THE_SERVER,
+    Contact,
+    FieldState,
+    Finding,
+    RegistrationRecord,
+)
 from auditor.shares import PROGRESS_EVERY, Share, ShareJob, Shares, task
 from auditor.verify import Verifier
 from rules.base import Fact, Rule, RuleContext, Tally
@@ -23,6 +31,11 @@ from rules.placeholders import placeholder_email
 
 #: Records of one source needed before its publication habits are trusted.
 MIN_PUBLICATION_SAMPLE = 5
+
+
+def _withheld_by_the_server(contact: Contact, name: str) -> bool:
+    """Was the field left out of this one answer by a rate limit (see WITHHELD_BY_THE_SERVER)?"""
+    return (contact.location(name) or "").startswith(WITHHELD_BY_THE_SERVER)
 
 
 class PublicationProfile:
@@ -52,7 +65,9 @@ class PublicationProfile:
                 roles.add(contact.role.value)
                 self.contacts[(*key, contact.role.value)] = self.contacts.get((*key, contact.role.value), 0) + 1
                 for name in CONTACT_FIELDS:
-                    if contact.state(name) is not FieldState.MISSING or contact.location(name):
+                    state = contact.state(name)
+                    if state is FieldState.PRESENT or (state is FieldState.REDACTED and not _withheld_by_the_server(
+                            contact, name)) or (state is FieldState.MISSING and contact.location(name)):
                         k = (*key, contact.role.value, name)
                         self.shown[k] = self.shown.get(k, 0) + 1
             if "registrant" in roles:

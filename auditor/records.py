@@ -29,6 +29,9 @@ class Source(StrEnum):
 #: Sources that are a registry's or registrar's own data (an export, an escrow deposit), not what a public
 #: service chose to publish: every field it holds is there, so an absent one is missing.
 OWN_DATA_SOURCES = frozenset({Source.CSV, Source.ESCROW})
+#: Where a field withheld by the server for this one answer is said to be (a rate limit's "Reduced
+#: information"): followed by the notice. Such a field says nothing of what the registry publishes.
+WITHHELD_BY_THE_SERVER = "the answer's notice: "
 
 
 class FetchStatus(StrEnum):

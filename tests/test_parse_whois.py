@@ -1028,3 +1028,36 @@ def test_internetstiftelsen_names_the_holder_by_handle_only() -> None:
     holder = rec.contact(Role.REGISTRANT)
     assert holder is not None and holder.handle == "shop1234-00001"
     assert holder.state("name") is FieldState.REDACTED and holder.location("name") == "registry policy (iis)"
+
+
+def test_fields_a_rate_limit_withheld_say_nothing_of_what_the_registry_publishes() -> None:
+    """Three answers cut down at a rate limit beside two full ones without emails: the registry's habit
+    is learnt from the full ones (no email published), so no email is reported missing."""
+    from auditor.engine import PublicationProfile
+
+    full = "domain:      shop{n}.com.br\nowner:       Loja {n} Ltda\nnserver:     a.dns.br\ncreated:     20180101\n"
+    reduced = "% Query rate limit exceeded. Reduced information.\n\n" + full
+    recs = [parse(whois((reduced if n < 3 else full).format(n=n), query=f"shop{n}.com.br", server="whois.registro.br"))
+            for n in range(5)]
+    assert all(isinstance(r, RegistrationRecord) for r in recs)
+    profile = PublicationProfile(recs)  # type: ignore[arg-type]
+    assert profile.publishes(recs[4], "registrant", "email") is False  # type: ignore[arg-type]
+
+
+def test_icann_format_contact_ids_are_the_contacts_handles() -> None:
+    text = ("Domain Name: shop.zz\nCreation Date: 2020-01-01T00:00:00Z\nRegistry Registrant ID: C-SHARED-1\n"
+            "Registrant Name: Anna Schmidt\nRegistry Admin ID: REDACTED FOR PRIVACY\nAdmin Name: Bob Jones\n"
+            "Registry Tech ID: C-TECH-2\nTech Name: Carla Diaz\n")
+    rec = parse(whois(text, query="shop.zz"))
+    assert isinstance(rec, RegistrationRecord)
+    assert [(c.role, c.handle) for c in rec.contacts] == [
+        (Role.REGISTRANT, "C-SHARED-1"), (Role.ADMINISTRATIVE, None), (Role.TECHNICAL, "C-TECH-2")]
+
+
+def test_auda_registrant_id_is_the_holders_registration_number() -> None:
+    text = ("Domain Name: shop.com.au\nRegistrant: Shop Pty Ltd\nRegistrant ID: ABN 33102417032\n"
+            "Registrant Contact ID: C-1\nRegistrant Contact Name: Anna Smith\n")
+    rec = parse(whois(text, query="shop.com.au", server="whois.auda.org.au"))
+    assert isinstance(rec, RegistrationRecord)
+    holder = rec.contact(Role.REGISTRANT)
+    assert holder is not None and holder.identifier == "ABN 33102417032" and holder.handle == "C-1"

@@ -197,6 +197,9 @@ HANDLE_REFERENCE_LABELS: dict[str, str] = {
     "admin id": "administrative", "tech id": "technical", "billing id": "billing",
     "registrant contact id": "registrant", "admin contact id": "administrative",
     "tech contact id": "technical", "billing contact id": "billing",
+    # ICANN's RDDS format (2013 RAA, RDAP-era WHOIS): the registry's id of each contact object
+    "registry registrant id": "registrant", "registry admin id": "administrative", "registry tech id": "technical",
+    "registry billing id": "billing",
 }
 
 #: Labels that open a handle-keyed contact object (RIPE-style blocks).

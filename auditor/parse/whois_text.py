@@ -38,6 +38,7 @@ from auditor.parse.markers import is_redaction_marker, privacy_service_of
 from auditor.parse.status import detect_status, reduced_answer_line
 from auditor.records import (
     CONTACT_FIELDS,
+    WITHHELD_BY_THE_SERVER,
     Contact,
     FieldState,
     NoRegistration,
@@ -600,6 +601,9 @@ class _Parser:
         ):
             role = HANDLE_REFERENCE_LABELS[label_key]
             self.references.append((role, line.value, label_key, f"line {line.no}"))
+            if label_key.endswith(" id") and self._contact(role).handle is None:
+                # "Registry Registrant ID: C-123" (ICANN's format): the id of the contact whose fields follow
+                self._contact(role).handle = line.value
             if not label_key.endswith((" c", " id")):
                 self.name_claims.append((role, line.value, f"line {line.no}"))
             return None
@@ -673,7 +677,7 @@ class _Parser:
 def _withheld_by_the_server(contacts: list[Contact], notice: str) -> list[Contact]:
     """The contacts of an answer the server cut down ("Reduced information" at a rate limit): what it left out
     is withheld, not missing, and the holder is there though the answer shows none of its fields."""
-    where = f"the answer's notice: {notice[:120]}"
+    where = WITHHELD_BY_THE_SERVER + notice[:120]
     if not any(c.role is Role.REGISTRANT for c in contacts):
         contacts = [Contact(Role.REGISTRANT), *contacts]
     out = []
