@@ -286,7 +286,7 @@ def postal_address_incomplete(record: RegistrationRecord, ctx: RuleContext) -> I
 def registration_date_missing(record: RegistrationRecord, ctx: RuleContext) -> Iterator[Finding]:
     """A registry's or registrar's own export has no date of registration for the record.
 
-    Checked for CSV exports only: those are the registry's or registrar's own data.
+    Checked for CSV exports and escrow deposits only: those are the registry's or registrar's own data.
 
     ## Why it matters
     NIS2 Art. 28(2)(b) lists the date of registration among the minimum data; it also dates every
