@@ -97,19 +97,34 @@ def draw(units: Sequence[tuple[str, str]], margin: float, confidence: float, see
     return Sample(sorted(chosen), design)
 
 
+def _listed_domains(path: Path) -> list[str]:
+    """The domains of a plain list (the first word of each line) or of a zone file, compressed or not; none
+    when the file is something else (a WHOIS response)."""
+    from auditor.compressed import open_input, read_at_most
+    from auditor.sources import MAX_SOURCE_BYTES, parse_source, read_domains, starts_like_a_zone_file
+
+    with open_input(path) as handle:
+        text = read_at_most(handle, MAX_SOURCE_BYTES).decode("utf-8", errors="replace")
+    if starts_like_a_zone_file(text[:65536]):
+        return read_domains(parse_source(f"zone:{path}")).domains
+    lines = [ln.strip() for ln in text.splitlines()]
+    lines = [ln.split()[0] for ln in lines if ln and not ln.startswith(("#", ";", "%"))]
+    return lines if lines and all(looks_like_domain(ln) for ln in lines) else []
+
+
 def read_units(path: Path, stratify: str | None) -> list[tuple[str, str]]:
     """(domain, stratum) units from a domain list, a CSV export or a directory of responses."""
     if stratify not in (None, "registrar", "tld"):
         raise InputError(f"--stratify {stratify!r}: use registrar or tld")
+    from auditor.compressed import format_suffix
     from auditor.importers import TABLE_SUFFIXES, discover, import_file
 
-    if path.is_file() and path.suffix.lower() not in (*TABLE_SUFFIXES, ".json", ".jsonl"):
-        lines = [ln.strip() for ln in path.read_text(encoding="utf-8", errors="replace").splitlines()]
-        lines = [ln.split()[0] for ln in lines if ln and not ln.startswith(("#", ";", "%"))]
-        if lines and all(looks_like_domain(ln) for ln in lines):
+    if path.is_file() and format_suffix(path) not in (*TABLE_SUFFIXES, ".json", ".jsonl", ".xml"):
+        names = _listed_domains(path)
+        if names:
             if stratify == "registrar":
                 raise InputError("a plain domain list has no registrars; stratify by tld, or sample an export")
-            return [(normalise_domain(d), normalise_domain(d).rsplit(".", 1)[-1]) for d in lines]
+            return [(normalise_domain(d), normalise_domain(d).rsplit(".", 1)[-1]) for d in names]
     from auditor.parse import parse
     from auditor.records import RegistrationRecord
 

@@ -113,7 +113,7 @@ def read_domains(source: DomainSource, timeout: float = 30.0) -> DomainList:
         inner = Path(inner_name(path)).suffix.lower()  # a zip's member: "export.zip" may hold export.csv
         if inner in (".csv", ".tsv"):
             source = dataclasses.replace(source, kind="csv")
-        elif inner == ".zone" or _starts_like_a_zone_file(text):
+        elif inner == ".zone" or starts_like_a_zone_file(text):
             source = dataclasses.replace(source, kind="zone")  # ICANN's CZDS: zz.txt.gz
         result.source = source
     if source.kind == "zone":
@@ -126,7 +126,7 @@ def read_domains(source: DomainSource, timeout: float = 30.0) -> DomainList:
     return result
 
 
-def _starts_like_a_zone_file(text: str) -> bool:
+def starts_like_a_zone_file(text: str) -> bool:
     """Is the first line that is not blank or a comment a zone file's ($ORIGIN, $TTL, SOA, "name TTL IN NS")?
     (One zone-like line further down a list is rejected as that line, not taken for a zone file.)"""
     for line in text.splitlines():

@@ -306,3 +306,12 @@ def test_read_at_most_stops_one_byte_past_the_limit() -> None:
     assert read_at_most(io.BytesIO(b"x" * 10), 4) == b"xxxxx"
     assert read_at_most(io.BytesIO(b"x" * 3), 4) == b"xxx"
     assert len(read_at_most(io.BytesIO(b"x" * 300_000), 200_000)) == 200_001
+
+
+def test_a_sample_is_drawn_from_a_compressed_list_or_a_zone_file(tmp_path: Path) -> None:
+    from auditor.sampling import read_units
+
+    (tmp_path / "domains.txt.gz").write_bytes(gzip.compress(b"one.zz\ntwo.zz 2020-01-01\n# note\nthree.zz\n"))
+    assert read_units(tmp_path / "domains.txt.gz", "tld") == [("one.zz", "zz"), ("two.zz", "zz"), ("three.zz", "zz")]
+    (tmp_path / "zz.zone").write_text("$ORIGIN zz.\n$TTL 60\n@ IN SOA a. b. 1 2 3 4 5\n@ IN NS a.\nshop IN NS ns.shop.zz.\n")
+    assert read_units(tmp_path / "zz.zone", None) == [("shop.zz", "zz")]
