@@ -39,6 +39,10 @@ POLICIES = Path(__file__).resolve().parent.parent / "auditor" / "data" / "server
 SAFETY_MARGIN = 0.02
 
 
+#: What a server's policy rests on when nobody published one.
+DEFAULT_SOURCE = "no published limit: 1 query per second"
+
+
 @dataclass(frozen=True, slots=True)
 class ServerPolicy:
     """One server's limits: queries per second (one at a time), a rolling 24-hour quota, a shared quota group."""
@@ -46,7 +50,7 @@ class ServerPolicy:
     rate: float = 1.0
     quota: int | None = None
     group: str | None = None
-    source: str = "no published limit: 1 query per second"
+    source: str = DEFAULT_SOURCE
 
     @property
     def interval(self) -> float:
@@ -93,7 +97,7 @@ class Policies:
     def for_server(self, server: str) -> ServerPolicy:
         """The policy for ``host:port``."""
         spec = self._pick(self.servers, server) or {}
-        source = spec.get("source") or ServerPolicy.source
+        source = spec.get("source") or DEFAULT_SOURCE  # (not ServerPolicy.source: a slot's descriptor)
         rate = float(spec.get("rate", self.default.get("rate", 1.0)))
         quota = spec.get("quota", self.default.get("quota"))
         override_rate, override_quota = self._pick(self.rates, server), self._pick(self.quotas, server)

@@ -143,3 +143,15 @@ def test_policy_file_path(tmp_path: Path) -> None:
 
     policies = Policies()
     assert policies.for_server("whois.nic.uk:43").quota == 1000
+
+
+def test_a_server_nobody_published_a_limit_for_gets_one_query_a_second_and_says_so() -> None:
+    """A server outside the bundled policies and without --rate (a registrar a referral names): its
+    policy's source is a text (it was the slot's descriptor, and the audit's JSON failed on it)."""
+    import json
+
+    from spiders.politeness import DEFAULT_SOURCE, Policies
+
+    policy = Policies().for_server("whois.unlisted-registrar.example:43")
+    assert policy.rate == 1.0 and policy.source == DEFAULT_SOURCE
+    json.dumps({"source": policy.source})
