@@ -25,7 +25,7 @@ from scrapy.exceptions import (
 from scrapy.http import Response
 
 from auditor.records import FetchStatus, RawRecord, Source
-from spiders.base import Attempt, FrontierSpider
+from spiders.base import Attempt, FrontierSpider, Reading
 from spiders.outcome import Verdict, rdap_verdict
 from spiders.servers import Target, url_target
 
@@ -86,6 +86,11 @@ def related_link(data: Any, base: str) -> str | None:
     return None
 
 
+#: HTTP redirects (followed), and every other status (read as the answer).
+REDIRECTS = frozenset({301, 302, 303, 307, 308})
+NOT_REDIRECTS = [status for status in range(100, 600) if status not in REDIRECTS]
+
+
 class RdapSpider(FrontierSpider):
     """RDAP over HTTP(S) through Scrapy's HTTP handler, behind the politeness gate."""
 
@@ -94,8 +99,19 @@ class RdapSpider(FrontierSpider):
     source = Source.RDAP
 
     def ask(self, attempt: Attempt) -> scrapy.Request:
+        meta = self.request_meta(attempt)
+        # every status is read here (404, 429, 5xx) except redirects, which Scrapy's redirect middleware
+        # follows (REDIRECT_MAX_TIMES) through the download handler's SSRF guard
+        del meta["handle_httpstatus_all"]
+        meta["handle_httpstatus_list"] = NOT_REDIRECTS
         return scrapy.Request(attempt.target["url"], callback=self.on_answer, errback=self.on_failure,
-                              meta=self.request_meta(attempt), headers={"Accept": ACCEPT}, dont_filter=True)
+                              meta=meta, headers={"Accept": ACCEPT}, dont_filter=True)
+
+    def observe(self, request: scrapy.Request, response: Response | None, exc: BaseException | None) -> Reading | None:
+        if (response is not None and response.status in REDIRECTS and response.headers.get("Location")
+                and request.meta.get("redirect_times", 0) < self.settings.getint("REDIRECT_MAX_TIMES", 3)):
+            return None  # not an answer: the middleware asks the Location next
+        return super().observe(request, response, exc)
 
     def read(self, response: Response, attempt: Attempt) -> tuple[RawRecord, Verdict, Target | None, str | None]:
         content_type = (response.headers.get("Content-Type") or b"").decode("latin-1")

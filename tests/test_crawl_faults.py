@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from auditor.crawl import CrawlOptions, CrawlReport, run_crawl
-from auditor.loopback.rdap_server import LoopbackRdapServer
+from auditor.loopback.rdap_server import LoopbackRdapServer, Redirect
 from auditor.loopback.whois_server import (
     Drop,
     Garbage,
@@ -101,6 +101,8 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FaultRun]:
         "rbig": LoopbackRdapServer(rdap_record, fault=Oversize(size=300_000)),
         "rrel": LoopbackRdapServer(rdap_record),
         "rpriv": LoopbackRdapServer(rdap_record, fault=Referral(to="http://10.20.30.40/")),
+        "rmoved": LoopbackRdapServer(rdap_record),
+        "rredirpriv": LoopbackRdapServer(rdap_record, fault=Redirect(to="http://10.20.30.40/")),
     }
     started = [registrar.start(), rdap_registrar.start(), loop_b.start(),
                *(s.start() for s in whois.values()), *(s.start() for s in rdap.values())]
@@ -109,11 +111,12 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FaultRun]:
         whois["loopa"].fault = Referral(to=loop_b.address)
         loop_b.fault = Referral(to=whois["loopa"].address)
         rdap["rrel"].fault = Referral(to=rdap_registrar.base_url)
+        rdap["rmoved"].fault = Redirect(to=rdap_registrar.base_url)
         slow = ("hang", "trickle", "jp")  # one domain each: their faults cost the full timeout per try
         domains = [f"{name}.{zone}" for zone in whois for name in (("one",) if zone in slow else ("one", "two"))]
         domains += ["once.limit", "three.slow"]
         domains += ["has.rok", "missing.rok", "once.r429", "one.rhang", "one.rdrop", "one.rgarbage", "one.rbig",
-                    "one.rrel", "one.rpriv"]
+                    "one.rrel", "one.rpriv", "one.rmoved", "one.rredirpriv"]
         (tmp / "domains.txt").write_text("\n".join(domains) + "\n")
         options = CrawlOptions(whois_servers={z: s.address for z, s in whois.items()},
                                rdap_urls={z: s.base_url for z, s in rdap.items()}, tuning=TUNING)
@@ -130,7 +133,7 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FaultRun]:
 
 def test_every_domain_is_accounted_for(run: FaultRun) -> None:
     targets = run.store.targets(run.report.job)
-    assert len(targets) == 2 * 11 + 3 + 2 + 9
+    assert len(targets) == 2 * 11 + 3 + 2 + 11
     assert run.report.exit_code == 0
     assert {t["state"] for t in targets} <= {"done", "error"}
     for t in targets:
@@ -245,9 +248,18 @@ def test_referral_to_a_private_address_is_refused(run: FaultRun) -> None:
 
 def test_rdap_related_link_is_followed_and_a_private_one_refused(run: FaultRun) -> None:
     assert [(a["hop"], a["status"]) for a in run.answers("one.rrel", "rdap")] == [(0, "ok"), (1, "ok")]
-    assert run.servers["rdap_registrar"].queries == ["/domain/one.rrel"]
+    assert run.servers["rdap_registrar"].queries.count("/domain/one.rrel") == 1
     target = run.target("one.rpriv", "rdap")
     assert target["state"] == "done" and "private address" in target["note"]
+
+
+def test_rdap_redirects_are_followed_and_one_to_a_private_address_refused(run: FaultRun) -> None:
+    answers = run.answers("one.rmoved", "rdap")
+    assert [a["status"] for a in answers] == ["ok"]  # the answer of the server redirected to
+    assert "/domain/one.rmoved" in run.servers["rdap_registrar"].queries
+    target = run.target("one.rredirpriv", "rdap")
+    assert "10.20.30.40" not in str(run.servers["rdap_registrar"].queries)
+    assert "private address" in (target["note"] or ""), target
 
 
 def test_summary_counts_answers_per_server(run: FaultRun) -> None:

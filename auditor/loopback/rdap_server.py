@@ -6,7 +6,7 @@ error object. Over HTTP the faults read: ``RateLimit`` and ``QuotaExhausted`` an
 registrar's, a private address, or this server again); ``Drop`` closes without a status line;
 ``Trickle`` sends the body byte by byte; ``Garbage`` sends binary bytes as ``application/rdap+json``;
 ``Gzipped`` compresses the normal answer unasked; ``GzipBomb`` sends a small ``Content-Encoding: gzip``
-body that inflates to many megabytes.
+body that inflates to many megabytes; ``Redirect(to)`` answers 302 with ``Location: <to>domain/<name>``.
 """
 
 from __future__ import annotations
@@ -56,8 +56,15 @@ class Gzipped:
     """The normal answer, gzip-compressed although the client did not ask for it."""
 
 
+@dataclass(frozen=True)
+class Redirect:
+    """A 302 to the same query at another base URL (a registry that moved, a front end)."""
+
+    to: str
+
+
 #: What this server can play: the WHOIS server's faults and the HTTP-only ones.
-HttpFault = Fault | GzipBomb | Gzipped
+HttpFault = Fault | GzipBomb | Gzipped | Redirect
 
 
 def error_object(code: int, title: str, description: str = "") -> bytes:
@@ -111,6 +118,9 @@ class _Handler(BaseHTTPRequestHandler):
             return
         if isinstance(fault, GzipBomb):
             self._send(200, _gzip_bomb(fault.size), {"Content-Encoding": "gzip"})
+            return
+        if isinstance(fault, Redirect):
+            self._send(302, b"", {"Location": f"{fault.to.rstrip('/')}/domain/{domain}"})
             return
         if isinstance(fault, Drop) and not fault.after:
             _reset(self.connection)
