@@ -40,6 +40,23 @@ def withheld_street(street: Sequence[str]) -> bool:
 _HOUSE_NUMBER = re.compile(r"^\s*\d|\d\s*\Z")
 
 
+#: A name given in two parts (CSV columns, WHOIS labels): joined into the name (`join_name_parts`).
+NAME_PARTS = ("first_name", "last_name")
+
+
+def join_name_parts(values: dict[str, str], locations: dict[str, str], redacted: set[str] | frozenset[str]) -> None:
+    """First name and last name (columns, labels): the name is both, read where the first of them is,
+    unless a whole name was given or a part was redacted (then the name is). The parts' own locations go."""
+    parts = [(values[f], locations.get(f, "")) for f in NAME_PARTS if f in values]
+    if parts and "name" not in values and "name" not in redacted:
+        values["name"] = " ".join(value for value, _where in parts)
+        locations["name"] = parts[0][1]
+    for f in NAME_PARTS:
+        if f in locations and "name" not in locations:
+            locations["name"] = locations[f]  # a redacted part: where the name would be
+        locations.pop(f, None)
+
+
 def real_handle(handle: str | None) -> str | None:
     """A contact handle, or None where the registry put a redaction notice in its place ("REDACTED FOR
     PRIVACY", DK Hostmaster's "***N/A***"): such a handle would tie every withheld contact to every other."""

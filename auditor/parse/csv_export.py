@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from functools import lru_cache
 
 from auditor.domains import looks_like_domain, normalise_domain
-from auditor.parse.contact import contact_from_values
+from auditor.parse.contact import NAME_PARTS, contact_from_values, join_name_parts
 from auditor.parse.dates import parse_date
 from auditor.parse.labels import fold_label
 from auditor.parse.markers import is_redaction_marker
@@ -108,8 +108,6 @@ BARE_HOLDER_FIELDS: dict[str, str] = {
 UNAMBIGUOUS_HOLDER_FIELDS = frozenset({"email", "phone", "fax", "street", "postcode", "organization"})
 #: The field of a column named after the holder alone: a name, or a handle (`_HANDLE_LIKE`).
 NAME_OR_HANDLE = "name_or_handle"
-#: Fields of a contact that are parts of its name.
-NAME_PARTS = ("first_name", "last_name")
 #: Record fields that hold a list: several columns of one (ns1, ns2, ...) add to it.
 LIST_FIELDS = frozenset({"statuses", "nameservers"})
 
@@ -289,18 +287,6 @@ def _street_lines(value: str) -> list[str]:
     return [stripped for line in lines if (stripped := line.strip())]
 
 
-def _join_name_parts(values: dict[str, str], locations: dict[str, str], redacted: set[str]) -> None:
-    """First name and last name columns: the name is both, read where the first of them is."""
-    parts = [(values[f], locations[f]) for f in NAME_PARTS if f in values]
-    if parts and "name" not in values and "name" not in redacted:  # a part redacted: the name is
-        values["name"] = " ".join(value for value, _where in parts)
-        locations["name"] = parts[0][1]
-    for f in NAME_PARTS:
-        if f in locations and "name" not in locations:
-            locations["name"] = locations[f]  # a redacted part: where the name would be
-        locations.pop(f, None)
-
-
 def _contact(role: Role, fields: dict[str, tuple[str, list[str]]]) -> Contact:
     """One role's contact from its fields: (where the field's first value was read, its values in column order)."""
     values: dict[str, str] = {}
@@ -325,5 +311,5 @@ def _contact(role: Role, fields: dict[str, tuple[str, list[str]]]) -> Contact:
             else:
                 values.setdefault(field, value)
     if "first_name" in fields or "last_name" in fields:
-        _join_name_parts(values, locations, redacted)
+        join_name_parts(values, locations, redacted)
     return contact_from_values(role, values, street, redacted, locations)

@@ -24,7 +24,7 @@ from auditor.countries import to_iso_country
 from auditor.decode import decode
 from auditor.domains import looks_like_domain, normalise_domain
 from auditor.errors import DecodeError
-from auditor.parse.contact import peel_address_lines, real_handle, withheld_street
+from auditor.parse.contact import NAME_PARTS, join_name_parts, peel_address_lines, real_handle, withheld_street
 from auditor.parse.dates import parse_date
 from auditor.parse.labels import (
     FIELD_WORDS,
@@ -717,15 +717,9 @@ def _contact_from_draft(draft: _ContactDraft, address_tail: tuple[str, ...] = ()
     if peeled.region and not values.get("region"):
         values["region"] = [peeled.region]
         locations.setdefault("region", locations.get("street", ""))
-    name = _one(values.get("name"))
-    parts = [part for part in (_one(values.get("first_name")), _one(values.get("last_name"))) if part]
-    if name is None and parts:  # "Given name: Wai Man" + "Family name: Chan" (HKIRC)
-        name = " ".join(parts)
-        locations.setdefault("name", locations.get("first_name") or locations.get("last_name", ""))
-    for part in ("first_name", "last_name"):
-        if part in locations and "name" not in locations:
-            locations["name"] = locations[part]  # a redacted part: where the name would be
-        locations.pop(part, None)
+    names = {f: value for f in ("name", *NAME_PARTS) if (value := _one(values.get(f)))}
+    join_name_parts(names, locations, draft.redacted)  # "Given name: Wai Man" + "Family name: Chan" (HKIRC)
+    name = names.get("name")
     organization = _one(values.get("organization"))
     email = _one(values.get("email"))
     redacted = set(draft.redacted)
