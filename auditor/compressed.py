@@ -183,14 +183,20 @@ def open_input(path: Path, kind: str | None = "?") -> Iterator[BinaryIO]:
             archive.close()
 
 
-def read_at_most(handle: BinaryIO, limit: int) -> bytes:
-    """Up to `limit` + 1 bytes of a stream, read a step at a time (one `read(limit + 1)` would allocate
-    the whole limit first, whatever the stream holds)."""
-    chunks: list[bytes] = []
+def read_steps(handle: BinaryIO, size: int, chunks: list[bytes]) -> None:
+    """Read up to `size` bytes into `chunks`, one step at a time: what arrived before a damaged stream's
+    error is in `chunks` when it is raised, and no read allocates more than a step."""
     got = 0
-    while got <= limit and (chunk := handle.read(min(_STEP, limit + 1 - got))):
+    while got < size and (chunk := handle.read1(min(_STEP, size - got))):
         chunks.append(chunk)
         got += len(chunk)
+
+
+def read_at_most(handle: BinaryIO, limit: int) -> bytes:
+    """Up to `limit` + 1 bytes of a stream (one `read(limit + 1)` would allocate the whole limit first,
+    whatever the stream holds)."""
+    chunks: list[bytes] = []
+    read_steps(handle, limit + 1, chunks)
     return b"".join(chunks)
 
 

@@ -356,7 +356,7 @@ def _jscard_items(card: dict[str, Any], member: str) -> list[tuple[str, dict[str
     if not isinstance(items, dict):
         return []
     found = [(str(key), item) for key, item in items.items() if isinstance(item, dict)]
-    found.sort(key=lambda pair: pair[1].get("pref") if isinstance(pair[1].get("pref"), int) else 101)
+    found.sort(key=lambda pair: _pref(pair[1]))
     return found
 
 
