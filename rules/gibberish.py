@@ -19,6 +19,8 @@ import unicodedata
 from functools import lru_cache
 from pathlib import Path
 
+from rules.placeholders import on_keyboard_row
+
 MODEL_PATH = Path(__file__).with_name("data") / "name_model.json"
 #: Average log-probability below which a word is unlike real names. Held-out real words from the
 #: model's sources: 0.1 % score below -3.67 (build_name_model.py prints the quantiles).
@@ -33,7 +35,6 @@ _WELSH_W = re.compile(r"(?<=[bcdfghjklmnpqrstvxz])w(?=[bcdfghjklmnpqrstvxz])")
 _WELSH_LOOKING = re.compile(r"^(?:cw|gw|bw|pw|tw|dw|ll|rh|crw|trw|ffw|[a-z]{0,2}wm)|ll|dd|wch|wyn|wyd")
 _CONSONANT_RUN = re.compile(r"[bcdfghjklmnpqrstvwxz]{5,}")
 _REPEATED_UNIT = re.compile(r"^([a-z]{2,3})\1+[a-z]?$")
-_KEYBOARD = ("qwertyuiop", "asdfghjkl", "zxcvbnm", "qwertzuiop", "azertyuiop", "yxcvbnm", "qsdfghjklm", "wxcvbn")
 
 
 @lru_cache(maxsize=1)
@@ -61,10 +62,6 @@ def word_score(word: str) -> float:
     return total / max(n, 1)
 
 
-def _on_keyboard_row(letters: str) -> bool:
-    return any(letters in row or letters in row[::-1] for row in _KEYBOARD)
-
-
 def _looks_typed_at_random(word: str) -> bool:
     score = word_score(word)
     repeated = _REPEATED_UNIT.match(word)
@@ -72,9 +69,9 @@ def _looks_typed_at_random(word: str) -> bool:
     sounded = _WELSH_W.sub("u", word) if welsh else word
     strong_sign = (
         not (set(sounded) & _VOWELS)
-        or _on_keyboard_row(word[:5])
+        or on_keyboard_row(word[:5])
         # a repeated keyboard syllable ("asdasd"); real reduplicated names ("Gwagwa") repeat other units
-        or bool(repeated and _on_keyboard_row(repeated.group(1)))
+        or bool(repeated and on_keyboard_row(repeated.group(1)))
     )
     if strong_sign:
         return score < WEAK_THRESHOLD

@@ -104,7 +104,7 @@ FICTITIOUS_PEOPLE: frozenset[str] = frozenset({
 _NUMBERED_REASONS = frozenset({"a test or dummy value", "a well-known fictitious identity"})
 _DIGITS = "0123456789"
 
-_KEYBOARD_ROWS = ("qwertyuiop", "asdfghjkl", "zxcvbnm", "qwertzuiop", "azertyuiop", "qsdfghjklm", "yxcvbnm",
+KEYBOARD_ROWS = ("qwertyuiop", "asdfghjkl", "zxcvbnm", "qwertzuiop", "azertyuiop", "qsdfghjklm", "yxcvbnm",
                   "wxcvbn", "qazwsxedc")
 _REPEATED_CHAR = re.compile(r"^(.)\1{2,}$")
 #: A unit of three letters or more typed twice or more ("asdfasdf", "jkljkl").
@@ -125,18 +125,19 @@ def fold(value: str) -> str:
     return " ".join(_NOT_WORD.sub(" ", text).split())
 
 
-def _on_keyboard_row(letters: str) -> bool:
-    return any(letters in row or letters in row[::-1] for row in _KEYBOARD_ROWS)
+def on_keyboard_row(letters: str) -> bool:
+    """Do the letters lie along one keyboard row (QWERTY, QWERTZ, AZERTY) or its left column, either way?"""
+    return any(letters in row or letters in row[::-1] for row in KEYBOARD_ROWS)
 
 
 def _is_keyboard_run(letters: str) -> bool:
     """Five letters or more along one keyboard row ("asdfgh"), or a run typed again and again: a unit of
     three letters or more that lies on a row or has no vowel ("asdfasdf", "qwerqwer", "jkljkl", "sdfsdf").
     Real reduplicated names repeat a syllable with a vowel off the rows ("Lulu", "Tintin", "Walla Walla")."""
-    if len(letters) >= 5 and _on_keyboard_row(letters):
+    if len(letters) >= 5 and on_keyboard_row(letters):
         return True
     repeated = _REPEATED_UNIT.match(letters)
-    return bool(repeated) and (not set(repeated.group(1)) & _VOWELS or _on_keyboard_row(repeated.group(1)))
+    return bool(repeated) and (not set(repeated.group(1)) & _VOWELS or on_keyboard_row(repeated.group(1)))
 
 
 def fictitious_person(value: str | None) -> str | None:
