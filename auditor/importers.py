@@ -169,11 +169,21 @@ ZONE_FILE_LINE = re.compile(r"^\s*(?:\$ORIGIN|\$TTL|\S*\s+(?:\d+\s+)?(?:IN\s+)?(
                             r"|\S+\s+\d+\s+IN\s+NS\s)", re.I | re.M)
 
 
+def starts_like_a_zone_file(text: str) -> bool:
+    """Is the first line that is not blank or a comment a zone file's ($ORIGIN, $TTL, SOA, "name TTL IN NS")?
+    (One zone-like line further down a list is rejected as that line, not taken for a zone file.)"""
+    for line in text.splitlines():
+        stripped = line.strip()
+        if stripped and not stripped.startswith(("#", ";")):
+            return ZONE_FILE_LINE.match(line) is not None
+    return False
+
+
 def _names_without_data(body: bytes) -> str | None:
     """"a zone file" or "a list of domain names" when that is all the file is: passed to the audit by
     mistake instead of to the crawl, it would be one parse failure with no reason an operator can act on."""
     text = body[:65536].decode("utf-8", "replace")
-    if ZONE_FILE_LINE.search(text):
+    if starts_like_a_zone_file(text):
         return "a zone file"
     lines = [line.split("#", 1)[0].strip() for line in text.splitlines()]
     lines = [line for line in lines if line and not line.startswith((";", "%"))]

@@ -101,7 +101,8 @@ def _listed_domains(path: Path) -> list[str]:
     """The domains of a plain list (the first word of each line) or of a zone file, compressed or not; none
     when the file is something else (a WHOIS response)."""
     from auditor.compressed import open_input, read_at_most
-    from auditor.sources import MAX_SOURCE_BYTES, parse_source, read_domains, starts_like_a_zone_file
+    from auditor.importers import starts_like_a_zone_file
+    from auditor.sources import MAX_SOURCE_BYTES, parse_source, read_domains
 
     with open_input(path) as handle:
         text = read_at_most(handle, MAX_SOURCE_BYTES).decode("utf-8", errors="replace")

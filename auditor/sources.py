@@ -45,7 +45,7 @@ import dns.zone
 from auditor.compressed import inner_name, open_input, read_at_most, without_compression_suffix
 from auditor.domains import looks_like_domain, normalise_domain
 from auditor.errors import InputError
-from auditor.importers import ZONE_FILE_LINE, export_dialect
+from auditor.importers import export_dialect, starts_like_a_zone_file
 
 #: A source file larger than this is refused (a 20M-domain list is about 400 MB; split it).
 MAX_SOURCE_BYTES = 2 * 1024 * 1024 * 1024
@@ -124,16 +124,6 @@ def read_domains(source: DomainSource, timeout: float = 30.0) -> DomainList:
     else:
         _add(result, _list_lines(text))
     return result
-
-
-def starts_like_a_zone_file(text: str) -> bool:
-    """Is the first line that is not blank or a comment a zone file's ($ORIGIN, $TTL, SOA, "name TTL IN NS")?
-    (One zone-like line further down a list is rejected as that line, not taken for a zone file.)"""
-    for line in text.splitlines():
-        stripped = line.strip()
-        if stripped and not stripped.startswith(("#", ";")):
-            return ZONE_FILE_LINE.match(line) is not None
-    return False
 
 
 def _add(result: DomainList, items: Iterable[tuple[str, str]]) -> None:
