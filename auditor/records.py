@@ -10,7 +10,7 @@ No I/O and no database here. Collections are tuples, instants are timezone-aware
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, fields, replace
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -147,6 +147,89 @@ class RawRecord:
             object.__setattr__(self, "sha256", sha256_hex(self.body))
 
 
+class RowLocations:
+    """Where the fields of one export row were read: "row 12, column registrant_city" for each field.
+
+    It stands for the tuple of (field, location) pairs it renders (iteration, `dict()`, equality and
+    hash are the tuple's), but holds only the row's label and a map of fields to columns that every
+    row read under the same header shares (`shared_columns`). A zone export's million rows each held
+    their own location strings and pairs: 1.6 KB of a parse worker's memory a registration, which the
+    kernel must hand out page by page.
+    """
+
+    __slots__ = ("row", "columns")
+
+    def __init__(self, row: str, columns: tuple[tuple[str, str], ...]) -> None:
+        self.row = row  # "row 12"
+        self.columns = columns  # (("city", "column registrant_city"), ...), sorted by field
+
+    def get(self, name: str) -> str | None:
+        """Where the field was read, if it was."""
+        for key, column in self.columns:
+            if key == name:
+                return f"{self.row}, {column}"
+        return None
+
+    def as_dict(self) -> dict[str, str]:
+        """Field -> location, as `dict(locations)` gives it for the tuple this stands for."""
+        row = self.row
+        return {key: f"{row}, {column}" for key, column in self.columns}
+
+    def __iter__(self) -> Iterator[tuple[str, str]]:
+        return ((key, f"{self.row}, {column}") for key, column in self.columns)
+
+    def __len__(self) -> int:
+        return len(self.columns)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, RowLocations):
+            return self.row == other.row and self.columns == other.columns
+        return tuple(self) == other if isinstance(other, tuple) else NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(tuple(self))
+
+    def __repr__(self) -> str:
+        return repr(tuple(self))
+
+    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
+        return (RowLocations, (self.row, self.columns))
+
+
+#: Locations as a record or contact holds them: (field, location) pairs sorted by field, or a RowLocations.
+Locations = tuple[tuple[str, str], ...] | RowLocations
+
+_SHARED_COLUMNS: dict[tuple[tuple[str, str], ...], tuple[tuple[str, str], ...]] = {}
+#: How many distinct field-to-column maps are shared; beyond it (a file whose rows leave ever other cells
+#: empty) each row keeps its own.
+SHARED_COLUMNS_BOUND = 4096
+
+
+def shared_columns(columns: Mapping[str, str]) -> tuple[tuple[str, str], ...]:
+    """The (field, column) pairs of `columns` sorted by field, as one tuple shared by every row that has them."""
+    pairs = tuple(sorted(columns.items()))
+    shared = _SHARED_COLUMNS.get(pairs)
+    if shared is None:
+        if len(_SHARED_COLUMNS) >= SHARED_COLUMNS_BOUND:
+            return pairs
+        shared = _SHARED_COLUMNS[pairs] = pairs
+    return shared
+
+
+def locations_dict(locations: Locations) -> dict[str, str]:
+    """Field -> where it was read."""
+    return locations.as_dict() if type(locations) is RowLocations else dict(locations)
+
+
+def _find(locations: Locations, name: str) -> str | None:
+    if type(locations) is RowLocations:
+        return locations.get(name)
+    for key, where in locations:
+        if key == name:
+            return where
+    return None
+
+
 @dataclass(frozen=True, slots=True)
 class Contact:
     """One role's contact data as published.
@@ -174,7 +257,7 @@ class Contact:
     kind: str | None = None  # "individual" | "org" when the registry says
     redacted: frozenset[str] = frozenset()
     privacy_service: str | None = None
-    locations: tuple[tuple[str, str], ...] = ()
+    locations: Locations = ()
     #: memo of `state()`; rules ask for the same states many times per record
     _states: dict[str, FieldState] = field(default_factory=dict, init=False, compare=False, hash=False, repr=False)
 
@@ -205,10 +288,7 @@ class Contact:
 
     def location(self, name: str) -> str | None:
         """Where in the raw response the field was read, if known."""
-        for key, where in self.locations:
-            if key == name:
-                return where
-        return None
+        return _find(self.locations, name)
 
     @property
     def is_empty(self) -> bool:
@@ -225,7 +305,7 @@ class Contact:
             out[f.name] = list(value) if isinstance(value, tuple) else value
         out["redacted"] = sorted(self.redacted)
         out["states"] = {name: self.state(name).value for name in CONTACT_FIELDS}
-        out["locations"] = dict(self.locations)
+        out["locations"] = locations_dict(self.locations)
         return out
 
     def to_storage(self) -> dict[str, Any]:
@@ -240,7 +320,7 @@ class Contact:
         if self.redacted:
             out["redacted"] = sorted(self.redacted)
         if self.locations:
-            out["locations"] = dict(self.locations)
+            out["locations"] = locations_dict(self.locations)
         return out
 
     @classmethod
@@ -272,7 +352,7 @@ class RegistrationRecord:
     raw_sha256: str = ""
     parser: str = ""
     source: Source = Source.WHOIS
-    locations: tuple[tuple[str, str], ...] = ()  # record-level fields: "created_at" -> "line 4"
+    locations: Locations = ()  # record-level fields: "created_at" -> "line 4"
 
     def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
         """Pickle as plain values (see Contact.__reduce__)."""
@@ -295,10 +375,7 @@ class RegistrationRecord:
 
     def location(self, name: str) -> str | None:
         """Where a record-level field was read."""
-        for key, where in self.locations:
-            if key == name:
-                return where
-        return None
+        return _find(self.locations, name)
 
     def with_contacts(self, contacts: Iterable[Contact]) -> RegistrationRecord:
         """A copy with other contacts (records are immutable)."""
@@ -320,7 +397,7 @@ class RegistrationRecord:
             "raw_sha256": self.raw_sha256,
             "parser": self.parser,
             "source": self.source.value,
-            "locations": dict(self.locations),
+            "locations": locations_dict(self.locations),
         }
 
     @classmethod
@@ -498,7 +575,7 @@ def _from_ts(value: float | None) -> datetime | None:
 def _record_from_state(domain: str, status: str, registrar: str | None, iana: str | None, created: float | None,
                        updated: float | None, expires: float | None, statuses: tuple[str, ...],
                        nameservers: tuple[str, ...], contacts: tuple[Contact, ...], raw_sha256: str, parser: str,
-                       source: str, locations: tuple[tuple[str, str], ...]) -> RegistrationRecord:
+                       source: str, locations: Locations) -> RegistrationRecord:
     return RegistrationRecord(domain, _STATUS_BY_VALUE[status], registrar, iana, _from_ts(created), _from_ts(updated),
                               _from_ts(expires), statuses, nameservers, contacts, raw_sha256, parser,
                               _SOURCE_BY_VALUE[source], locations)

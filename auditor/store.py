@@ -44,6 +44,7 @@ from auditor.records import (
     RegistrationRecord,
     ResponseStatus,
     Source,
+    locations_dict,
 )
 
 CHUNK = 2000
@@ -194,7 +195,7 @@ def _registration_values(rec: RegistrationRecord, fetched_at: datetime | None, w
     return (rec.raw_sha256, rec.parser, rec.domain, rec.source.value, rec.registrar, rec.registrar_iana_id,
             when(rec.created_at), when(rec.updated_at), when(rec.expires_at), when(fetched_at),
             compact_json(list(rec.statuses)), compact_json(list(rec.nameservers)),
-            compact_json([c.to_storage() for c in rec.contacts]), compact_json(dict(rec.locations)))
+            compact_json([c.to_storage() for c in rec.contacts]), compact_json(locations_dict(rec.locations)))
 
 
 def _unique_violation() -> type[Exception]:

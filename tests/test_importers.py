@@ -391,3 +391,52 @@ def test_a_zone_file_or_a_domain_list_given_to_the_audit_is_an_import_error_that
     response = tmp_path / "example.zz.txt"
     response.write_text("Domain Name: example.zz\nRegistrant Name: Anna\n")
     assert import_file(response).error is None
+
+
+def test_csv_locations_are_shared_between_rows_and_behave_as_the_pairs_they_stand_for(tmp_path: Path) -> None:
+    """A row's locations hold its label and a field-to-column map shared by the rows that fill the same
+    cells (a zone's million rows held a million copies of each location string); read, compared, hashed,
+    pickled and stored, they are the (field, "row N, column C") pairs they stand for."""
+    import pickle
+
+    from auditor.records import Contact, RowLocations
+
+    (tmp_path / "export.csv").write_text(
+        "Domain,Registrar,Created,Registrant Name,Registrant Email,Registrant Country\n"
+        "a.zz,Alpha,2020-01-01,Anna Schmidt,anna@a.zz,DE\n"
+        "b.zz,Alpha,2020-01-01,Bob Meyer,bob@b.zz,DE\n",
+        encoding="utf-8",
+    )
+    first, second = (parse(raw) for raw in import_file(tmp_path / "export.csv").records)
+    assert isinstance(first, RegistrationRecord) and isinstance(second, RegistrationRecord)
+    a, b = first.contact(Role.REGISTRANT), second.contact(Role.REGISTRANT)
+    assert a is not None and b is not None
+    assert isinstance(a.locations, RowLocations) and a.locations.columns is b.locations.columns  # type: ignore[union-attr]
+    pairs = (("country", "row 3, column Registrant Country"), ("email", "row 3, column Registrant Email"),
+             ("name", "row 3, column Registrant Name"))
+    assert tuple(b.locations) == pairs and b.locations == pairs and pairs == b.locations
+    assert hash(b.locations) == hash(pairs) and len(b.locations) == 3 and dict(b.locations) == dict(pairs)
+    assert b.location("email") == "row 3, column Registrant Email" and b.location("phone") is None
+    assert second.location("created_at") == "row 3, column Created"
+    assert b != a and b == Contact(**{**{f: getattr(b, f) for f in ("role", "name", "email", "country")},
+                                      "locations": pairs})
+    assert pickle.loads(pickle.dumps(second)) == second
+    stored = Contact.from_dict(b.to_storage())  # the store keeps the rendered pairs
+    assert stored == b and stored.locations == pairs and b.to_dict()["locations"] == dict(pairs)
+    assert RegistrationRecord.from_dict(second.to_dict()) == second
+
+
+def test_shared_columns_stop_sharing_at_their_bound(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A file whose rows fill ever other cells cannot grow the shared maps without end."""
+    import auditor.records as records
+
+    monkeypatch.setattr(records, "_SHARED_COLUMNS", {})
+    monkeypatch.setattr(records, "SHARED_COLUMNS_BOUND", 2)
+    first = records.shared_columns({"name": "column N", "email": "column E"})
+    assert first == (("email", "column E"), ("name", "column N"))
+    assert records.shared_columns({"email": "column E", "name": "column N"}) is first
+    records.shared_columns({"city": "column C"})
+    beyond = {"phone": "column P"}
+    assert records.shared_columns(beyond) == (("phone", "column P"),)
+    assert records.shared_columns(beyond) is not records.shared_columns(beyond)
+    assert len(records._SHARED_COLUMNS) == 2

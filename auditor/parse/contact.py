@@ -15,7 +15,7 @@ from typing import NamedTuple
 
 from auditor.countries import to_iso_country
 from auditor.parse.markers import is_redaction_marker, privacy_service_of
-from auditor.records import CONTACT_FIELDS, Contact, Role
+from auditor.records import CONTACT_FIELDS, Contact, Role, RowLocations, shared_columns
 from auditor.verify import check_postcode
 
 #: The `redacted` of a contact with nothing redacted, shared: an empty frozenset of its own costs 216
@@ -64,9 +64,10 @@ def real_handle(handle: str | None) -> str | None:
 
 
 def contact_from_values(role: Role, values: Mapping[str, str], street: Iterable[str], redacted: Iterable[str],
-                        locations: Mapping[str, str], handle: str | None = None) -> Contact:
+                        locations: Mapping[str, str], handle: str | None = None, row: str | None = None) -> Contact:
     """A Contact from one role's values (field -> its value), street lines, the fields found redacted and
-    where each field was read. A field redacted and yet given a value is given (the value wins)."""
+    where each field was read. A field redacted and yet given a value is given (the value wins). With
+    `row` ("row 12"), `locations` name each field's column on that row (see RowLocations)."""
     street = tuple(street)
     if withheld_street(street):
         street, redacted = (), {*redacted, "street"}
@@ -92,7 +93,7 @@ def contact_from_values(role: Role, values: Mapping[str, str], street: Iterable[
         redacted=frozenset(f for f in redacted if f in CONTACT_FIELDS and not values.get(f)
                            and not (f == "street" and street)) or NOTHING_REDACTED,
         privacy_service=privacy_service_of([name, organization, email]),
-        locations=tuple(sorted(locations.items())),
+        locations=RowLocations(row, shared_columns(locations)) if row is not None else tuple(sorted(locations.items())),
     )
 
 

@@ -28,7 +28,9 @@ from auditor.records import (
     RegistrationRecord,
     ResponseStatus,
     Role,
+    RowLocations,
     Source,
+    shared_columns,
 )
 
 PARSER_VERSION = "csv-export@1"
@@ -149,7 +151,7 @@ def _split(value: str) -> list[str]:
 #: The roles in their fixed order (iterating the Enum class itself costs 3.7 us a record).
 _ROLES = tuple(Role)
 
-#: A known column: (index in the row, field, column name as written).
+#: A known column: (index in the row, field, "column " + its name as written: where a value was read).
 _Column = tuple[int, str, str]
 
 
@@ -177,7 +179,10 @@ def _plan(header: tuple[str, ...]) -> tuple[tuple[_Column, ...], tuple[tuple[Rol
                   if (key := _COUNTER.sub("", _column_key(column))) in BARE_HOLDER_FIELDS]
         if any(field in UNAMBIGUOUS_HOLDER_FIELDS for _index, field, _column in holder):
             by_role[Role.REGISTRANT.value] = sorted(named + holder)
-    return tuple(record), tuple((role, tuple(by_role[role.value])) for role in _ROLES if role.value in by_role)
+    def located(columns: list[_Column]) -> tuple[_Column, ...]:
+        return tuple((index, field, f"column {column}") for index, field, column in columns)
+
+    return located(record), tuple((role, located(by_role[role.value])) for role in _ROLES if role.value in by_role)
 
 
 def unread_columns(header: Sequence[str]) -> list[str]:
@@ -223,7 +228,7 @@ def parse_csv_row(raw: RawRecord) -> ParseOutcome:
         return ParseFailure(raw.sha256, PARSER_VERSION, "CSV record without header and row")
     header, row = rows[0], rows[1]
     row_no = raw.origin.rsplit("row ", 1)[-1] if raw.origin and "row " in raw.origin else "?"
-    where = f"row {row_no}, column "  # + the column's name: where a value was read
+    row_label = f"row {row_no}"  # and the column's label: where a value was read (see RowLocations)
     record_columns, role_columns = _plan(tuple(header))
     width = len(row)
     if width > len(header) and any(cell.strip() for cell in row[len(header) :]):
@@ -238,7 +243,7 @@ def parse_csv_row(raw: RawRecord) -> ParseOutcome:
             if not value:
                 continue  # an empty cell is a missing value
             if field not in record:
-                record[field] = (value, where + column)
+                record[field] = (value, column)
             elif field in LIST_FIELDS:  # "ns1", "ns2", ...: one list
                 record[field] = (f"{record[field][0]};{value}", record[field][1])
     domain_value = record.get("domain", ("", ""))[0]
@@ -254,11 +259,11 @@ def parse_csv_row(raw: RawRecord) -> ParseOutcome:
                 if value:
                     read = fields.get(field)
                     if read is None:
-                        fields[field] = (where + column, [value])
+                        fields[field] = (column, [value])
                     else:
                         read[1].append(value)
         if fields:  # a role with no values at all is an absent contact
-            out_contacts.append(_contact(role, fields))
+            out_contacts.append(_contact(role, fields, row_label))
     locations = {k: v[1] for k, v in record.items() if k in ("registrar", "created_at", "updated_at", "expires_at")}
     return RegistrationRecord(
         domain=normalise_domain(domain_value),
@@ -274,7 +279,7 @@ def parse_csv_row(raw: RawRecord) -> ParseOutcome:
         raw_sha256=raw.sha256,
         parser=PARSER_VERSION,
         source=Source.CSV,
-        locations=tuple(sorted(locations.items())),
+        locations=RowLocations(row_label, shared_columns(locations)),
     )
 
 
@@ -287,8 +292,9 @@ def _street_lines(value: str) -> list[str]:
     return [stripped for line in lines if (stripped := line.strip())]
 
 
-def _contact(role: Role, fields: dict[str, tuple[str, list[str]]]) -> Contact:
-    """One role's contact from its fields: (where the field's first value was read, its values in column order)."""
+def _contact(role: Role, fields: dict[str, tuple[str, list[str]]], row_label: str) -> Contact:
+    """One role's contact from its fields: (the column its first value was read from, its values in column
+    order), on the row `row_label`."""
     values: dict[str, str] = {}
     locations: dict[str, str] = {}
     redacted: set[str] = set()
@@ -312,4 +318,4 @@ def _contact(role: Role, fields: dict[str, tuple[str, list[str]]]) -> Contact:
                 values.setdefault(field, value)
     if "first_name" in fields or "last_name" in fields:
         join_name_parts(values, locations, redacted)
-    return contact_from_values(role, values, street, redacted, locations)
+    return contact_from_values(role, values, street, redacted, locations, row=row_label)
