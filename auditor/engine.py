@@ -117,7 +117,8 @@ class EngineResult:
     unchecked: dict[str, dict[str, int]] = field(default_factory=dict)
     errors: list[dict[str, str]] = field(default_factory=list)
     #: what `score(finish=...)` returned for each slice of records (see SliceFinisher), as (the ranks of
-    #: its records, that result), in the order of their first ranks
+    #: its records, that result), in the order of their first ranks; empty when `score_shares` handed
+    #: each to its `on_finished`
     finished: list[tuple[list[int], Any]] = field(default_factory=list)
 
 
@@ -161,8 +162,6 @@ class _Partial:
     facts: dict[str, list[Fact]] = field(default_factory=dict)
     fact_ranks: dict[str, array[int]] = field(default_factory=dict)
     group_keys: dict[str, tuple[array[int], array[int]]] = field(default_factory=dict)
-    #: (ranks, what `finish` returned for the records of those ranks)
-    finished: list[tuple[list[int], Any]] = field(default_factory=list)
     tallies: dict[str, Tally] = field(default_factory=dict)
     unchecked: dict[str, dict[str, int]] = field(default_factory=dict)
     errors: list[tuple[int, dict[str, str]]] = field(default_factory=list)
@@ -187,7 +186,8 @@ def _score_share(records: Sequence[RegistrationRecord], ranks: Sequence[int], ru
                  contexts: Mapping[str, RuleContext], grouped: frozenset[str] = frozenset(),
                  finish: SliceFinisher | None = None) -> Iterator[tuple[str, Any]]:
     """Record rules, and the map step of dataset rules, over some records (`ranks[i]` is the rank of
-    `records[i]`): yields ("progress", records done) now and then, and last ("result", _Partial).
+    `records[i]`): yields ("progress", records done) now and then, ("finished", (ranks, what `finish`
+    returned)) for each slice as soon as it is scored, and last ("result", _Partial).
 
     For the dataset rules in `grouped`, only (record rank, group key hash) pairs are kept (see _Partial).
     """
@@ -233,7 +233,7 @@ def _score_share(records: Sequence[RegistrationRecord], ranks: Sequence[int], ru
                 ctx.tally.errors += 1
                 out.errors.append((rank, _error(r.id, record.domain, exc)))
         if finish is not None and (done % FINISH_EVERY == 0 or done == len(records)):
-            out.finished.append((list(ranks[sliced:done]), finish(records[sliced:done], out.findings[sliced_findings:])))
+            yield "finished", (list(ranks[sliced:done]), finish(records[sliced:done], out.findings[sliced_findings:]))
             sliced, sliced_findings = done, len(out.findings)
         if done % PROGRESS_EVERY == 0:
             yield "progress", PROGRESS_EVERY
@@ -355,7 +355,6 @@ def _merge(parts: Sequence[_Partial], rules: Sequence[Rule]) -> _Partial:
         findings.extend(part.findings)
         finding_ranks.extend(part.finding_ranks)
         errors.extend(part.errors)
-        merged.finished.extend(part.finished)
         for rule_id, tally in part.tallies.items():
             into = merged.tallies[rule_id]
             for name in ("evaluated", "failed", "findings", "unchecked", "errors"):
@@ -370,7 +369,6 @@ def _merge(parts: Sequence[_Partial], rules: Sequence[Rule]) -> _Partial:
         facts = [f for part in parts for f in part.facts.get(rule_id, ())]
         ranks = [r for part in parts for r in part.fact_ranks.get(rule_id, ())]
         merged.facts[rule_id] = _in_rank_order(facts, ranks)
-    merged.finished.sort(key=lambda item: item[0][0] if item[0] else -1)
     return merged
 
 
@@ -405,10 +403,16 @@ def score(
         return score_shares(shares, len(records), on_progress=records_done if on_record else None)
 
 
-def score_shares(shares: Shares, total: int, on_progress: Callable[[int], Any] | None = None) -> EngineResult:
+def score_shares(shares: Shares, total: int, on_progress: Callable[[int], Any] | None = None,
+                 on_finished: Callable[[list[int], Any], Any] | None = None) -> EngineResult:
     """`score` over records already kept in shares, `total` records in all, with the ScoreSetup the shares
     were made with: the publication profile and DNS answers of all the records, each share's scoring,
-    then the dataset rules' combine step here."""
+    then the dataset rules' combine step here.
+
+    With `on_finished`, what the setup's `finish` made of each slice is handed to it (the ranks of the
+    slice's records, that result) as soon as the slice arrives, in no set order, while the shares go on
+    scoring; without it, `EngineResult.finished` holds them all in rank order.
+    """
     setup: ScoreSetup = shares.job.context["score"]
     rules, verify, params = setup.rules, setup.verify, setup.params
     publication = PublicationProfile.combined(shares.run("publication"))
@@ -419,11 +423,18 @@ def score_shares(shares: Shares, total: int, on_progress: Callable[[int], Any] |
             shares.run("remember_dns", (verify.dns.cached(domains),))
     grouped = _grouped_rules(rules, params)
     parts: list[_Partial] = [None] * len(shares)  # type: ignore[list-item]
+    finished: list[tuple[list[int], Any]] = []
     for number, (kind, value) in shares.stream("score", (publication, grouped)):
         if kind == "progress" and on_progress is not None:
             on_progress(value)
+        elif kind == "finished":
+            if on_finished is not None:
+                on_finished(*value)
+            else:
+                finished.append(value)
         elif kind == "result":
             parts[number] = value
+    finished.sort(key=lambda item: item[0][0] if item[0] else -1)
     merged = _merge(parts, rules)
     for r in rules:
         if r.id in grouped:
@@ -432,7 +443,7 @@ def score_shares(shares: Shares, total: int, on_progress: Callable[[int], Any] |
             pairs.sort(key=lambda pair: pair[0])
             merged.facts[r.id] = [fact for _rank, facts in pairs for fact in facts]
     result = EngineResult(findings=merged.findings, tallies=merged.tallies, unchecked=merged.unchecked,
-                          errors=[e for _rank, e in merged.errors], finished=merged.finished)
+                          errors=[e for _rank, e in merged.errors], finished=finished)
     for r in rules:
         if r.scope != "dataset":
             continue

@@ -29,12 +29,14 @@ here means a name is present and not false.
 
 from __future__ import annotations
 
+import json
 import math
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
+from auditor.jsontext import compact_json
 from auditor.records import Contact, FieldState, Finding, RegistrationRecord, Role, Severity
 from auditor.verify import MailDomain, Verifier
 
@@ -195,12 +197,6 @@ class GradedRecords:
         """What `summarise_rows(self.rows)` returns, from the counts."""
         return self.tally.summary()
 
-    def replace(self, index: int, row: dict[str, Any]) -> None:
-        """Put a new grade row in place of record `index`'s, counts included."""
-        self.tally.add(self.rows[index], times=-1)
-        self.tally.add(row)
-        self.rows[index] = row
-
 
 def _by_domain(findings: Iterable[Finding]) -> dict[str, list[Finding]]:
     by_domain: dict[str, list[Finding]] = {}
@@ -221,26 +217,55 @@ def grade_all(records: Sequence[RegistrationRecord], findings: Iterable[Finding]
     return graded
 
 
-def join_graded(finished: Sequence[tuple[Sequence[int], GradedRecords]], total: int, findings: Sequence[Finding],
-                regrade: Mapping[int, RegistrationRecord], verify: Verifier) -> GradedRecords:
-    """All `total` records' grades in rank order, from what each share graded (the ranks of its records
-    and their grades), with the records in `regrade` (by rank: those the dataset rules found something
-    on after the shares graded them) graded again on all their findings."""
-    joined = GradedRecords([None] * total, GradeTally())  # type: ignore[list-item]
-    for ranks, part in finished:
-        if len(ranks) != len(part.rows):
-            raise ValueError(f"{len(part.rows)} grade rows for {len(ranks)} records")
-        for rank, row in zip(ranks, part.rows, strict=True):
-            joined.rows[rank] = row
-        joined.tally.merge(part.tally)
-    if sum(row is not None for row in joined.rows) != total:
-        raise ValueError(f"grade rows for {sum(row is not None for row in joined.rows)} of {total} records")
-    if regrade:
-        domains = {record.domain for record in regrade.values()}
+class GradeLines:
+    """Every record's grade as its line of grades.jsonl, in rank order, with the counts of their summary,
+    gathered slice by slice as the scoring shares grade them (`add`, in any order of slices).
+
+    The shares grade a slice before the dataset rules have run; `regrade` then grades again the records
+    those rules found something on, on all their findings.
+    """
+
+    def __init__(self, total: int) -> None:
+        self.lines: list[str | None] = [None] * total
+        self.tally = GradeTally()
+
+    def add(self, ranks: Sequence[int], lines: Sequence[str], tally: GradeTally) -> None:
+        """The lines of the records of these ranks, and their counts."""
+        if len(ranks) != len(lines):
+            raise ValueError(f"{len(lines)} grade lines for {len(ranks)} records")
+        for rank, line in zip(ranks, lines, strict=True):
+            self.lines[rank] = line
+        self.tally.merge(tally)
+
+    def regrade(self, records: Mapping[int, RegistrationRecord], findings: Sequence[Finding],
+                verify: Verifier) -> list[dict[str, Any]]:
+        """Grade again the records of these ranks on all their findings; returns their new rows, in rank order."""
+        if not records:
+            return []
+        domains = {record.domain for record in records.values()}
         by_domain = _by_domain(f for f in findings if f.domain in domains)
-        for rank, record in sorted(regrade.items()):
-            joined.replace(rank, grade_record(record, by_domain.get(record.domain, ()), verify).to_dict())
-    return joined
+        rows = []
+        for rank, record in sorted(records.items()):
+            row = grade_record(record, by_domain.get(record.domain, ()), verify).to_dict()
+            old = self.lines[rank]
+            if old is None:
+                raise ValueError(f"record {rank} was never graded")
+            self.tally.add(json.loads(old), times=-1)
+            self.tally.add(row)
+            self.lines[rank] = compact_json(row)
+            rows.append(row)
+        return rows
+
+    def complete(self) -> list[str]:
+        """Every record's line, in rank order; a ValueError when a share's slice never arrived."""
+        missing = sum(line is None for line in self.lines)
+        if missing:
+            raise ValueError(f"grade lines for {len(self.lines) - missing} of {len(self.lines)} records")
+        return self.lines  # type: ignore[return-value]
+
+    def summary(self) -> dict[str, Any]:
+        """What `summarise_rows` returns for every record's row, from the counts."""
+        return self.tally.summary()
 
 
 def wilson_interval(passes: int, total: int, z: float = 1.959964) -> tuple[float, float] | None:

@@ -24,7 +24,7 @@ from typing import Any, NamedTuple, Protocol
 from auditor import __version__
 from auditor.engine import PARALLEL_THRESHOLD, EngineResult, ScoreSetup, score_shares
 from auditor.evidence import excerpt
-from auditor.grades import GradedRecords, grade_all, join_graded
+from auditor.grades import GradeLines, GradeTally, grade_all
 from auditor.importers import discover, import_file
 from auditor.jsontext import compact_json
 from auditor.parse import parse
@@ -41,7 +41,15 @@ from auditor.records import (
 )
 from auditor.shares import Share, ShareJob, Shares, task
 from auditor.sizing import check_fits
-from auditor.store import COMMIT_EVERY, BackgroundWriter, Store, prepare_parse_outcomes, prepare_raw
+from auditor.store import (
+    COMMIT_EVERY,
+    BackgroundWriter,
+    PreparedRows,
+    Store,
+    prepare_grade_rows,
+    prepare_parse_outcomes,
+    prepare_raw,
+)
 from auditor.verify import DnsChecker, Verifier
 from rules import select
 
@@ -280,10 +288,24 @@ def count_contacts(records: Iterable[RegistrationRecord]) -> Counter[str]:
 
 
 class FinishedSlice(NamedTuple):
-    """What a share makes of a slice of records once it has scored them (see engine.SliceFinisher)."""
+    """What a share makes of a slice of records once it has scored them (see engine.SliceFinisher): their
+    grades as lines of grades.jsonl and as record_grade rows, the grades' counts, and the contacts'."""
 
-    grades: GradedRecords
+    lines: list[str]
+    rows: PreparedRows
+    tally: GradeTally
     contacts: Counter[str]
+
+
+def finish_slice(records: Sequence[RegistrationRecord], findings: Sequence[Finding], verify: Verifier, run_id: str,
+                 dialect: str) -> FinishedSlice:
+    """Grade a slice of records where it was scored, and prepare what this process writes of the grades:
+    it writes them while the shares score on (a million grade rows had been graded, sent, joined,
+    prepared and written only after scoring, on one core)."""
+    graded = grade_all(records, findings, verify)
+    return FinishedSlice([compact_json(row) for row in graded.rows],
+                         prepare_grade_rows(run_id, graded.rows, [r.registrar for r in records], dialect),
+                         graded.tally, count_contacts(records))
 
 
 #: The BackgroundWriter tag of the raw records' rows written while parsing (see `parse_raw`).
@@ -443,7 +465,7 @@ def _audit_collected(
     # each share grades its records where it scores them; the dataset rules' findings come later, so
     # the records they name are graded again below
     setup = ScoreSetup(rules, verify, now, options.rule_params,
-                       finish=lambda part, found: FinishedSlice(grade_all(part, found, verify), count_contacts(part)))
+                       finish=lambda part, found: finish_slice(part, found, verify, run_id, store.dialect))
     job = ShareJob(raws=raws, context={"score": setup, "parse": ParseSetup(
         store.dialect, store.url if store.dialect == "postgresql" else None, store_raw=not totals.raws_stored)})
     with Shares(job, options.workers if len(raws) >= PARALLEL_THRESHOLD else 1) as shares:
@@ -467,7 +489,17 @@ def _audit_collected(
 
                 progress.stage("score", len(audited))
                 clock = time.perf_counter()
-                result: EngineResult = score_shares(shares, len(audited), on_progress=progress.advance)
+                grades = GradeLines(len(audited))
+                contacts: Counter[str] = Counter()
+
+                def graded(ranks: list[int], done: FinishedSlice) -> None:
+                    # the writer stores a slice's grades while the shares score the next ones
+                    writer.write([done.rows])
+                    grades.add(ranks, done.lines, done.tally)
+                    contacts.update(done.contacts)
+
+                result: EngineResult = score_shares(shares, len(audited), on_progress=progress.advance,
+                                                    on_finished=graded)
                 timings["score and grade"] = time.perf_counter() - clock
                 clock = time.perf_counter()
                 findings = attach_excerpts(result.findings, {raw.sha256: raw for raw in raws})
@@ -476,10 +508,10 @@ def _audit_collected(
                 rank_of = {a.domain: rank for rank, a in enumerate(audited)}
                 dataset_rules = {r.id for r in rules if r.scope == "dataset"}
                 late = shares.records({rank_of[f.domain] for f in findings if f.rule_id in dataset_rules})
-                graded = join_graded([(ranks, done.grades) for ranks, done in result.finished], len(audited), findings,
-                                     late, verify)
-                contacts = sum((done.contacts for _ranks, done in result.finished), Counter())
-                writer.write([store.grade_rows(run_id, graded.rows, registrar_of)])
+                regraded = grades.regrade(late, findings, verify)
+                writer.write([prepare_grade_rows(run_id, regraded, [registrar_of.get(g["domain"]) for g in regraded],
+                                                 store.dialect, update=True)])
+                grade_lines = grades.complete()
                 timings["grade after dataset rules, queue findings and grades"] = time.perf_counter() - clock
                 clock = time.perf_counter()
                 shown = shares.records(rank_of[d] for d in shown_domains(findings))
@@ -492,7 +524,7 @@ def _audit_collected(
                 progress.stage("report", 4)
                 write_jsonl(pending[out / "findings.jsonl"], (f.to_dict() for f in findings))
                 progress.advance()
-                write_jsonl(pending[out / "grades.jsonl"], graded.rows)
+                write_lines(pending[out / "grades.jsonl"], grade_lines)
                 progress.advance()
                 timings["write findings and grades files"] = time.perf_counter() - clock
                 clock = time.perf_counter()
@@ -501,7 +533,7 @@ def _audit_collected(
             clock = time.perf_counter()
             summary = build_summary(run_id, started, utcnow(), store, totals, outcomes, len(audited), superseded,
                                     findings, result, rules, verify, options, contacts)
-            summary["grades"] = graded.summary()
+            summary["grades"] = grades.summary()
             store.finish_run(run_id, utcnow(), {k: v.to_dict() for k, v in result.tallies.items()}, summary)
             timings["summary"] = time.perf_counter() - clock
         clock = time.perf_counter()
@@ -631,6 +663,16 @@ def write_jsonl(path: Path, rows: Iterable[dict[str, Any]]) -> None:
     def write(handle: Any) -> None:
         for row in rows:
             handle.write(compact_json(row) + "\n")
+
+    _atomic_write(path, write)
+
+
+def write_lines(path: Path, lines: Iterable[str]) -> None:
+    """Lines already written (JSON lines), one after another, written atomically."""
+
+    def write(handle: Any) -> None:
+        for line in lines:
+            handle.write(line + "\n")
 
     _atomic_write(path, write)
 

@@ -129,6 +129,21 @@ class PreparedRows:
     table: str
     columns: list[str]
     values: list[tuple[Any, ...]]
+    #: when set, the rows are already stored: each updates the stored row whose these columns match it
+    update_by: tuple[str, ...] = ()
+
+
+def prepare_grade_rows(run_id: str, grades: Sequence[dict[str, Any]], registrars: Sequence[str | None], dialect: str,
+                       update: bool = False) -> PreparedRows:
+    """The record_grade rows of a run's grades (`registrars[i]` is the registrar of `grades[i]`'s domain):
+    new rows, or with `update` the new grades of rows already stored. Pure, so the scoring workers
+    prepare the rows of what they grade."""
+    # driver tuples built directly, as for the parse rows (a zone has a million of them); the grades
+    # hold their "modes" mappings while this runs, so the identity-keyed JSON converter is safe here
+    modes_json = _converter(_GRADE.c.modes.type, dialect)
+    values = [(run_id, g["domain"], registrar, g["norc"], g["registrant_identified"], modes_json(g["modes"]))
+              for g, registrar in zip(grades, registrars, strict=True)]
+    return PreparedRows(_GRADE.name, _GRADE_COLUMNS, values, update_by=("run_id", "domain") if update else ())
 
 
 def prepare_rows(table: Table, rows: Sequence[dict[str, Any]], dialect: str) -> PreparedRows:
@@ -155,7 +170,7 @@ def _raw_values(r: RawRecord, when: Any = None) -> tuple[Any, ...]:
 
 #: The columns of the rows built as driver tuples directly, in the order they are filled: raw_record
 #: (`prepare_raw`), parse_result and registration (`prepare_parse_outcomes`), finding
-#: (`Store.finding_rows`), record_grade (`Store.grade_rows`).
+#: (`Store.finding_rows`), record_grade (`prepare_grade_rows`).
 _RAW_COLUMNS = ["source", "server", "query", "sha256", "status", "fetched_at", "body", "url", "origin", "charset",
                 "error"]
 _PARSE_COLUMNS = ["raw_sha256", "parser", "status", "domain", "reason", "excerpt"]
@@ -297,6 +312,9 @@ class Store:
         return BackgroundWriter(self, commit_every)
 
     def _write_batch(self, dbapi: Any, cursor: Any, batch: PreparedRows) -> int:
+        if batch.update_by:
+            _update_rows(cursor, batch, "?" if self.dialect == "sqlite" else "%s")
+            return 0
         if self.dialect == "sqlite":
             columns, values = _without_empty_columns(batch.columns, batch.values)
             before = dbapi.total_changes
@@ -408,19 +426,6 @@ class Store:
             for f in findings
         ]
         return PreparedRows(_FINDING.name, _FINDING_COLUMNS, values)
-
-    def add_grades(self, run_id: str, grades: Sequence[dict[str, Any]], registrar_of: dict[str, str | None]) -> int:
-        """Store each record's grade for the run (once per domain)."""
-        return self.write_prepared([self.grade_rows(run_id, grades, registrar_of)])
-
-    def grade_rows(self, run_id: str, grades: Sequence[dict[str, Any]], registrar_of: dict[str, str | None]) -> PreparedRows:
-        """The record_grade table's rows of a run's grades, for `add_grades` or a writer."""
-        # driver tuples built directly, as for the parse rows (a zone has a million of them); the grades
-        # hold their "modes" mappings while this runs, so the identity-keyed JSON converter is safe here
-        modes_json = _converter(_GRADE.c.modes.type, self.dialect)
-        values = [(run_id, g["domain"], registrar_of.get(g["domain"]), g["norc"], g["registrant_identified"],
-                   modes_json(g["modes"])) for g in grades]
-        return PreparedRows(_GRADE.name, _GRADE_COLUMNS, values)
 
     def grades(self, run_id: str) -> list[dict[str, Any]]:
         """A run's record grades."""
@@ -579,6 +584,17 @@ class BackgroundWriter:
         self._thread.join()
         if exc_type is None and self._error is not None:
             raise self._error
+
+
+def _update_rows(cursor: Any, batch: PreparedRows, placeholder: str) -> None:
+    """Set the other columns of the stored rows that `batch.update_by`'s columns name (table and column
+    names are the schema's own, never the data's: the values are bound parameters)."""
+    columns = [c for c in batch.columns if c not in batch.update_by]
+    order = [batch.columns.index(c) for c in (*columns, *batch.update_by)]
+    assignments = ", ".join(f"{c} = {placeholder}" for c in columns)
+    keys = " AND ".join(f"{c} = {placeholder}" for c in batch.update_by)
+    cursor.executemany(f"UPDATE {batch.table} SET {assignments} WHERE {keys}",
+                       [tuple(row[i] for i in order) for row in batch.values])
 
 
 def _registration_from_row(row: Any) -> RegistrationRecord:

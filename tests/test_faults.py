@@ -113,6 +113,7 @@ def test_a_store_failing_at_the_end_of_an_audit_leaves_the_last_runs_files(tmp_p
     """The findings and grades files are written while their rows are stored; when storing them, or
     finishing the run after them, fails, the audit fails and the output directory keeps the previous
     run's findings, grades and summary (no new findings beside an old summary, no hidden files left)."""
+    import auditor.pipeline as pipeline
     from auditor.pipeline import AuditOptions, run_audit
     from auditor.store import PreparedRows
     from tests.conftest import FIXTURES, demo_inputs
@@ -122,14 +123,14 @@ def test_a_store_failing_at_the_end_of_an_audit_leaves_the_last_runs_files(tmp_p
     before = {name: (out / name).read_bytes() for name in ("findings.jsonl", "grades.jsonl", "summary.json")}
     assert before["findings.jsonl"] and before["grades.jsonl"]
 
-    def failing_rows(self, run_id, grades, registrar_of):  # type: ignore[no-untyped-def]
+    def failing_rows(run_id, grades, registrars, dialect, update=False):  # type: ignore[no-untyped-def]
         return PreparedRows("no_such_table", ["run_id"], [(run_id,)])
 
     def failing_finish(self, *args):  # type: ignore[no-untyped-def]
         raise RuntimeError("no_such_table: the store went away")
 
     if failing == "grade rows":
-        monkeypatch.setattr(Store, "grade_rows", failing_rows)
+        monkeypatch.setattr(pipeline, "prepare_grade_rows", failing_rows)
     else:
         monkeypatch.setattr(Store, "finish_run", failing_finish)
     with pytest.raises(Exception, match="no_such_table"):  # a run whose files would differ: one rule only

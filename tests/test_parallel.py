@@ -95,8 +95,9 @@ def test_a_minimum_group_of_one_sends_every_fact(monkeypatch: pytest.MonkeyPatch
 def test_grading_where_slices_are_scored_equals_grading_after_all_rules(monkeypatch: pytest.MonkeyPatch,
                                                                          workers: int) -> None:
     """Slices are graded where they are scored, before the dataset rules; the records those rules then
-    name are graded again. The rows and counts must be those of grading once after every rule."""
-    from auditor.grades import grade_all, join_graded, summarise_rows
+    name are graded again. The lines and counts must be those of grading once after every rule."""
+    from auditor.grades import GradeLines, grade_all, summarise_rows
+    from auditor.jsontext import compact_json
 
     monkeypatch.setattr(engine, "PARALLEL_THRESHOLD", 10)
     monkeypatch.setattr(engine, "FINISH_EVERY", 7)  # several slices in each share, the last one short
@@ -111,13 +112,47 @@ def test_grading_where_slices_are_scored_equals_grading_after_all_rules(monkeypa
     late = {f.domain for f in result.findings if f.rule_id.startswith("PAT")}
     assert late  # some records are graded again
     reference = grade_all(records, result.findings, verify)
-    regrade = {rank: r for rank, r in enumerate(records) if r.domain in late}
-    joined = join_graded(result.finished, len(records), result.findings, regrade, verify)
-    assert joined.rows == reference.rows and len(joined.rows) == len(records)
+
+    def gathered() -> GradeLines:
+        lines = GradeLines(len(records))
+        for ranks, graded in reversed(result.finished):  # slices arrive in any order
+            lines.add(ranks, [compact_json(row) for row in graded.rows], graded.tally)
+        return lines
+
+    joined = gathered()
+    regraded = joined.regrade({rank: r for rank, r in enumerate(records) if r.domain in late}, result.findings, verify)
+    assert {row["domain"] for row in regraded} == late
+    assert joined.complete() == [compact_json(row) for row in reference.rows]
     assert joined.summary() == reference.summary() == summarise_rows(reference.rows)
     assert reference.summary()["records"] == len(records) == sum(reference.summary()["norc"].values())
-    stale = join_graded(result.finished, len(records), result.findings, {}, verify)
-    assert stale.rows != reference.rows  # without grading again, the dataset findings would be missed
+    stale = gathered()
+    assert stale.complete() != joined.complete()  # without grading again, the dataset findings would be missed
+    partial = GradeLines(len(records))
+    partial.add(*result.finished[0][:1], [compact_json(row) for row in result.finished[0][1].rows],
+                result.finished[0][1].tally)
+    with pytest.raises(ValueError, match="grade lines for 7 of"):
+        partial.complete()
+
+
+def test_finished_slices_reach_the_parent_while_the_shares_score(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each slice's `finish` result is handed over as soon as it arrives (the audit writes its grades
+    while the shares score on), not with the shares' results at the end."""
+    from auditor.shares import ShareJob, Shares
+
+    monkeypatch.setattr(engine, "FINISH_EVERY", 5)
+    records = labelled_records()
+    job = ShareJob(records=records, context={"score": engine.ScoreSetup(select(), Verifier(None), NOW, {},
+                                                                        finish=lambda part, found: len(part))})
+    seen: list[tuple[list[int], int, int]] = []
+    progress = [0]
+    with Shares(job, 2) as shares:
+        shares.keep(range(len(records)))
+        result = engine.score_shares(shares, len(records), on_progress=lambda n: progress.__setitem__(0, progress[0] + n),
+                                     on_finished=lambda ranks, n: seen.append((ranks, n, progress[0])))
+    assert result.finished == []  # each went to on_finished
+    assert sorted(rank for ranks, _n, _p in seen for rank in ranks) == list(range(len(records)))
+    assert all(len(ranks) == n for ranks, n, _p in seen)
+    assert len(seen) >= 4 and seen[0][2] < len(records)  # the first came before every record was scored
 
 
 def _parse_in_shares(store, raws, workers: int, store_raw: bool = False):  # type: ignore[no-untyped-def]
