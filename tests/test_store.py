@@ -77,6 +77,38 @@ def test_sqlite_bulk_writer_commits_in_steps(sqlite_url: str) -> None:
     check_bulk_writer_commits_in_steps(sqlite_url)
 
 
+def test_sqlite_bulk_writer_checkpoints_once_when_it_is_left(tmp_path: Path) -> None:
+    """SQLite's checkpoint after a commit copies the transaction's pages into the database and syncs both
+    files while the writer waits: a bulk writer's commits leave their pages in the WAL, and the whole
+    WAL is checkpointed once, when the writer is left; its connection goes back to the pool with
+    SQLite's own threshold."""
+    import shutil
+    import sqlite3
+
+    from auditor.store import SQLITE_AUTOCHECKPOINT, prepare_raw
+
+    db = tmp_path / "bulk.sqlite"
+    store = Store(f"sqlite:///{db}")
+    when = datetime(2026, 1, 1, tzinfo=UTC)
+    batches = [[RawRecord(Source.WHOIS, "whois.example", f"d{n}-{i}.zz", f"{n} {i} ".encode() + b"x" * 1500, when)
+                for i in range(2000)] for n in range(12)]  # 36 MB of bodies, each batch its own commit
+    try:
+        with store.bulk_writer(commit_every=2000) as writer:
+            for batch in batches:
+                writer.write([prepare_raw(batch, "sqlite")])
+            # SQLite would have checkpointed at 1,000 pages (16 MB) and begun the WAL again
+            assert Path(f"{db}-wal").stat().st_size > 30_000_000
+        copy = tmp_path / "copy.sqlite"
+        shutil.copyfile(db, copy)  # the database file alone: what was checkpointed into it
+        with sqlite3.connect(copy) as alone:
+            assert alone.execute("select count(*) from raw_record").fetchone()[0] == 12 * 2000
+        with store.engine.connect() as conn:
+            pages = conn.connection.driver_connection.execute("PRAGMA wal_autocheckpoint").fetchone()[0]
+        assert pages == SQLITE_AUTOCHECKPOINT
+    finally:
+        store.close()
+
+
 @pytest.mark.postgres
 def test_postgres_bulk_writer_commits_in_steps(postgres_url: str) -> None:
     check_bulk_writer_commits_in_steps(postgres_url)
