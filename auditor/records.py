@@ -183,7 +183,9 @@ class RowLocations:
 
     def __eq__(self, other: object) -> bool:
         if isinstance(other, RowLocations):
-            return self.row == other.row and self.columns == other.columns
+            if self.row == other.row and self.columns == other.columns:
+                return True
+            return tuple(self) == tuple(other)  # the same pairs, split otherwise: equal, as their hashes are
         return tuple(self) == other if isinstance(other, tuple) else NotImplemented
 
     def __hash__(self) -> int:

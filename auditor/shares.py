@@ -162,8 +162,8 @@ class Shares:
     def __enter__(self) -> Shares:
         return self
 
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+    def __exit__(self, exc_type: object, *exc: object) -> None:
+        self.close(abandon=exc_type is not None)
 
     def keep(self, chosen: Sequence[int]) -> None:
         """Keep the job's items at these indices for the audit, each share its own, ranked by their place
@@ -229,11 +229,17 @@ class Shares:
                 pass  # already gone
         self._stopped = True
 
-    def close(self) -> None:
-        """Stop the workers and wait for them to exit (they close their own connections as they exit)."""
+    def close(self, abandon: bool = False) -> None:
+        """Stop the workers and wait for them to exit (they close their own connections as they exit).
+
+        With `abandon` (this process is leaving by an error), end them at once instead: a worker may be
+        blocked sending a message that nobody will read now, and waiting for it took 30 s a worker.
+        """
         if not self._stopped:
             self.stop()
         for proc in self._procs:
+            if abandon:
+                proc.terminate()
             proc.join(timeout=30)
             if proc.is_alive():
                 proc.terminate()

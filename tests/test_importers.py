@@ -424,6 +424,8 @@ def test_csv_locations_are_shared_between_rows_and_behave_as_the_pairs_they_stan
     stored = Contact.from_dict(b.to_storage())  # the store keeps the rendered pairs
     assert stored == b and stored.locations == pairs and b.to_dict()["locations"] == dict(pairs)
     assert RegistrationRecord.from_dict(second.to_dict()) == second
+    one, other = RowLocations("row 3, column A", (("email", "B"),)), RowLocations("row 3", (("email", "column A, B"),))
+    assert tuple(one) == tuple(other) and one == other and hash(one) == hash(other)  # the same pairs, split otherwise
 
 
 def test_shared_columns_stop_sharing_at_their_bound(monkeypatch: pytest.MonkeyPatch) -> None:

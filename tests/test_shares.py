@@ -81,6 +81,29 @@ def test_a_task_gives_the_same_answer_in_workers_as_here(workers: int) -> None:
     assert {r[3] for r in results} == {workers > 1}
 
 
+@task("test_flood")
+def _flood(share: Share) -> Iterator[tuple[str, Any]]:
+    """More than a pipe holds: a worker blocks sending until this process reads."""
+    for _ in range(64):
+        yield "part", b"x" * (1 << 20)
+    yield "result", share.lo
+
+
+def test_leaving_by_an_error_ends_workers_blocked_sending_at_once() -> None:
+    """An error while the workers still send (the audit's writer failing mid-scoring) leaves the shares
+    at once: the workers, blocked writing to pipes nobody reads any more, are ended, not waited for."""
+    import time
+
+    started = time.monotonic()
+    with pytest.raises(RuntimeError, match="the store went away"):
+        with Shares(ShareJob(records=list(range(10))), 2) as shares:  # type: ignore[arg-type]
+            for _number, (kind, _value) in shares.stream("test_flood"):
+                if kind == "part":
+                    raise RuntimeError("the store went away")
+    assert time.monotonic() - started < 20  # waiting for them took 30 s a worker
+    assert not shares._procs
+
+
 def test_a_task_that_raises_in_a_worker_is_raised_here_with_its_traceback() -> None:
     with Shares(ShareJob(records=list(range(10))), 2) as shares, pytest.raises(ShareError) as raised:  # type: ignore[arg-type]
         shares.run("test_fail")
