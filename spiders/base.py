@@ -233,7 +233,7 @@ class FrontierSpider(scrapy.Spider):
         """Meta every request carries: the attempt, its politeness slot, and whether it came from a response."""
         target = attempt.target
         return {"attempt": attempt, "download_slot": target["server"], "untrusted": target["hop"] > 0,
-                "dont_retry": True, "handle_httpstatus_all": True}
+                "dont_retry": True}
 
     def observe(self, request: scrapy.Request, response: Response | None, exc: BaseException | None) -> Reading | None:
         """Read an answer or failure the moment its download ends, and tell the politeness gate.

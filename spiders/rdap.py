@@ -99,11 +99,9 @@ class RdapSpider(FrontierSpider):
     source = Source.RDAP
 
     def ask(self, attempt: Attempt) -> scrapy.Request:
-        meta = self.request_meta(attempt)
         # every status is read here (404, 429, 5xx) except redirects, which Scrapy's redirect middleware
         # follows (REDIRECT_MAX_TIMES) through the download handler's SSRF guard
-        del meta["handle_httpstatus_all"]
-        meta["handle_httpstatus_list"] = NOT_REDIRECTS
+        meta = {**self.request_meta(attempt), "handle_httpstatus_list": NOT_REDIRECTS}
         return scrapy.Request(attempt.target["url"], callback=self.on_answer, errback=self.on_failure,
                               meta=meta, headers={"Accept": ACCEPT}, dont_filter=True)
 
