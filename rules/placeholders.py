@@ -104,7 +104,7 @@ FICTITIOUS_PEOPLE: frozenset[str] = frozenset({
 _NUMBERED_REASONS = frozenset({"a test or dummy value", "a well-known fictitious identity"})
 _DIGITS = "0123456789"
 
-KEYBOARD_ROWS = ("qwertyuiop", "asdfghjkl", "zxcvbnm", "qwertzuiop", "azertyuiop", "qsdfghjklm", "yxcvbnm",
+_KEYBOARD_ROWS = ("qwertyuiop", "asdfghjkl", "zxcvbnm", "qwertzuiop", "azertyuiop", "qsdfghjklm", "yxcvbnm",
                   "wxcvbn", "qazwsxedc")
 _REPEATED_CHAR = re.compile(r"^(.)\1{2,}$")
 #: A unit of three letters or more typed twice or more ("asdfasdf", "jkljkl").
@@ -127,7 +127,7 @@ def fold(value: str) -> str:
 
 def on_keyboard_row(letters: str) -> bool:
     """Do the letters lie along one keyboard row (QWERTY, QWERTZ, AZERTY) or its left column, either way?"""
-    return any(letters in row or letters in row[::-1] for row in KEYBOARD_ROWS)
+    return any(letters in row or letters in row[::-1] for row in _KEYBOARD_ROWS)
 
 
 def _is_keyboard_run(letters: str) -> bool:
