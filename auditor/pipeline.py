@@ -663,12 +663,7 @@ def _atomic_write(path: Path, write: Any) -> None:
 
 def write_jsonl(path: Path, rows: Iterable[dict[str, Any]]) -> None:
     """One JSON object per line, written atomically."""
-
-    def write(handle: Any) -> None:
-        for row in rows:
-            handle.write(compact_json(row) + "\n")
-
-    _atomic_write(path, write)
+    write_lines(path, (compact_json(row) for row in rows))
 
 
 def write_lines(path: Path, lines: Iterable[str]) -> None:
