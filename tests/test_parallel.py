@@ -128,8 +128,8 @@ def test_grading_where_slices_are_scored_equals_grading_after_all_rules(monkeypa
     stale = gathered()
     assert stale.complete() != joined.complete()  # without grading again, the dataset findings would be missed
     partial = GradeLines(len(records))
-    partial.add(*result.finished[0][:1], [compact_json(row) for row in result.finished[0][1].rows],
-                result.finished[0][1].tally)
+    first_ranks, first_graded = result.finished[0]
+    partial.add(first_ranks, [compact_json(row) for row in first_graded.rows], first_graded.tally)
     with pytest.raises(ValueError, match="grade lines for 7 of"):
         partial.complete()
 
