@@ -841,6 +841,20 @@ def test_afnics_anonymised_contact_and_kosovos_code() -> None:
     (["Av. Juarez 1", "C.P. 06600 Ciudad de Mexico", "MX"], ["Av. Juarez 1"], "Ciudad de Mexico", "06600", None),
     (["Unit 5", "3A Ocean Drive", "AU"], ["Unit 5", "3A Ocean Drive"], None, None, None),
     (["Google Inc", "1600 Amphitheatre Parkway", "US"], ["Google Inc", "1600 Amphitheatre Parkway"], None, None, None),
+    # CZ.NIC's foreign address: the state after the postcode
+    (["1600 Amphitheatre Parkway", "Mountain View", "94043", "CA", "US"], ["1600 Amphitheatre Parkway"],
+     "Mountain View", "94043", "CA"),
+    # NIC.CR, NIC.VE: the state by name, or its code in any case, between the city and the postcode
+    (["P.O. Box 8102", "Reno", "Nevada", "89507", "US"], ["P.O. Box 8102"], "Reno", "89507", "Nevada"),
+    (["1600 Amphitheatre Parkway", "Mountain View", "Ca", "94043", "US"], ["1600 Amphitheatre Parkway"],
+     "Mountain View", "94043", "Ca"),
+    # Traficom, .ax: the postcode before the city
+    (["Kreuzstr. 60", "40210", "Duesseldorf", "DE"], ["Kreuzstr. 60"], "Duesseldorf", "40210", None),
+    (["1600 Amphitheatre Parkway", "94043", "Mountain View", "US"], ["1600 Amphitheatre Parkway"], "Mountain View",
+     "94043", None),
+    # a city that is also a state's name, under a street line: the city
+    (["Musterstr. 1", "Berlin", "10115", "DE"], ["Musterstr. 1"], "Berlin", "10115", None),
+    (["Hauptplatz 1", "Wien", "1010", "AT"], ["Hauptplatz 1"], "Wien", "1010", None),
 ])
 def test_bare_address_lines_give_up_their_city_postcode_and_state(lines: list[str], street: list[str], city: str | None,
                                                                   postcode: str | None, region: str | None) -> None:

@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import NamedTuple
 
-from auditor.countries import to_iso_country
+from auditor.countries import region_in_country, to_iso_country
 from auditor.parse.markers import is_redaction_marker, privacy_service_of
 from auditor.records import CONTACT_FIELDS, Contact, Role, RowLocations, shared_columns
 from auditor.verify import check_postcode
@@ -161,16 +161,46 @@ def peel_address_lines(lines: list[str], country_value: str | None = None, city:
         if split and (postcode is None or _compact(split[0]) == _compact(postcode)):
             street.pop()
             return AddressLines(street, peeled_country, split[0], split[1])
-        if len(street) > 2 and country and _is_postcode(country, street[-1]) and (
-                postcode is None or _compact(street[-1]) == _compact(postcode)):
-            # one part a line (CZ.NIC: "Ulice 1" / "Praha 1" / "11000" / "CZ"; Nominet: "Mountain View" /
-            # "CA" / "94043"); the city does not start with a number ("1 George St", "12" are street;
-            # "Praha 10" is a city)
-            rest, postcode = street[:-1], street[-1]
-            region = rest.pop() if len(rest) > 1 and _STATE_CODE.match(rest[-1]) else None
-            if not rest[-1].lstrip()[:1].isdigit() and not _STATE_CODE.match(rest[-1]):
-                return AddressLines(rest[:-1], peeled_country, postcode, rest[-1], region)
+        if country:
+            parts = _one_part_a_line(street, country, postcode)
+            if parts is not None:
+                return AddressLines(parts[0], peeled_country, *parts[1:])
     return AddressLines(street, peeled_country)
+
+
+def _one_part_a_line(street: list[str], country: str, postcode: str | None) -> tuple[list[str], str, str, str | None] | None:
+    """(street, postcode, city, region) of an address written one part a line, the postcode alone on its
+    line: "city / postcode" (CZ.NIC: "Ulice 1" / "Praha 1" / "11000"), "city / state / postcode" (Nominet:
+    "Mountain View" / "CA" / "94043"; NIC.CR: "Reno" / "Nevada" / "89507"), "city / postcode / state"
+    (CZ.NIC's foreign addresses: "Mountain View" / "94043" / "CA") and "postcode / city" (Traficom, .ax:
+    "Kreuzstr. 60" / "40210" / "Duesseldorf"). The city does not start with a number ("1 George St", "12"
+    are street; "Praha 10" is a city), a state is a code ("CA", "NSW") or the name of one of the country's
+    subdivisions under a city without digits ("Berlin" under "Musterstr. 1" is the city), and a postcode
+    given elsewhere must be the line's."""
+
+    def is_city(line: str) -> bool:
+        return not line.lstrip()[:1].isdigit() and not _STATE_CODE.match(line)
+
+    def is_region(line: str, above: str) -> bool:
+        if not is_city(above) or any(ch.isdigit() for ch in above):
+            return False
+        return bool(_STATE_CODE.match(line)) or region_in_country(country, line) is True
+
+    def given(line: str) -> bool:
+        return _is_postcode(country, line) and (postcode is None or _compact(line) == _compact(postcode))
+
+    if len(street) > 2 and given(street[-1]):
+        rest, code = street[:-1], street[-1]
+        region = rest.pop() if len(rest) > 2 and is_region(rest[-1], rest[-2]) else None
+        if region is None and len(rest) > 1 and _STATE_CODE.match(rest[-1]):
+            region = rest.pop()  # "CA" under a street line: still a state, never a city
+        if is_city(rest[-1]):
+            return rest[:-1], code, rest[-1], region
+    if len(street) > 3 and given(street[-2]) and is_region(street[-1], street[-3]):
+        return street[:-3], street[-2], street[-3], street[-1]
+    if len(street) > 2 and given(street[-2]) and is_city(street[-1]) and not given(street[-1]):
+        return street[:-2], street[-2], street[-1], None
+    return None
 
 
 def _compact(postcode: str) -> str:
