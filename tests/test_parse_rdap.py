@@ -150,6 +150,45 @@ def test_rfc9537_redactions_and_empty_values() -> None:
     assert billing is not None and billing.state("email") is FieldState.REDACTED
 
 
+def _holder_with_empties(conformance: list[str] | None, redacted: list[dict[str, Any]] | None) -> Any:
+    doc = json.loads(json.dumps(DOC))
+    if conformance is not None:
+        doc["rdapConformance"] = conformance
+    if redacted is not None:
+        doc["redacted"] = redacted
+    doc["entities"][1]["vcardArray"] = vcard(["fn", {}, "text", ""], ["email", {}, "text", ""],
+                                             ["adr", {"cc": "DE"}, "text", ["", "", "", "München", "", "80331", ""]])
+    rec = parse(rdap(doc))
+    assert isinstance(rec, RegistrationRecord)
+    return rec.contact(Role.REGISTRANT)
+
+
+def test_a_server_that_lists_its_redactions_leaves_other_empty_fields_missing() -> None:
+    """RFC 9537: the `redacted` member must be there when a field is redacted. A server that lists its
+    redactions (or declares RFC 9537 and lists none) has said what it redacted; another emptied field
+    is missing, an incompleteness the rules report."""
+    name_only = [{"name": {"type": "Registrant Name"}, "method": "emptyValue",
+                  "postPath": "$.entities[?(@.roles[0]=='registrant')].vcardArray[1][?(@[0]=='fn')][3]"},
+                 {"name": {"type": "Registry Registrant ID"}, "method": "removal"}]  # an id: not contact data
+    holder = _holder_with_empties(["rdap_level_0", "redacted"], name_only)
+    assert holder.state("name") is FieldState.REDACTED
+    assert (holder.state("email"), holder.state("street")) == (FieldState.MISSING, FieldState.MISSING)
+    holder = _holder_with_empties(["rdap_level_0", "redacted"], None)
+    assert holder.state("name") is FieldState.MISSING and holder.state("email") is FieldState.MISSING
+    # a member about the holder that is not understood here may be any emptied field's: redacted
+    unread = [*name_only, {"name": {"description": "Registrant Electronic Mailbox"}, "method": "emptyValue"}]
+    holder = _holder_with_empties(["rdap_level_0", "redacted"], unread)
+    assert holder.state("email") is FieldState.REDACTED and holder.state("street") is FieldState.REDACTED
+    # before RFC 9537: a notice saying personal data is withheld covers every emptied field
+    notice = json.loads(json.dumps(DOC))
+    notice["notices"] = [{"title": "REDACTED FOR PRIVACY", "description": ["Personal data is not disclosed."]}]
+    notice["entities"][1]["vcardArray"] = vcard(["fn", {}, "text", ""], ["email", {}, "text", ""])
+    holder = parse(rdap(notice)).contact(Role.REGISTRANT)  # type: ignore[union-attr]
+    assert holder.state("name") is FieldState.REDACTED and holder.state("email") is FieldState.REDACTED
+    # the city and postcode given stay given
+    assert _holder_with_empties(None, None).city == "München"
+
+
 def test_empty_value_without_any_redaction_signal_is_missing() -> None:
     doc = json.loads(json.dumps(DOC))
     doc["entities"][1]["vcardArray"] = vcard(["fn", {}, "text", ""], ["email", {}, "text", "a@b.zz"])

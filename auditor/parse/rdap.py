@@ -379,16 +379,25 @@ def _text_lines(value: Any) -> list[str]:
     return value.splitlines() if isinstance(value, str) else []
 
 
+#: A `redacted` member about a contact (by name or JSONPath), and one about its id or handle, not its data.
+_CONTACT_ROLE = re.compile(r"registrant|admin|tech|billing", re.I)
+_ID_OR_HANDLE = re.compile(r"\bid\b|handle", re.I)
 _REDACTION_NOTICE = re.compile(r"redact|privacy|withheld|gdpr|data protection|not disclosed|personal data", re.I)
 
 
-def redaction_signalled(data: dict[str, Any]) -> bool:
-    """Does the response say it redacts (RFC 9537 conformance, a `redacted` array, or a notice/remark)?"""
-    conformance = data.get("rdapConformance")
-    if isinstance(conformance, list) and "redacted" in conformance:
-        return True
-    if isinstance(data.get("redacted"), list) and data["redacted"]:
-        return True
+def redaction_signalled(data: dict[str, Any], redactions: Redactions) -> bool:
+    """Is a property the server emptied redacted (RFC 9537's "Empty Value" method) even where no `redacted`
+    member names it, or missing?
+
+    A server that lists its redactions (RFC 9537: the `redacted` member "MUST be added" when a field is
+    redacted) has said which fields it redacted: another empty field is missing, unless one of its
+    members could not be read (then it may be that field's). Declaring RFC 9537 in `rdapConformance`
+    with no `redacted` member says nothing was redacted. A server without RFC 9537 that says in a notice
+    or remark that it withholds personal data (the gTLD practice before it) is taken at its word.
+    """
+    items = data.get("redacted")
+    if isinstance(items, list) and items:
+        return redactions.unread > 0
     for key in ("notices", "remarks"):
         for item in _list(data.get(key)):
             if isinstance(item, dict):
@@ -406,6 +415,8 @@ class Redactions(dict[tuple[str, str], str]):
     def __init__(self) -> None:
         super().__init__()
         self.partial: set[tuple[str, str]] = set()
+        #: members naming a contact's data in a way not understood here (not an id or handle)
+        self.unread = 0
 
 
 def _redactions(data: dict[str, Any]) -> Redactions:
@@ -419,6 +430,10 @@ def _redactions(data: dict[str, Any]) -> Redactions:
             continue
         where = f"$.redacted[{i}]"
         fields, whole_contact = _redacted_fields(item)
+        if not fields:
+            text = json.dumps(item)
+            if _CONTACT_ROLE.search(text) and not _ID_OR_HANDLE.search(text):
+                out.unread += 1
         for key in fields:
             if whole_contact:
                 out.setdefault(key, where)  # a field named on its own says more
@@ -488,7 +503,7 @@ def parse_rdap(raw: RawRecord) -> ParseOutcome:
         return ParseFailure(raw.sha256, PARSER_VERSION, f"ldhName {ldh[:80]!r} is not a domain name")
     domain = normalise_domain(ldh)
     redactions = _redactions(data)
-    signalled = redaction_signalled(data)
+    signalled = redaction_signalled(data, redactions)
     contacts: list[Contact] = []
     registrar = registrar_id = None
     locations: dict[str, str] = {}
