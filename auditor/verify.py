@@ -271,6 +271,11 @@ def _check_with_phonenumbers(cleaned: str, country: str | None) -> PhoneCheck:
     if number.italian_leading_zero:
         national = "0" * (number.number_of_leading_zeros or 1) + national
     e164 = f"+{number.country_code}{national}"
+    trunk = _trunk_prefix_after_country_code(cleaned, number.country_code, national)
+    if trunk is not None:
+        return PhoneCheck(PhoneVerdict.INVALID, f"the trunk prefix {trunk} written after the country code (+{number.country_code} "
+                          f"{trunk}...): no number dialled from abroad starts so", country_code=number.country_code,
+                          national_number=national, e164=e164)
     if phonenumbers.is_valid_number(number):
         return PhoneCheck(PhoneVerdict.VALID, region=phonenumbers.region_code_for_number(number),
                           country_code=number.country_code, national_number=national, e164=e164)
@@ -278,6 +283,24 @@ def _check_with_phonenumbers(cleaned: str, country: str | None) -> PhoneCheck:
     reason = _POSSIBLE_REASONS.get(possible, "not a number in any numbering plan of that country")
     return PhoneCheck(PhoneVerdict.INVALID, reason, country_code=number.country_code,
                       national_number=national, e164=e164)
+
+
+def _trunk_prefix_after_country_code(cleaned: str, country_code: int, national: str) -> str | None:
+    """The national (trunk) prefix written between the country code and the number ("+49.0170...",
+    "+61 0423 ..."), which phonenumbers drops without a word: E.164 has no trunk prefix, and a caller from
+    abroad who dials it reaches nobody. "+44 (0)20 ..." is the convention for national callers (its "(0)"
+    was taken out before) and Italy's leading zero is part of the number (then `national` keeps it)."""
+    if not cleaned.startswith("+"):
+        return None
+    written = "".join(ch for ch in cleaned if ch.isdigit())[len(str(country_code)):]
+    if written == national or not written.endswith(national):
+        return None
+    region = phonenumbers.region_code_for_country_code(country_code)
+    metadata = phonenumbers.PhoneMetadata.metadata_for_region(region) if region else None
+    prefix = metadata.national_prefix if metadata is not None else None
+    if prefix and written[: len(written) - len(national)] == prefix:
+        return prefix
+    return None
 
 
 @dataclass(frozen=True, slots=True)

@@ -142,7 +142,9 @@ def phone_invalid_for_country(record: RegistrationRecord, ctx: RuleContext) -> I
     """A phone or fax number is not valid in its country's numbering plan (libphonenumber metadata).
 
     A number written with "+country code" is checked against that country's plan; a number in
-    national format is read against the contact's country.
+    national format is read against the contact's country. A trunk prefix written after the country
+    code ("+49.0170...", "+61.0423...") is invalid: E.164 has none, and libphonenumber's lenient
+    reading would drop it silently; "+44 (0)20 ..." (the convention for national callers) is valid.
 
     ## Why it matters
     ICANN ARS found two-thirds of failing phone numbers failed the country-specific length criteria;

@@ -34,6 +34,26 @@ def test_phone_read_against_the_contact_country() -> None:
     assert check_phone("+39 06941 88 688 (Please include country prefix)", "IT").verdict is PhoneVerdict.VALID
 
 
+@pytest.mark.parametrize(("phone", "country", "prefix"), [
+    ("+49.017025733768", "DE", "0"), ("+43.06997045006", "AT", "0"), ("+61.0423158775", "AU", "0"),
+    ("+81.07030369559", "JP", "0"), ("+44.02079460000", "GB", "0"), ("+7.84951234567", "RU", "8"),
+])
+def test_the_trunk_prefix_after_the_country_code_is_invalid(phone: str, country: str, prefix: str) -> None:
+    """phonenumbers drops a trunk prefix written after the country code; E.164 has none, and dialled from
+    abroad such a number reaches nobody (red-team: +49.0170... passed UNV003 where +34.09... failed it)."""
+    check = check_phone(phone, country)
+    assert check.verdict is PhoneVerdict.INVALID and f"trunk prefix {prefix}" in check.reason
+
+
+@pytest.mark.parametrize(("phone", "country"), [
+    ("+44 (0)20 7946 0000", "GB"), ("+33 (0)1 23 45 67 89", "FR"),  # "(0)": the convention for national callers
+    ("+39.0612345678", "IT"),  # Italy's leading zero is part of the number
+    ("030 1234567", "DE"), ("+49.30123456", "DE"), ("+54 9 11 2345 6789", "AR"),
+])
+def test_numbers_with_a_zero_that_belongs_stay_valid(phone: str, country: str) -> None:
+    assert check_phone(phone, country).verdict is PhoneVerdict.VALID
+
+
 def test_phone_extensions_in_every_common_form_leave_the_number_valid() -> None:
     """RDAP carries phones as tel: URIs (RFC 3966), RFC 9083's own example with ";ext=102": the "x" in
     "ext" once cut the number before phonenumbers saw it."""
