@@ -32,8 +32,8 @@ def placeholder_name(record: RegistrationRecord, ctx: RuleContext) -> Iterator[F
     Flags values such as "N/A", "test", "asdf", "xxx", "John Doe" (or "Doe, John"), "Max Mustermann",
     "Mickey Mouse" (as a name only), the field's own label typed as its value ("Name", "Your Name Here", and in
     other languages "Vorname Nachname", "Nom Prénom", "Nome Cognome"), one character repeated, keyboard runs
-    ("qwerty") and runs typed twice ("asdfasdf", "jkljkl"), and test values with a number beside them ("Test 1",
-    "test123").
+    ("qwerty") and runs typed twice ("asdfasdf", "jkljkl"), test values with a number beside them ("Test 1",
+    "test123"), and test words with a legal form ("Test GmbH", "Example Inc.", "Sample AG").
 
     ## Why it matters
     A placeholder identifies nobody. GAO-06-165 counts such values as patently false, and the RAA
@@ -41,8 +41,9 @@ def placeholder_name(record: RegistrationRecord, ctx: RuleContext) -> Iterator[F
 
     ## Not a finding
     Redacted names ("REDACTED FOR PRIVACY"), names of privacy/proxy services, role names such as
-    "Domain Administrator" or "Hostmaster", ordinary names that merely look unusual, and real names that
-    repeat a syllable ("Lulu", "Tintin", "Bora Bora").
+    "Domain Administrator" or "Hostmaster", ordinary names that merely look unusual, real names that
+    repeat a syllable ("Lulu", "Tintin", "Bora Bora"), and firms whose short names are test words too
+    ("ABC Ltd", "XYZ GmbH", "Demo GmbH").
 
     ## Remedy
     Ask the registrar to obtain the holder's real name and verify it.

@@ -26,13 +26,7 @@ from auditor.records import (
 from rules import placeholders, policies
 from rules.base import Fact, Grouping, RuleContext, finding_from_fact, rule
 
-#: Legal-form words that do not distinguish one holder from another.
-LEGAL_FORMS = frozenset({
-    "gmbh", "mbh", "ag", "kg", "ohg", "ug", "ev", "ltd", "limited", "llc", "inc", "incorporated", "corp",
-    "corporation", "co", "company", "plc", "llp", "lp", "sarl", "sas", "sa", "sasu", "eurl", "bv", "nv", "vof",
-    "ab", "as", "asa", "aps", "oy", "oyj", "spa", "srl", "sl", "sp", "zoo", "kk", "pty", "pvt", "ltda", "the",
-    "and", "und", "et", "de", "van", "von", "der", "den",
-})
+LEGAL_FORMS = placeholders.LEGAL_FORMS
 
 
 #: German's umlauts as typed without them: "Müller" is also written "Mueller" (fold gives "muller").

@@ -98,6 +98,13 @@ FICTITIOUS_PEOPLE: frozenset[str] = frozenset({
     "jane roe", "richard roe", "fred bloggs", "joe public", "erika musterfrau", "max musterfrau", "mickey mouse",
     "minnie mouse", "donald duck", "daffy duck", "bugs bunny", "homer simpson", "santa claus", "father christmas",
 })
+#: Legal-form words that do not distinguish one holder from another.
+LEGAL_FORMS = frozenset({
+    "gmbh", "mbh", "ag", "kg", "ohg", "ug", "ev", "ltd", "limited", "llc", "inc", "incorporated", "corp",
+    "corporation", "co", "company", "plc", "llp", "lp", "sarl", "sas", "sa", "sasu", "eurl", "bv", "nv", "vof",
+    "ab", "as", "asa", "aps", "oy", "oyj", "spa", "srl", "sl", "sp", "zoo", "kk", "pty", "pvt", "ltda", "the",
+    "and", "und", "et", "de", "van", "von", "der", "den",
+})
 #: Reasons that stay placeholders with a number beside them ("Test 1", "test123", "123 Fake St",
 #: "Musterstraße 1"): a house number does not make "Fake Street" real. Field labels and "no data" words
 #: are left out: "Street 12" is an address in Kuwait, "No 5" the start of one.
@@ -173,7 +180,17 @@ def placeholder_text(value: str | None) -> str | None:
     unnumbered = " ".join(stripped for w in words if (stripped := w.strip(_DIGITS)))
     if unnumbered != folded and PLACEHOLDER_WORDS.get(unnumbered) in _NUMBERED_REASONS:
         return PLACEHOLDER_WORDS[unnumbered]
+    # a test word with a legal form around it ("Test GmbH", "Example Inc.", "The Dummy Company Ltd")
+    unformed = " ".join(w for w in unnumbered.split() if w not in LEGAL_FORMS)
+    if unformed != unnumbered and unformed in _TEST_FIRM_WORDS:
+        return PLACEHOLDER_WORDS[unformed]
     return None
+
+
+#: Test words that are a placeholder firm with a legal form beside them ("Test GmbH", "Sample AG"); not
+#: short ones that are real firms' names too ("ABC Ltd", "XYZ GmbH", "Demo GmbH").
+_TEST_FIRM_WORDS = frozenset(word for word, reason in PLACEHOLDER_WORDS.items()
+                             if reason in _NUMBERED_REASONS and len(word) >= 4 and word != "demo")
 
 
 #: Mailbox names used to avoid giving an address.
