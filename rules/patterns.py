@@ -33,14 +33,24 @@ LEGAL_FORMS = placeholders.LEGAL_FORMS
 _SPELLED_UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "Ä": "Ae", "Ö": "Oe", "Ü": "Ue"})
 
 
+#: Two-letter words of names that do not tell one holder from another: particles, titles, generations.
+_NAME_PARTICLES = frozenset({"da", "di", "du", "do", "le", "la", "el", "al", "of", "mr", "ms", "dr", "jr", "sr", "st"})
+
+
 def _words(text: str) -> list[str]:
-    return [t for t in placeholders.fold(text).replace("/", " ").split() if len(t) >= 3 and t not in LEGAL_FORMS]
+    """The distinctive words: three letters or more, or two that are not a particle ("Li Na", "Xu Wei"; Chinese
+    and Korean surnames are often two letters, Japanese and Chinese names two characters a part: "田中 花子")."""
+    return [t for t in placeholders.fold(text).replace("/", " ").split()
+            if (len(t) >= 3 or (len(t) == 2 and t not in _NAME_PARTICLES)) and t not in LEGAL_FORMS]
 
 
 def identity_tokens(contact: Contact) -> frozenset[str]:
     """Distinctive words of a contact's name and organisation; a word with an umlaut also as it is typed
-    without one, so that "Jürgen Müller" and "Juergen Mueller" (and "Jurgen Muller") share theirs."""
-    text = " ".join(v for v in (contact.name, contact.organization) if v and contact.state("name") is not FieldState.REDACTED)
+    without one, so that "Jürgen Müller" and "Juergen Mueller" (and "Jurgen Muller") share theirs. A
+    placeholder ("Test User") names nobody (FAL001 reports it), so it contradicts nobody either."""
+    if contact.state("name") is FieldState.REDACTED:
+        return frozenset()
+    text = " ".join(v for v in (contact.name, contact.organization) if v and not placeholders.placeholder_text(v))
     tokens = _words(text)
     spelled = text.translate(_SPELLED_UMLAUTS)
     if spelled != text:
@@ -160,8 +170,8 @@ def identity_reused_with_conflicting_details(facts: Sequence[Fact], ctx: RuleCon
 
     Registrants are grouped by email address, by valid phone number (E.164) and by registry contact
     handle. A group is contradictory when two of its holders share no distinctive word of their
-    names ("Anna Schmidt" and "Schmidt GmbH" agree; "Anna Schmidt" and "Li Wei" do not); the
-    countries they give are listed as supporting evidence.
+    names ("Anna Schmidt" and "Schmidt GmbH" agree; "Anna Schmidt" and "Li Wei" do not; "Xu Xu" and
+    "田中 花子" have words to compare); the countries they give are listed as supporting evidence.
 
     ## Why it matters
     One mailbox or number cannot belong to unrelated holders in several countries: at least one of
@@ -173,7 +183,8 @@ def identity_reused_with_conflicting_details(facts: Sequence[Fact], ctx: RuleCon
     a corporate mailbox shared by the group's own companies in several countries (the mailbox's
     domain names the holders: dns-admin@google.com for Google LLC and Google Ireland), different
     countries alone (subsidiaries), administrative and technical contacts (registrars share these on
-    purpose), redacted values.
+    purpose), redacted values, placeholder names ("Test User": FAL001 reports them, and they name nobody
+    to contradict), names in different scripts ("王小明" and "Wang Xiaoming").
 
     ## Remedy
     Ask the registrar which holder each domain belongs to and to correct the others.
