@@ -1075,3 +1075,49 @@ def test_auda_registrant_id_is_the_holders_registration_number() -> None:
     assert isinstance(rec, RegistrationRecord)
     holder = rec.contact(Role.REGISTRANT)
     assert holder is not None and holder.identifier == "ABN 33102417032" and holder.handle == "C-1"
+
+
+NIC_AT_STYLE = """\
+domain:         example-shop.at
+registrar:
+registrant:     ES1234567-NICAT
+tech-c:         HM7654321-NICAT
+nserver:        ns1.example-dns.at
+changed:        20200427 16:03:40
+source:         AT-DOM
+
+personname:
+organization:   Example Shop GmbH
+street address: Hauptplatz 8
+postal code:    5020
+city:           Salzburg
+country:        Austria
+phone:          +43662123456
+e-mail:         office@example-shop.at
+nic-hdl:        ES1234567-NICAT
+changed:        20121116 16:58:21
+source:         AT-DOM
+
+personname:     Hostmaster Team
+organization:
+street address: Ringstrasse 7
+postal code:    1010
+city:           Wien
+country:        Austria
+e-mail:         hostmaster@example-dns.at
+nic-hdl:        HM7654321-NICAT
+source:         AT-DOM
+"""
+
+
+def test_an_empty_field_neither_opens_a_section_nor_hides_the_object_whose_handle_comes_last() -> None:
+    """NIC.AT: "registrar:" left empty above "registrant: <handle>" opened a registrar section that took the
+    reference; an organisation's object opens with "personname:" left empty, and its handle comes last."""
+    record = parse(whois(NIC_AT_STYLE, "example-shop.at", "whois.nic.at"))
+    assert isinstance(record, RegistrationRecord) and record.registrar is None
+    holder = record.contact(Role.REGISTRANT)
+    assert holder is not None and holder.handle == "ES1234567-NICAT"
+    assert (holder.organization, holder.email, holder.city, holder.postcode, holder.country) == (
+        "Example Shop GmbH", "office@example-shop.at", "Salzburg", "5020", "AT")
+    tech = record.contact(Role.TECHNICAL)
+    assert tech is not None and (tech.name, tech.city) == ("Hostmaster Team", "Wien")

@@ -400,7 +400,9 @@ class _Parser:
                         self._record("registrar", line.value, line)
                     block_start = False
                     continue
-            if block_start and line.value:  # (a block opened by a header line is that role's section)
+            if block_start and (line.value or self._header_of(line.label) is None):
+                # (a block opened by a header line is that role's section; one opened by an empty field,
+                # NIC.AT's "personname:" of an organisation, may be an object whose handle comes last)
                 trailing = self._trailing_handle(idx)
                 role = role_of_header(line.label) if trailing is None and _HANDLE_VALUE.match(line.value) else None
                 if trailing is not None:
@@ -428,6 +430,8 @@ class _Parser:
                 continue
             if not line.value:
                 header = self._header_of(line.label)
+                if header == "registrar" and self._names_a_contact(self._next_content(idx)):
+                    continue  # NIC.AT's empty "registrar:" line, then "registrant: <handle>": a field left empty
                 if header is not None:
                     open_section(header, line, idx)
                     # a header written as a comment ("% Technical Contact:") stands above an object that
@@ -442,6 +446,14 @@ class _Parser:
             target = self._labelled(line, label_key, section)
             if target is not None:
                 cont, cont_indent = target, line.indent
+
+    @staticmethod
+    def _names_a_contact(line: _Line | None) -> bool:
+        """A line that refers to a contact ("registrant: NG123-NICAT", "tech-c: X"): it cannot be the first
+        field of a registrar's block."""
+        if line is None or not line.label or not _HANDLE_VALUE.match(line.value):
+            return False
+        return fold_label(line.label) in HANDLE_REFERENCE_LABELS or role_of_header(line.label) is not None
 
     def _handle_object(self, handle: str) -> _ContactDraft:
         """The draft a handle's object fills. An object printed again (Hostmaster.ua prints one contact
