@@ -1077,7 +1077,7 @@ def test_auda_registrant_id_is_the_holders_registration_number() -> None:
     assert holder is not None and holder.identifier == "ABN 33102417032" and holder.handle == "C-1"
 
 
-NIC_AT_STYLE = """\
+NIC_AT_ORGANISATION = """\
 domain:         example-shop.at
 registrar:
 registrant:     ES1234567-NICAT
@@ -1113,7 +1113,7 @@ source:         AT-DOM
 def test_an_empty_field_neither_opens_a_section_nor_hides_the_object_whose_handle_comes_last() -> None:
     """NIC.AT: "registrar:" left empty above "registrant: <handle>" opened a registrar section that took the
     reference; an organisation's object opens with "personname:" left empty, and its handle comes last."""
-    record = parse(whois(NIC_AT_STYLE, "example-shop.at", "whois.nic.at"))
+    record = parse(whois(NIC_AT_ORGANISATION, "example-shop.at", "whois.nic.at"))
     assert isinstance(record, RegistrationRecord) and record.registrar is None
     holder = record.contact(Role.REGISTRANT)
     assert holder is not None and holder.handle == "ES1234567-NICAT"
