@@ -1121,3 +1121,71 @@ def test_an_empty_field_neither_opens_a_section_nor_hides_the_object_whose_handl
         "Example Shop GmbH", "office@example-shop.at", "Salzburg", "5020", "AT")
     tech = record.contact(Role.TECHNICAL)
     assert tech is not None and (tech.name, tech.city) == ("Hostmaster Team", "Wien")
+
+
+ISOC_IL_STYLE = """\
+query:        example-shop.co.il
+
+reg-name:     example-shop
+domain:       example-shop.co.il
+
+descr:        Example Holdings ltd.
+descr:        POB 1234
+descr:        kiryat ono
+descr:        5512203
+descr:        Israel
+phone:        +972 52 3444778
+e-mail:       office AT example-shop.co.il
+admin-c:      DT-DA1-IL
+nserver:      ns1.example-dns.co.il
+status:       Transfer Locked
+
+person:       Domain Admin
+address      Example Holdings ltd.
+phone:        +972 52 3444778
+e-mail:       office AT example-shop.co.il
+nic-hdl:      DT-DA1-IL
+"""
+
+ISNIC_STYLE = """\
+domain:       example-shop.is
+descr:        Example Shop ehf
+descr:        Laugavegur 12
+descr:        101 Reykjavik
+descr:        IS
+e-mail:       dns@example-shop.is
+admin-c:      ES58-IS
+nserver:      ns1.example-dns.is
+created:      May 22 2002
+source:       ISNIC
+
+role:         Example Shop Hostmaster
+address:      Laugavegur 12
+e-mail:       hostmaster@example-shop.is
+nic-hdl:      ES58-IS
+source:       ISNIC
+"""
+
+
+@pytest.mark.parametrize(("text", "server", "query", "name", "email", "phone", "country"), [
+    (ISOC_IL_STYLE, "whois.isoc.org.il", "example-shop.co.il", "Example Holdings ltd.", "office@example-shop.co.il",
+     "+972 52 3444778", "IL"),
+    (ISNIC_STYLE, "whois.isnic.is", "example-shop.is", "Example Shop ehf", "dns@example-shop.is", None, "IS"),
+])
+def test_the_holder_written_into_a_ripe_style_domain_object(text: str, server: str, query: str, name: str, email: str,
+                                                            phone: str | None, country: str) -> None:
+    """ISNIC, ISOC-IL (and the old DNS.hr) write the holder into the domain object: "descr:" lines, then the
+    object's own "e-mail:" and "phone:"; ISOC-IL spells the "@" out. The contacts' objects stay theirs."""
+    record = parse(whois(text, query, server))
+    assert isinstance(record, RegistrationRecord)
+    holder = record.contact(Role.REGISTRANT)
+    assert holder is not None
+    assert (holder.name, holder.email, holder.phone, holder.country) == (name, email, phone, country)
+    admin = record.contact(Role.ADMINISTRATIVE)
+    assert admin is not None and admin.name != name
+
+
+def test_a_descr_line_of_a_contacts_object_is_not_a_holder() -> None:
+    text = "domain: example-shop.zz\nadmin-c: AB1-ZZ\n\nperson: Anna Schmidt\ndescr: Hostmaster\nnic-hdl: AB1-ZZ\n"
+    record = parse(whois(text, "example-shop.zz"))
+    assert isinstance(record, RegistrationRecord) and record.contact(Role.REGISTRANT) is None

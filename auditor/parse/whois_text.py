@@ -66,6 +66,8 @@ _HANDLE_VALUE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:+-]{1,40}$")
 #: "Registered on 02nd August 2000", "Record created on 2018-02-05" (a date phrase without a colon)
 _PHRASE_DATE = re.compile(r"^(?P<label>(?:[A-Za-z]+ ){0,3}(?:on|at|date|since))\s+(?P<value>\S.*\d{2}.*)$", re.IGNORECASE)
 _DOMAIN_LINE = re.compile(r"^(?:domain|domain name)\s+([^\s:]+\.[^\s:]+)\.?$", re.IGNORECASE)
+#: An address with its "@" spelled out to keep harvesters off: "name AT example.com", "name [at] example.com".
+_SPELLED_AT = re.compile(r"^([^\s@:/]+)\s*(?:\s(?:AT|at)\s|\[(?:at|AT)\]|\((?:at|AT)\))\s*([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)$")
 _EMAIL_LIKE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _NAME_THEN_EMAIL = re.compile(r"^(\S.*?\S)\s+[<(]?([^@\s<>()]+@[^@\s<>()]+\.[^@\s<>()]+?)[>)]?$")
 _PHONE_LIKE = re.compile(r"^(?:tel[.:]?\s*)?\+?[\d() .-]{7,}$", re.IGNORECASE)
@@ -130,6 +132,8 @@ class _ContactDraft:
     def add(self, name: str, value: str, where: str) -> None:
         if not value:
             return
+        if name == "email":
+            value = _SPELLED_AT.sub(r"\1@\2", value)  # ISOC-IL's "renoch AT gmail.com", against harvesting
         if is_redaction_marker(value):
             self.redacted.add(name if name in CONTACT_FIELDS else "name")
             self.locations.setdefault(name, where)
@@ -598,7 +602,8 @@ class _Parser:
                 draft.add("name", value, where)
             elif _EMAIL_LIKE.match(value):
                 draft.add("email", value, where)
-            elif _PHONE_LIKE.match(value):
+            elif _PHONE_LIKE.match(value) and not (value.isdigit() and len(value) <= 7):
+                # (seven digits alone are a postcode as often: ISOC-IL's "5512203")
                 # a second number under the first is the fax (TWNIC, TRABIS print voice then fax)
                 draft.add("fax" if "phone" in draft.values and "fax" not in draft.values else "phone", value, where)
             else:
@@ -640,6 +645,36 @@ class _Parser:
         return None
 
     # -- assembly --------------------------------------------------------------------------
+    def _domain_object_holder(self) -> None:
+        """The holder written into a RIPE-style domain object (ISNIC, ISOC-IL, the old DNS.hr): its
+        "descr:" lines are the holder's name and address, and the object's own "e-mail:" and "phone:" are
+        the holder's. Read only when no registrant was found otherwise, from the first block of "descr:"
+        lines at or after the "domain:" line (ISOC-IL leaves a blank line between them), never from a
+        contact's object."""
+        blocks: list[list[_Line]] = [[]]
+        for line in self.lines:
+            if not line.text or (line.label and fold_label(line.label) == "source"):
+                blocks.append([])
+            elif line.label is not None:
+                blocks[-1].append(line)
+        seen_domain = False
+        for block in blocks:
+            keys = {fold_label(x.label or "") for x in block}
+            seen_domain = seen_domain or "domain" in keys
+            if "descr" not in keys:
+                continue
+            if not seen_domain or keys & {"nic hdl", "person", "role", "contact"}:
+                return
+            for line in block:
+                if fold_label(line.label or "") == "descr" and line.value:
+                    self._assign(("registrant", "section"), line.value, line)
+            draft = self._contact("registrant")
+            for line in block:
+                target = resolve_label(line.label or "")
+                if target is not None and target[0] == "" and target[1] in ("email", "phone", "fax") and line.value:
+                    draft.add(target[1], line.value, f"line {line.no}")
+            return
+
     def contacts_out(self) -> list[Contact]:
         # references to handle objects
         for role, handle, _label, _where in self.references:
@@ -667,6 +702,8 @@ class _Parser:
                 # "owner: Google Brasil Internet Ltda" beside "owner-c:" a person's object: the holder's name
                 # is the organisation's, the object's the person's
                 draft.add("organization", value, where)
+        if not (self.contacts.get("registrant") and self.contacts["registrant"].values):
+            self._domain_object_holder()
         for role in self.profile.withheld_roles:
             if self.contacts.get(role) is not None and self.contacts[role].values:
                 continue  # an older answer that did publish this role: its data stands as published
