@@ -908,6 +908,7 @@ def test_a_label_naming_the_role_opens_that_roles_fields() -> None:
 @pytest.mark.parametrize("text", [
     'Error for "widget.co.uk".\n\nThe WHOIS query quota for 192.0.2.77 has been exceeded\nand will be replenished in 46 seconds.\n',
     "Queried interval is too short.\n",
+    "Requests of this client are not permitted. Please use https://www.nic.ch/whois/ for queries.\n",  # SWITCH
 ])
 def test_more_registries_rate_limit_refusals_are_throttled(text: str) -> None:
     outcome = parse(whois(text, query="widget.zz"))

@@ -49,6 +49,8 @@ THROTTLED_PATTERNS: tuple[str, ...] = (
     r"quota\b.{0,40}\b(?:exceeded|reached|used up)", r"will be replenished",
     # CNNIC: "Queried interval is too short."
     r"(?:query|queried|request|lookup) interval (?:is )?too short", r"(?:queries|requests|lookups) (?:are )?too frequent",
+    # SWITCH (.ch, .li): "Requests of this client are not permitted. Please use https://www.nic.ch/whois/ for queries."
+    r"(?:requests|queries) (?:of|from) this (?:client|host|ip|address) (?:are|is) not (?:permitted|allowed)",
 )
 
 #: Notices that mention a limit but still come with an answer ("Reduced information").
