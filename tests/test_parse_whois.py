@@ -1190,3 +1190,36 @@ def test_a_descr_line_of_a_contacts_object_is_not_a_holder() -> None:
     text = "domain: example-shop.zz\nadmin-c: AB1-ZZ\n\nperson: Anna Schmidt\ndescr: Hostmaster\nnic-hdl: AB1-ZZ\n"
     record = parse(whois(text, "example-shop.zz"))
     assert isinstance(record, RegistrationRecord) and record.contact(Role.REGISTRANT) is None
+
+
+@pytest.mark.parametrize(("text", "server", "shown", "withheld"), [
+    # .IE: the holder's name only; the contacts by handle
+    ("Domain: example-shop.ie\nDomain Holder: Example Shop Limited\nAdmin-c: AB1-IEDR\nAccount Name: Blacknight\n"
+     "Registration Date: 19-March-1999\n", "whois.weare.ie", {"name": "Example Shop Limited"},
+     {"email", "phone", "street", "city", "postcode", "country"}),
+    # DNS-LU: the holder's country, the rest on its web gateway
+    ("domainname: example-shop.lu\ndomaintype: ACTIVE\nownertype: ORGANISATION\norg-country: LU\n"
+     "registrar-name: Fondation Restena\n", "whois.dns.lu", {"country": "LU"}, {"name", "organization", "email", "street"}),
+    # Norid: no holder at all
+    ("Domain Information\n\nNORID Handle...............: EXA1D-NORID\nDomain Name................: example-shop.no\n"
+     "Registrar Handle...........: REG466-NORID\n\nAdditional information:\nCreated:         2001-02-26\n",
+     "whois.norid.no", {}, {"name", "organization", "email", "phone", "street"}),
+])
+def test_fields_a_registry_never_publishes_on_port_43_are_redacted(text: str, server: str, shown: dict[str, str],
+                                                                    withheld: set[str]) -> None:
+    record = parse(whois(text, "", server))
+    assert isinstance(record, RegistrationRecord) and record.registrar
+    holder = record.contact(Role.REGISTRANT)
+    assert holder is not None
+    assert {f: holder.value(f) for f in shown} == shown
+    assert {f: holder.state(f) for f in withheld} == dict.fromkeys(withheld, FieldState.REDACTED)
+    assert all(holder.location(f) and "registry policy" in holder.location(f) for f in withheld)
+
+
+def test_a_profile_names_only_roles_and_contact_fields() -> None:
+    from auditor.parse.registry import _profile
+
+    with pytest.raises(ValueError, match="not a contact field"):
+        _profile("x", {"withheld_fields": {"registrant": ["mail"]}})
+    with pytest.raises(ValueError, match="not a role"):
+        _profile("x", {"withheld_fields": {"holder": ["email"]}})

@@ -21,6 +21,7 @@ from pathlib import Path
 
 from auditor.parse.labels import fold_label
 from auditor.parse.whois_text import GENERIC_PROFILE, WhoisProfile
+from auditor.records import CONTACT_FIELDS
 
 _DATA = Path(__file__).with_name("registries")
 _ROLES = frozenset({"registrant", "administrative", "technical", "billing"})
@@ -43,11 +44,25 @@ def _target(spec: str) -> tuple[str, str]:
     return scope, fname
 
 
+def _role(role: str) -> str:
+    if role not in _ROLES:
+        raise ValueError(f"profiles.toml: {role!r} is not a role ({', '.join(sorted(_ROLES))})")
+    return role
+
+
+def _field(fname: str) -> str:
+    if fname not in CONTACT_FIELDS:
+        raise ValueError(f"profiles.toml: {fname!r} is not a contact field ({', '.join(CONTACT_FIELDS)})")
+    return fname
+
+
 def _profile(name: str, spec: dict) -> WhoisProfile:
     return WhoisProfile(
         name=name,
         labels={fold_label(k): _target(v) for k, v in spec.get("labels", {}).items()},
         withheld_roles=tuple(spec.get("withheld_roles", ())),
+        withheld_fields={_role(role): tuple(_field(f) for f in fields)
+                         for role, fields in spec.get("withheld_fields", {}).items()},
         date_offset_hours=float(spec.get("date_offset_hours", 0.0)),
         day_first=bool(spec.get("day_first", True)),
         address_tail=tuple(spec.get("address_tail", ())),

@@ -96,6 +96,8 @@ class WhoisProfile:
     name: str = "generic"
     labels: dict[str, tuple[str, str]] = field(default_factory=dict)  # folded label -> (role|"record", field)
     withheld_roles: tuple[str, ...] = ()  # roles the registry never publishes on port 43 (by policy)
+    #: fields of a role the registry never publishes on port 43 though it shows others (role -> fields)
+    withheld_fields: dict[str, tuple[str, ...]] = field(default_factory=dict)
     date_offset_hours: float = 0.0
     day_first: bool = True  # False where 03/02/2020 means 2 March
     #: what the last lines of a multi-line address hold, when the registry fixes the layout
@@ -704,6 +706,12 @@ class _Parser:
                 draft.add("organization", value, where)
         if not (self.contacts.get("registrant") and self.contacts["registrant"].values):
             self._domain_object_holder()
+        for role, withheld in self.profile.withheld_fields.items():
+            draft = self._contact(role)
+            for f in withheld:
+                if f not in draft.values:  # an older answer that did publish it: its value stands
+                    draft.redacted.add(f)
+                    draft.locations.setdefault(f, f"registry policy ({self.profile.name})")
         for role in self.profile.withheld_roles:
             if self.contacts.get(role) is not None and self.contacts[role].values:
                 continue  # an older answer that did publish this role: its data stands as published
