@@ -1223,3 +1223,10 @@ def test_a_profile_names_only_roles_and_contact_fields() -> None:
         _profile("x", {"withheld_fields": {"registrant": ["mail"]}})
     with pytest.raises(ValueError, match="not a role"):
         _profile("x", {"withheld_fields": {"holder": ["email"]}})
+
+
+def test_a_closing_sentence_under_an_empty_status_header_is_no_status() -> None:
+    text = ("Domain:\texample-shop.be\nStatus:\tNOT AVAILABLE\nRegistered:\tWed Apr 1 1998\n\nNameservers:\n"
+            "\tns1.example-dns.be\n\nKeys:\n\nFlags:\n\nPlease visit www.dns.be for more info.\n")
+    record = parse(whois(text, "example-shop.be", "whois.dns.be"))
+    assert isinstance(record, RegistrationRecord) and record.statuses == ("NOT AVAILABLE",)

@@ -261,6 +261,10 @@ _STATUS_REMARK = re.compile(r"\([^()]*\)")  # "(Secured by CoCCA Premium Registr
 _STATUS_GLOSS = re.compile(r"\s+[-\u2013\u2014](?:\s.*)?\Z")  # "ok - Normal state.", "clientHold - status prohibits ..."
 
 
+#: A sentence for readers where a status was expected: no registry's status word reads so.
+_STATUS_PROSE = re.compile(r"\b(?:please|visit|for more information|for more info)\b|\bwww\.", re.IGNORECASE)
+
+
 def _clean_statuses(value: str) -> list[str]:
     """The registry's status words of one status line, without the remarks registries print around them.
 
@@ -271,6 +275,8 @@ def _clean_statuses(value: str) -> list[str]:
     """
     value = _STATUS_REMARK.sub(" ", _STATUS_URL.sub("", value))
     value = _STATUS_GLOSS.sub("", value)  # a gloss runs to the end of the line: one status per such line
+    if _STATUS_PROSE.search(value):
+        return []  # DNS Belgium's closing "Please visit www.dns.be for more info." under an empty "Flags:"
     parts = []
     for part in re.split(r"[,;]", value):
         part = " ".join(part.split()).rstrip(".")
