@@ -1230,3 +1230,17 @@ def test_a_closing_sentence_under_an_empty_status_header_is_no_status() -> None:
             "\tns1.example-dns.be\n\nKeys:\n\nFlags:\n\nPlease visit www.dns.be for more info.\n")
     record = parse(whois(text, "example-shop.be", "whois.dns.be"))
     assert isinstance(record, RegistrationRecord) and record.statuses == ("NOT AVAILABLE",)
+
+
+def test_an_afnic_contact_that_chose_anonymity_withholds_every_field_it_does_not_show() -> None:
+    text = ("domain: example-shop.fr\nstatus: ACTIVE\nholder-c: ANO00-FRNIC\nadmin-c: ANO00-FRNIC\n"
+            "nserver: ns1.example-dns.fr\ncreated: 2014-12-22T00:00:00Z\nsource: FRNIC\n\n"
+            "nic-hdl: ANO00-FRNIC\ntype: PERSON\ncontact: Ano Nymous\nregistrar: KIFCORP\nanonymous: YES\n"
+            "remarks: this person chose to restrict access to his/her personal data\nsource: FRNIC\n")
+    record = parse(whois(text, "example-shop.fr", "whois.nic.fr"))
+    assert isinstance(record, RegistrationRecord)
+    holder = record.contact(Role.REGISTRANT)
+    assert holder is not None and holder.handle == "ANO00-FRNIC"
+    for field in ("name", "email", "phone", "street", "city", "postcode", "country"):
+        assert holder.state(field) is FieldState.REDACTED, field
+    assert holder.location("email") == "line 13"

@@ -429,6 +429,13 @@ class _Parser:
                     continue
             block_start = False
             if handle_obj is not None:
+                if label_key == "anonymous" and line.value.strip().lower() in ("yes", "true", "1"):
+                    # AFNIC: the holder "chose to restrict access to his/her personal data": every field it
+                    # does not show is withheld, not missing ("Ano Nymous" stands in for the name)
+                    handle_obj.redacted.update(CONTACT_FIELDS)
+                    for fname in CONTACT_FIELDS:  # (AFNIC prints "anonymous:" after the fields it shows)
+                        handle_obj.locations.setdefault(fname, f"line {line.no}")
+                    continue
                 # inside a contact object a bare word is a contact field ("state" is a region here)
                 fname = FIELD_WORDS.get(label_key)
                 if fname is None:
