@@ -1200,6 +1200,10 @@ def test_a_descr_line_of_a_contacts_object_is_not_a_holder() -> None:
     # DNS-LU: the holder's country, the rest on its web gateway
     ("domainname: example-shop.lu\ndomaintype: ACTIVE\nownertype: ORGANISATION\norg-country: LU\n"
      "registrar-name: Fondation Restena\n", "whois.dns.lu", {"country": "LU"}, {"name", "organization", "email", "street"}),
+    # CZ.NIC: a contact's email and phone only where its holder disclosed them
+    ("domain: example-shop.cz\nregistrant: ES-1\nregistrar: REG-EXAMPLE\nregistered: 21.07.2000 15:21:00\n\n"
+     "contact: ES-1\norg: Example Shop s.r.o.\naddress: Ulice 1\naddress: Praha 1\naddress: 11000\naddress: CZ\n",
+     "whois.nic.cz", {"organization": "Example Shop s.r.o.", "city": "Praha 1"}, {"email", "phone"}),
     # Norid: no holder at all
     ("Domain Information\n\nNORID Handle...............: EXA1D-NORID\nDomain Name................: example-shop.no\n"
      "Registrar Handle...........: REG466-NORID\n\nAdditional information:\nCreated:         2001-02-26\n",
@@ -1244,3 +1248,9 @@ def test_an_afnic_contact_that_chose_anonymity_withholds_every_field_it_does_not
     for field in ("name", "email", "phone", "street", "city", "postcode", "country"):
         assert holder.state(field) is FieldState.REDACTED, field
     assert holder.location("email") == "line 13"
+
+
+def test_withheld_fields_make_up_no_contact_the_answer_does_not_name() -> None:
+    text = "domain: example-shop.cz\nregistrar: REG-EXAMPLE\nregistered: 21.07.2000 15:21:00\nnserver: ns1.example-dns.cz\n"
+    record = parse(whois(text, "example-shop.cz", "whois.nic.cz"))
+    assert isinstance(record, RegistrationRecord) and record.contacts == ()

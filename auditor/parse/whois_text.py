@@ -720,7 +720,9 @@ class _Parser:
         if not (self.contacts.get("registrant") and self.contacts["registrant"].values):
             self._domain_object_holder()
         for role, withheld in self.profile.withheld_fields.items():
-            draft = self._contact(role)
+            draft = self.contacts.get(role)
+            if draft is None:
+                continue  # (a role the answer does not name at all is not made up here)
             for f in withheld:
                 if f not in draft.values:  # an older answer that did publish it: its value stands
                     draft.redacted.add(f)
