@@ -1254,3 +1254,18 @@ def test_withheld_fields_make_up_no_contact_the_answer_does_not_name() -> None:
     text = "domain: example-shop.cz\nregistrar: REG-EXAMPLE\nregistered: 21.07.2000 15:21:00\nnserver: ns1.example-dns.cz\n"
     record = parse(whois(text, "example-shop.cz", "whois.nic.cz"))
     assert isinstance(record, RegistrationRecord) and record.contacts == ()
+
+
+def test_dk_hostmasters_administrator_block_is_the_administrative_contact() -> None:
+    text = ("Domain:               example-shop.dk\nDNS:                  example-shop.dk\nRegistered:           1999-01-10\n"
+            "Status:               Active\n\nRegistrant\nHandle:               ES1-DK\nName:                 Example Shop ApS\n"
+            "Address:              Vestergade 1\nPostalcode:           1456\nCity:                 København K\n"
+            "Country:              DK\nPhone:                +4533123456\n\nAdministrator\nHandle:               AB2-DK\n"
+            "Name:                 Anne Berg\nAddress:              Vestergade 1\nPostalcode:           1456\n"
+            "City:                 København K\nCountry:              DK\n\nNameservers\nHostname:             ns1.example-dns.dk\n")
+    record = parse(whois(text, "example-shop.dk", "whois.punktum.dk"))
+    assert isinstance(record, RegistrationRecord)
+    admin = record.contact(Role.ADMINISTRATIVE)
+    assert admin is not None and (admin.handle, admin.name, admin.postcode) == ("AB2-DK", "Anne Berg", "1456")
+    assert admin.state("email") is FieldState.REDACTED
+    assert record.contact(Role.REGISTRANT).name == "Example Shop ApS"  # type: ignore[union-attr]
