@@ -1269,3 +1269,13 @@ def test_dk_hostmasters_administrator_block_is_the_administrative_contact() -> N
     assert admin is not None and (admin.handle, admin.name, admin.postcode) == ("AB2-DK", "Anne Berg", "1456")
     assert admin.state("email") is FieldState.REDACTED
     assert record.contact(Role.REGISTRANT).name == "Example Shop ApS"  # type: ignore[union-attr]
+
+
+def test_jprs_state_of_a_co_jp_domain_gives_its_expiry() -> None:
+    text = ("Domain Information:\na. [Domain Name]                EXAMPLE-SHOP.CO.JP\n"
+            "g. [Organization]               Example Shop K.K.\np. [Name Server]                ns1.example-dns.jp\n"
+            "[State]                         Connected (2019/03/31)\n[Registered Date]               2001/03/22\n")
+    record = parse(whois(text, "example-shop.co.jp", "whois.jprs.jp"))
+    assert isinstance(record, RegistrationRecord)
+    assert record.expires_at == datetime(2019, 3, 30, 15, tzinfo=UTC)  # 31 March in Japan
+    assert record.statuses == ("Connected",)

@@ -67,6 +67,7 @@ def _profile(name: str, spec: dict) -> WhoisProfile:
         day_first=bool(spec.get("day_first", True)),
         address_tail=tuple(spec.get("address_tail", ())),
         headers={fold_label(k): v for k, v in spec.get("headers", {}).items()},
+        expiry_in_state=bool(spec.get("expiry_in_state", False)),
     )
 
 

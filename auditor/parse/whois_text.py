@@ -105,6 +105,8 @@ class WhoisProfile:
     address_tail: tuple[str, ...] = ()
     #: section headers that name a role only at this registry (folded header -> role)
     headers: dict[str, str] = field(default_factory=dict)
+    #: the date in parentheses after the state word is when the registration expires (JPRS)
+    expiry_in_state: bool = False
 
 
 GENERIC_PROFILE = WhoisProfile()
@@ -256,6 +258,7 @@ def _clean_nameserver(value: str) -> str | None:
     return normalise_domain(token)
 
 
+_STATE_DATE = re.compile(r"\((\d{4}/\d{1,2}/\d{1,2})\)")
 _STATUS_URL = re.compile(r"\(?https?://\S+\)?")
 _STATUS_REMARK = re.compile(r"\([^()]*\)")  # "(Secured by CoCCA Premium Registry Lock)", "(paid and in zone)"
 _STATUS_GLOSS = re.compile(r"\s+[-\u2013\u2014](?:\s.*)?\Z")  # "ok - Normal state.", "clientHold - status prohibits ..."
@@ -922,6 +925,14 @@ def parse_whois_text(
         if item:
             dates[key] = parse_date(item[0], profile.date_offset_hours, profile.day_first)
             locations[key] = item[1]
+    if "expires_at" not in dates and profile.expiry_in_state:
+        # JPRS's .co.jp / .ne.jp: "[State] Connected (2010/09/30)", the date the registration runs to
+        for value, where in rec.get("statuses", []):
+            m = _STATE_DATE.search(value)
+            if m:
+                dates["expires_at"] = parse_date(m.group(1), profile.date_offset_hours, profile.day_first)
+                locations["expires_at"] = where
+                break
     nameservers: list[str] = []
     for value, _where in rec.get("nameservers", []):
         ns = _clean_nameserver(value)
