@@ -1279,3 +1279,11 @@ def test_jprs_state_of_a_co_jp_domain_gives_its_expiry() -> None:
     assert isinstance(record, RegistrationRecord)
     assert record.expires_at == datetime(2019, 3, 30, 15, tzinfo=UTC)  # 31 March in Japan
     assert record.statuses == ("Connected",)
+
+
+def test_two_addresses_in_one_email_field_give_the_first() -> None:
+    text = ("Domain: example-shop.pt\nCreation Date: 30/07/1998 00:00:00\nOwner Name: Example Shop Lda\n"
+            "Owner Email: geral@example-shop.pt,secretariado@example-shop.pt\nName Server: ns1.example-dns.pt\n")
+    record = parse(whois(text, "example-shop.pt", "whois.dns.pt"))
+    assert isinstance(record, RegistrationRecord)
+    assert record.contact(Role.REGISTRANT).email == "geral@example-shop.pt"  # type: ignore[union-attr]

@@ -138,6 +138,9 @@ class _ContactDraft:
             return
         if name == "email":
             value = _SPELLED_AT.sub(r"\1@\2", value)  # ISOC-IL's "renoch AT gmail.com", against harvesting
+            parts = [p.strip() for p in re.split(r"[,;]", value)]
+            if len(parts) > 1 and all(_EMAIL_LIKE.match(p) for p in parts):
+                value = parts[0]  # DNS.PT's "request@pt.pt,secretariado@pt.pt": the first is the contact's
         if is_redaction_marker(value):
             self.redacted.add(name if name in CONTACT_FIELDS else "name")
             self.locations.setdefault(name, where)
