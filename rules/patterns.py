@@ -116,15 +116,19 @@ def _contradiction(field: str, key: str, members: Sequence[Fact]) -> str | None:
         names = "".join(m.data[2] for m in members).replace(" ", "")
         if owner in names or owner in {m.data[5] for m in members}:
             return None
+    names = sorted({m.data[1] for m in members if m.data[1]})
+    countries = sorted({m.data[4] for m in members if m.data[4] and len(m.data[4]) == 2 and m.data[4].isupper()})
     # distinct token sets only (a portfolio repeats one holder many times), and at most MAX_COMPARED of them
     token_sets = list(dict.fromkeys(m.data[3] for m in members if m.data[3]))[:MAX_COMPARED]
     for i, a in enumerate(token_sets):
         for b in token_sets[i + 1 :]:
             if not (a & b) and _one_script(a, b):
-                names = sorted({m.data[1] for m in members if m.data[1]})
-                countries = sorted({m.data[4] for m in members if m.data[4]})
                 where = f" in {', '.join(countries)}" if len(countries) > 1 else ""
                 return "names " + "; ".join(repr(n) for n in names[:4]) + where
+    if len(countries) > 1 and all(m.data[6] for m in members):
+        # one person (no organisation: no subsidiaries) cannot live in two countries at once: at least one
+        # record's address is another person's or out of date
+        return "one person, " + "; ".join(repr(n) for n in names[:4]) + f", living in {', '.join(countries)}"
     return None
 
 
@@ -148,10 +152,24 @@ def _identity_facts(record: RegistrationRecord, ctx: RuleContext) -> Iterator[Fa
     shown = contact.name or contact.organization or ""
     folded = placeholders.fold(f"{contact.name or ''} {contact.organization or ''}")
     tokens = identity_tokens(contact)
+    person = _is_person(contact)
     for field, key, value in _identity_keys(record, contact, ctx):
         location = contact.location("handle" if field == "record" else field)
         yield Fact(record.domain, record.raw_sha256, Role.REGISTRANT.value, field, value, location,
-                   (key, shown, folded, tokens, contact.country, record.domain.split(".")[0]))
+                   (key, shown, folded, tokens, contact.country, record.domain.split(".")[0], person))
+
+
+def _is_person(contact: Contact) -> bool:
+    """A natural person, as far as the record says: a name of its own that is no firm's, and no organisation."""
+    if contact.organization or contact.state("organization") is FieldState.REDACTED or not contact.name:
+        return False
+    if contact.kind and contact.kind.strip().lower() not in ("person", "individual", "natural person", "private"):
+        return False
+    return not any(w in LEGAL_FORMS and w not in _NAME_WORDS for w in placeholders.fold(contact.name).split())
+
+
+#: Words of LEGAL_FORMS that are at home in people's names too ("Anna de Souza", "Jan van Dijk").
+_NAME_WORDS = frozenset({"the", "and", "und", "et", "de", "van", "von", "der", "den"})
 
 
 @rule(
