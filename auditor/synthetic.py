@@ -260,6 +260,8 @@ PLANTS: tuple[Plant, ...] = (
     _p("postcode of another state", "registrant", "postcode", {"postcode": "94043", "region": "NY"}, "UNV008", "US"),
     _p("company number with wrong check digits", "registrant", "record", {"identifier": "DE136695977"}, "UNV009", "DE",
        formats=("whois", "whois-handles", "csv")),
+    _p("mail provider's domain mistyped", "registrant", "email", ["anna.berg@gmail.co", "j.martin@outlok.com",
+                                                                  "li.wei@yahoo.om"], "UNV011"),
 )
 
 #: Organisation identifiers with valid check digits, given to clean organisations so UNV009 is tested both ways.

@@ -435,6 +435,90 @@ def is_disposable_mail_domain(domain: str) -> bool:
     return domain in disposable_email_domains.blocklist or registrable_domain(domain) in disposable_email_domains.blocklist
 
 
+#: The big public mail providers' domains, by the label people mistype: where mail to a near miss of one
+#: ("gmail.co", "hotmial.com") goes to someone else's domain, if to anyone (typo-squatters register them).
+MAIL_PROVIDERS: dict[str, frozenset[str]] = {
+    "gmail": frozenset({"gmail.com"}),
+    "googlemail": frozenset({"googlemail.com"}),
+    "hotmail": frozenset({"hotmail.com", "hotmail.co.uk", "hotmail.fr", "hotmail.de", "hotmail.it", "hotmail.es",
+                          "hotmail.nl", "hotmail.be", "hotmail.ca", "hotmail.com.br", "hotmail.com.ar", "hotmail.co.jp",
+                          "hotmail.se", "hotmail.dk", "hotmail.no", "hotmail.fi", "hotmail.gr", "hotmail.ch",
+                          "hotmail.at", "hotmail.cl", "hotmail.com.mx", "hotmail.co.za", "hotmail.com.au"}),
+    "outlook": frozenset({"outlook.com", "outlook.fr", "outlook.de", "outlook.it", "outlook.es", "outlook.be",
+                          "outlook.at", "outlook.ie", "outlook.jp", "outlook.com.br", "outlook.com.au", "outlook.cl",
+                          "outlook.co.nz", "outlook.dk", "outlook.sa", "outlook.com.ar", "outlook.com.vn",
+                          "outlook.com.gr", "outlook.com.tr", "outlook.co.il", "outlook.co.th", "outlook.co.id",
+                          "outlook.sg", "outlook.kr", "outlook.lv", "outlook.my", "outlook.ph", "outlook.pt",
+                          "outlook.in", "outlook.hu", "outlook.cz", "outlook.sk"}),
+    "yahoo": frozenset({"yahoo.com", "yahoo.co.uk", "yahoo.fr", "yahoo.de", "yahoo.it", "yahoo.es", "yahoo.ca",
+                        "yahoo.co.jp", "yahoo.com.br", "yahoo.com.ar", "yahoo.com.mx", "yahoo.co.in", "yahoo.in",
+                        "yahoo.com.au", "yahoo.co.nz", "yahoo.com.sg", "yahoo.com.hk", "yahoo.com.tw", "yahoo.co.id",
+                        "yahoo.com.ph", "yahoo.com.vn", "yahoo.gr", "yahoo.ie", "yahoo.se", "yahoo.dk", "yahoo.no",
+                        "yahoo.pl", "yahoo.ro", "yahoo.co.kr", "yahoo.co.th", "yahoo.com.my", "yahoo.cl",
+                        "yahoo.com.co", "yahoo.com.pe", "yahoo.com.tr", "yahoo.at", "yahoo.be", "yahoo.ch",
+                        "yahoo.nl", "yahoo.fi", "yahoo.cz", "yahoo.hu", "yahoo.pt", "yahoo.co.za", "yahoo.com.cn"}),
+    "icloud": frozenset({"icloud.com"}),
+    "protonmail": frozenset({"protonmail.com", "protonmail.ch"}),
+    "aol": frozenset({"aol.com", "aol.co.uk", "aol.fr", "aol.de"}),
+    "live": frozenset({"live.com", "live.co.uk", "live.fr", "live.de", "live.it", "live.nl", "live.be", "live.ca",
+                       "live.com.au", "live.com.mx", "live.com.ar", "live.cl", "live.dk", "live.se", "live.no",
+                       "live.at", "live.ie", "live.jp", "live.in", "live.co.za", "live.com.pt"}),
+}
+#: Mail domains one typo away from a provider's that are providers of their own ("ymail.com" is Yahoo's,
+#: "mail.com" and "email.com" are mail.com's).
+OTHER_MAIL_DOMAINS = frozenset({"ymail.com", "mail.com", "email.com", "gmx.com", "gmx.net", "hotmail.com", "gmail.com",
+                                "outlook.com", "outbook.com", "lycos.com", "hushmail.com", "inbox.com", "gawab.com",
+                                "fastmail.com", "aim.com", "me.com", "mac.com", "msn.com", "nate.com", "daum.net"})
+#: Suffixes typed for ".com" (each a country's own top-level domain: Colombia, Cameroon, Oman, Niger), and the
+#: other generic ones, where none of these providers keeps mailboxes.
+_MISTYPED_SUFFIXES = frozenset({"co", "cm", "om", "ne", "cim", "vom", "xom", "comm", "net", "org"})
+#: Keys next to each other on a QWERTY keyboard: a letter typed for its neighbour.
+_QWERTY_ROWS = ("qwertyuiop", "asdfghjkl", "zxcvbnm")
+_NEIGHBOURS: dict[str, frozenset[str]] = {
+    ch: frozenset(row[j] for j in (i - 1, i + 1) if 0 <= j < len(row))
+    | frozenset(other[j] for other in _QWERTY_ROWS if other != row for j in (i - 1, i, i + 1) if 0 <= j < len(other)
+                if abs(_QWERTY_ROWS.index(other) - _QWERTY_ROWS.index(row)) == 1)
+    for row in _QWERTY_ROWS for i, ch in enumerate(row)
+}
+
+
+def _one_edit_apart(a: str, b: str) -> bool:
+    """One character inserted or dropped, a letter changed for its neighbour on the keyboard, or two neighbours
+    swapped ("hotmial", "gnail" and "gmaill" for "gmail"); "email" is not a typo of "gmail" (e and g are apart)."""
+    if a == b or abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        diff = [i for i in range(len(a)) if a[i] != b[i]]
+        if len(diff) == 1:
+            return b[diff[0]] in _NEIGHBOURS.get(a[diff[0]], frozenset())
+        return (len(diff) == 2 and diff[1] == diff[0] + 1
+                and a[diff[0]] == b[diff[1]] and a[diff[1]] == b[diff[0]])
+    short, long_ = (a, b) if len(a) < len(b) else (b, a)
+    return any(long_[:i] + long_[i + 1:] == short for i in range(len(long_)))
+
+
+@lru_cache(maxsize=100_000)
+def mistyped_mail_provider(domain: str) -> str | None:
+    """The provider's domain a mail domain is a near miss of ("gmail.co" -> "gmail.com", "hotmial.com" ->
+    "hotmail.com"), or None. Offline: a near miss may well exist and even take mail, for someone else."""
+    domain = domain.lower().strip(".")
+    registrable = registrable_domain(domain)
+    if registrable in OTHER_MAIL_DOMAINS or any(registrable in own for own in MAIL_PROVIDERS.values()):
+        return None
+    label, _, suffix = registrable.partition(".")
+    own = MAIL_PROVIDERS.get(label)
+    if own is not None:
+        if suffix in _MISTYPED_SUFFIXES:
+            return f"{label}.com"
+        return None
+    if suffix not in ("com", "net"):
+        return None
+    for provider, domains in MAIL_PROVIDERS.items():
+        if len(provider) >= 5 and f"{provider}.com" in domains and _one_edit_apart(label, provider):
+            return f"{provider}.com"
+    return None
+
+
 #: Organisation identifiers with check digits, per country (python-stdnum modules). Personal
 #: numbers (national ID, social security) are deliberately absent: a registry should not publish them.
 ORGANISATION_IDENTIFIERS: dict[str, tuple[str, ...]] = {
@@ -681,6 +765,7 @@ class Verifier:
     country_areas = staticmethod(country_areas)
     country = staticmethod(country_code)
     disposable = staticmethod(is_disposable_mail_domain)
+    mistyped_provider = staticmethod(mistyped_mail_provider)
     identifier = staticmethod(check_identifier)
 
     def mail_domain(self, domain: str) -> MailDomainCheck | None:

@@ -439,3 +439,44 @@ def identifier_checksum_invalid(record: RegistrationRecord, ctx: RuleContext) ->
             yield ctx.finding(record, f"{contact.role.value} identifier {contact.identifier!r} fails its {check.scheme} "
                               "check digits", contact=contact, field="record", value=contact.identifier,
                               detail=f"python-stdnum {check.scheme}", location=contact.location("identifier"))
+
+
+@rule(
+    id="UNV011",
+    name="email-domain-mistyped-provider",
+    category=Category.UNVERIFIABLE,
+    severity=Severity.MEDIUM,
+    policy=(policies.RAA_WAPS_1F, policies.NIS2_28_3),
+)
+def email_domain_mistyped_provider(record: RegistrationRecord, ctx: RuleContext) -> Iterator[Finding]:
+    """A contact's email domain is a near miss of a big mail provider's: "gmail.co", "hotmial.com", "yahoo.om".
+
+    The provider's name under a top-level domain typed for ".com" (".co", ".cm", ".om", ".ne") or under
+    one where it keeps no mailboxes (".net", ".org"), or its name one keystroke off under ".com": a letter
+    dropped, doubled, swapped with its neighbour or replaced by the key beside it. Offline; with DNS on,
+    such a domain may well resolve.
+
+    ## Why it matters
+    The holder meant their mailbox at the provider; mail sent to the near miss goes to whoever holds
+    that domain (typo-squatters register them to collect exactly this mail), or nowhere. Verifying the
+    address (RAA WAPS 1(f)) would have caught it.
+
+    ## Not a finding
+    The providers' own domains in every country (yahoo.co.jp, hotmail.co.uk, outlook.de), other providers
+    one keystroke away (ymail.com, mail.com, email.com), a domain whose top-level domain does not exist
+    ("gmail.con": UNV002's), redacted emails.
+
+    ## Remedy
+    Ask the registrar to correct the address with the holder and verify it.
+    """
+    for contact in record.contacts:
+        if contact.state("email") is not FieldState.PRESENT or placeholder_email(contact.email):
+            continue
+        syntax = ctx.verify.email_syntax(contact.email or "")
+        if not syntax.valid:
+            continue
+        meant = ctx.verify.mistyped_provider(syntax.domain)
+        if meant is not None:
+            yield ctx.finding(record, f"{contact.role.value} email {contact.email!r} is at {syntax.domain}, a near miss "
+                              f"of {meant}: mail goes to that domain's holder, if anywhere",
+                              contact=contact, field="email", value=contact.email, detail=f"meant: {meant}")

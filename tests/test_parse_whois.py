@@ -1287,3 +1287,14 @@ def test_two_addresses_in_one_email_field_give_the_first() -> None:
     record = parse(whois(text, "example-shop.pt", "whois.dns.pt"))
     assert isinstance(record, RegistrationRecord)
     assert record.contact(Role.REGISTRANT).email == "geral@example-shop.pt"  # type: ignore[union-attr]
+
+
+def test_a_country_under_a_withholding_notice_is_the_holders_country_not_its_name() -> None:
+    text = ("Domain Name: example-shop.tw\n   Registrant:\n\n      Not displayed due to GDPR\n      FR\n\n"
+            "   Record expires on 2020-05-23 (YYYY-MM-DD)\n   Record created on 2008-05-23 (YYYY-MM-DD)\n"
+            "   Registration Service Provider: GANDI SAS\n")
+    record = parse(whois(text, "example-shop.tw", "whois.twnic.net.tw"))
+    assert isinstance(record, RegistrationRecord)
+    holder = record.contact(Role.REGISTRANT)
+    assert holder is not None and holder.name is None and holder.country == "FR"
+    assert holder.state("country") is FieldState.PRESENT and holder.state("name") is FieldState.REDACTED

@@ -619,6 +619,9 @@ class _Parser:
                 if "name" not in draft.values:
                     draft.add("name", named.group(1), where)
                 draft.add("email", named.group(2), where)
+            elif draft.redacted and "country" not in draft.values and len(value) == 2 and value.isupper() \
+                    and to_iso_country(value):
+                draft.add("country", value, where)  # TWNIC: "Not displayed due to GDPR", then the holder's "FR"
             elif "name" not in draft.values and "organization" not in draft.values:
                 draft.add("name", value, where)
             elif _EMAIL_LIKE.match(value):
@@ -801,9 +804,10 @@ def _contact_from_draft(draft: _ContactDraft, address_tail: tuple[str, ...] = ()
     organization = _one(values.get("organization"))
     email = _one(values.get("email"))
     redacted = set(draft.redacted)
-    for key, val in (("name", name), ("organization", organization), ("email", email)):
-        if val:
-            redacted.discard(key)
+    # a value read after a redaction notice is the data itself (TWNIC: "Not displayed due to GDPR", then "FR")
+    given = {"name": name, "organization": organization, "email": email, "city": city, "postcode": postcode,
+             "country": country_value, "street": street, "phone": _one(values.get("phone")), "fax": _one(values.get("fax"))}
+    redacted -= {key for key, val in given.items() if val}
     if withheld_street(street):
         street = []
         redacted.add("street")
