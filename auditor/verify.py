@@ -471,7 +471,7 @@ OTHER_MAIL_DOMAINS = frozenset({"ymail.com", "mail.com", "email.com", "gmx.com",
                                 "fastmail.com", "aim.com", "me.com", "mac.com", "msn.com", "nate.com", "daum.net"})
 #: Suffixes typed for ".com" (each a country's own top-level domain: Colombia, Cameroon, Oman, Niger), and the
 #: other generic ones, where none of these providers keeps mailboxes.
-_MISTYPED_SUFFIXES = frozenset({"co", "cm", "om", "ne", "cim", "vom", "xom", "comm", "net", "org"})
+_MISTYPED_SUFFIXES = frozenset({"co", "cm", "om", "ne", "net", "org"})
 #: Keys next to each other on a QWERTY keyboard: a letter typed for its neighbour.
 _QWERTY_ROWS = ("qwertyuiop", "asdfghjkl", "zxcvbnm")
 _NEIGHBOURS: dict[str, frozenset[str]] = {

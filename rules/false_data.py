@@ -142,7 +142,7 @@ def _uses_postcodes(contact: Contact, ctx: RuleContext) -> bool:
     policy=(policies.GAO_06_165, policies.RAA_WAPS_1D),
 )
 def placeholder_address(record: RegistrationRecord, ctx: RuleContext) -> Iterator[Finding]:
-    """A street, city or postcode is a placeholder ("N/A", "123 Fake Street", "XXXXX", "00000").
+    """A street, city or postcode is a placeholder ("N/A", "123 Fake Street", "XXXXX", "00000", "99999").
 
     Placeholder streets are recognised in English, German, Dutch, French, Italian, Spanish and
     Portuguese: a street-type word with a test, example or fake word ("Musterstraße 1", "Teststraat 1",

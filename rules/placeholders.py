@@ -320,6 +320,8 @@ def placeholder_postcode(postcode: str | None) -> str | None:
     compact = re.sub(r"[\s-]", "", postcode).upper()
     if compact and set(compact) == {"0"}:
         return "all zeros"
+    if len(compact) >= 5 and set(compact) == {"9"}:
+        return "all nines"  # "99999": no five-digit system assigns it (four nines are a place in some)
     if compact and set(compact) <= {"X"}:
         return "X placeholder"
     reason = PLACEHOLDER_WORDS.get(fold(postcode))
