@@ -1298,3 +1298,14 @@ def test_a_country_under_a_withholding_notice_is_the_holders_country_not_its_nam
     holder = record.contact(Role.REGISTRANT)
     assert holder is not None and holder.name is None and holder.country == "FR"
     assert holder.state("country") is FieldState.PRESENT and holder.state("name") is FieldState.REDACTED
+
+
+def test_trabis_free_form_holder_with_an_empty_fax_line_keeps_its_country() -> None:
+    text = ("** Domain Name: example-shop.com.tr\n\n** Registrant:\n   Example Shop A.S.\n   Kaktus Sk. 18\n   Beykoz\n"
+            "   Istanbul,\n     Türkiye\n   info@example-shop.com.tr\n   + 90-216-2222500-\n   + \n\n"
+            "** Additional Info:\nCreated on..............: 2001-Aug-23.\nExpires on..............: 2030-Aug-22.\n")
+    record = parse(whois(text, "example-shop.com.tr", "whois.trabis.gov.tr"))
+    assert isinstance(record, RegistrationRecord)
+    holder = record.contact(Role.REGISTRANT)
+    assert holder is not None and holder.country == "TR" and holder.street[-1] == "Istanbul"
+    assert (holder.phone, holder.fax) == ("+ 90-216-2222500-", None)

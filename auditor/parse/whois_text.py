@@ -603,6 +603,9 @@ class _Parser:
                             draft.redacted.add(f)
                             draft.locations.setdefault(f, where)
                 return
+            if not any(ch.isalnum() for ch in value):
+                return  # TRABIS's "+" where a contact has no fax: nothing, not an address line
+            value = value.rstrip(",").rstrip()  # TRABIS's "Istanbul," above the country
             # a block of bare lines: the name first, then the address (country and "postcode city" are
             # peeled off its end later); an email or phone number is recognised by its shape
             draft.locations.setdefault(FREE_FORM, where)
