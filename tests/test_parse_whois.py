@@ -1309,3 +1309,20 @@ def test_trabis_free_form_holder_with_an_empty_fax_line_keeps_its_country() -> N
     holder = record.contact(Role.REGISTRANT)
     assert holder is not None and holder.country == "TR" and holder.street[-1] == "Istanbul"
     assert (holder.phone, holder.fax) == ("+ 90-216-2222500-", None)
+
+
+def test_a_single_descr_line_describes_the_domain_and_names_no_holder() -> None:
+    text = "domain:      example-shop.in.ua\ndescr:       example-shop.in.ua\nadmin-c:     AB1-UANIC\nnserver:     ns1.example-dns.ua\n"
+    record = parse(whois(text, "example-shop.in.ua", "whois.in.ua"))
+    assert isinstance(record, RegistrationRecord) and record.contact(Role.REGISTRANT) is None
+
+
+def test_the_older_iedr_answer_names_the_holder_in_its_first_descr_line() -> None:
+    text = ("domain:       example-shop.ie\ndescr:        Example Shop Limited\ndescr:        Body Corporate (Ltd,PLC,Company)\n"
+            "descr:        Registered Business Name\nadmin-c:      AB1-IEDR\nregistration: 21-March-2002\n"
+            "holder-type:  Billable\nnserver:      ns1.example-dns.ie\nsource:       IEDR\n")
+    record = parse(whois(text, "example-shop.ie", "whois.iedr.ie"))
+    assert isinstance(record, RegistrationRecord)
+    holder = record.contact(Role.REGISTRANT)
+    assert holder is not None and holder.name == "Example Shop Limited" and holder.kind is None
+    assert holder.state("email") is FieldState.REDACTED

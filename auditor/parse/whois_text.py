@@ -692,6 +692,9 @@ class _Parser:
                 continue
             if not seen_domain or keys & {"nic hdl", "person", "role", "contact"}:
                 return
+            descr = [x.value for x in block if fold_label(x.label or "") == "descr" and x.value]
+            if len(descr) < 2 or looks_like_domain(descr[0]):
+                return  # one line describes the domain (Hostmaster.ua's "descr: dle.in.ua"), it names no holder
             for line in block:
                 if fold_label(line.label or "") == "descr" and line.value:
                     self._assign(("registrant", "section"), line.value, line)
