@@ -181,12 +181,14 @@ def audit_options(args: argparse.Namespace) -> Any:
     config = load_config(getattr(args, "config", None))
     params = config.rule_params()
     if args.profile:
+        from auditor.config import PROFILE_RULES
         from rules.incomplete import REQUIRED_FIELD_PROFILES
 
         known = set(REQUIRED_FIELD_PROFILES) | set(config.profiles) | {"auto"}
         if args.profile not in known:
             raise AuditorError(f"unknown profile {args.profile!r}; known: {', '.join(sorted(known))}")
-        params.setdefault("INC001", {})["profile"] = args.profile
+        for rule_id in PROFILE_RULES:
+            params.setdefault(rule_id, {})["profile"] = args.profile
     dns = not args.no_dns and (config.dns is not False or bool(args.resolver))
     design = None
     if getattr(args, "sample_design", None):

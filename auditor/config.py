@@ -37,6 +37,9 @@ from typing import Any
 from auditor.errors import ConfigError
 from auditor.records import CONTACT_FIELDS, Role
 
+#: The rules that read the required-field profile.
+PROFILE_RULES = ("INC001", "INC003")
+
 KNOWN_KEYS = frozenset({"select", "ignore", "profile", "profiles", "tld_profiles", "rules", "dns", "resolver", "dns_timeout",
                         "deadlines", "small_cell"})
 
@@ -59,17 +62,19 @@ class AuditConfig:
     small_cell: int | None = None  # statistics: suppress cells below this count
 
     def rule_params(self) -> dict[str, dict[str, Any]]:
-        """Per-rule parameters, with the profile settings folded into INC001's."""
+        """Per-rule parameters, with the profile settings folded into those of the rules that read the
+        required-field profile (INC001 reports what it demands; INC003 leaves those fields to it)."""
         params = {rule_id: dict(values) for rule_id, values in self.rules.items()}
-        inc = params.setdefault("INC001", {})
-        if self.profile:
-            inc.setdefault("profile", self.profile)
-        if self.profiles:
-            inc.setdefault("profiles", self.profiles)
-        if self.tld_profiles:
-            inc.setdefault("tld_profiles", self.tld_profiles)
-        if not inc:
-            params.pop("INC001")
+        for rule_id in PROFILE_RULES:
+            inc = params.setdefault(rule_id, {})
+            if self.profile:
+                inc.setdefault("profile", self.profile)
+            if self.profiles:
+                inc.setdefault("profiles", self.profiles)
+            if self.tld_profiles:
+                inc.setdefault("tld_profiles", self.tld_profiles)
+            if not inc:
+                params.pop(rule_id)
         return params
 
 
@@ -144,7 +149,7 @@ def parse_config(data: dict[str, Any], source: str = "<config>") -> AuditConfig:
         rule = registry.get(rule_id)
         if rule is None:
             raise ConfigError(f"{source}: rules.{rule_id}: no such rule")
-        bad = set(params) - set(rule.params) - ({"profile", "profiles", "tld_profiles"} if rule_id == "INC001" else set())
+        bad = set(params) - set(rule.params) - ({"profile", "profiles", "tld_profiles"} if rule_id in PROFILE_RULES else set())
         if bad:
             raise ConfigError(f"{source}: rules.{rule_id}: unknown parameter(s) {', '.join(sorted(bad))}; "
                               f"known: {', '.join(sorted(rule.params)) or 'none'}")

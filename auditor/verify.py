@@ -288,18 +288,23 @@ def _check_with_phonenumbers(cleaned: str, country: str | None) -> PhoneCheck:
 def _trunk_prefix_after_country_code(cleaned: str, country_code: int, national: str) -> str | None:
     """The national (trunk) prefix written between the country code and the number ("+49.0170...",
     "+61 0423 ..."), which phonenumbers drops without a word: E.164 has no trunk prefix, and a caller from
-    abroad who dials it reaches nobody. "+44 (0)20 ..." is the convention for national callers (its "(0)"
-    was taken out before) and Italy's leading zero is part of the number (then `national` keeps it)."""
+    abroad who dials it reaches nobody. A prefix in brackets ("+44 (0)20 ...", "+49 (030) ...", "+7 (8) 495") is
+    the convention for national callers, and Italy's leading zero is part of the number (`national` keeps it)."""
     if not cleaned.startswith("+"):
         return None
-    written = "".join(ch for ch in cleaned if ch.isdigit())[len(str(country_code)):]
+    code = str(country_code)
+    after_code = cleaned[1:].lstrip(" .-")[len(code):].lstrip(" .-")
+    if after_code[:1] in ("(", "["):
+        return None  # "+49 (030) 1234567", "+49 [0]30 ...", "+7 (8) 495 ...": bracketed for national callers
+    written = "".join(ch for ch in cleaned if ch.isdigit())[len(code):]
     if written == national or not written.endswith(national):
         return None
     region = phonenumbers.region_code_for_country_code(country_code)
     metadata = phonenumbers.PhoneMetadata.metadata_for_region(region) if region else None
     prefix = metadata.national_prefix if metadata is not None else None
-    if prefix and written[: len(written) - len(national)] == prefix:
-        return prefix
+    dropped = written[: len(written) - len(national)]
+    if prefix and dropped.startswith(prefix):
+        return dropped  # Belarus's "8 0..." is dropped whole, though its trunk prefix is "8"
     return None
 
 
@@ -464,28 +469,32 @@ MAIL_PROVIDERS: dict[str, frozenset[str]] = {
                        "live.com.au", "live.com.mx", "live.com.ar", "live.cl", "live.dk", "live.se", "live.no",
                        "live.at", "live.ie", "live.jp", "live.in", "live.co.za", "live.com.pt"}),
 }
-#: Mail domains one typo away from a provider's that are providers of their own ("ymail.com" is Yahoo's,
-#: "mail.com" and "email.com" are mail.com's).
-OTHER_MAIL_DOMAINS = frozenset({"ymail.com", "mail.com", "email.com", "gmx.com", "gmx.net", "hotmail.com", "gmail.com",
-                                "outlook.com", "outbook.com", "lycos.com", "hushmail.com", "inbox.com", "gawab.com",
-                                "fastmail.com", "aim.com", "me.com", "mac.com", "msn.com", "nate.com", "daum.net"})
+#: Domains one typo away from a provider's that are somebody's own: other providers ("ymail.com" is Yahoo's,
+#: "mail.com" and "email.com" are mail.com's) and firms ("gail.com").
+OTHER_MAIL_DOMAINS = frozenset({"ymail.com", "mail.com", "email.com", "gmx.com", "gmx.net", "lycos.com", "hushmail.com",
+                                "inbox.com", "gawab.com", "fastmail.com", "aim.com", "me.com", "mac.com", "msn.com",
+                                "nate.com", "daum.net", "gail.com", "cloud.com", "mail.net"})
+#: Every domain of the providers and of the others: a mail domain in here is nobody's near miss.
+_KNOWN_MAIL_DOMAINS = OTHER_MAIL_DOMAINS.union(*MAIL_PROVIDERS.values())
 #: Suffixes typed for ".com" (each a country's own top-level domain: Colombia, Cameroon, Oman, Niger), and the
 #: other generic ones, where none of these providers keeps mailboxes.
 _MISTYPED_SUFFIXES = frozenset({"co", "cm", "om", "ne", "net", "org"})
-#: Keys next to each other on a QWERTY keyboard: a letter typed for its neighbour.
+#: Keys next to each other on a QWERTY keyboard: a letter typed for its neighbour. The rows are staggered: the
+#: keys above a key are at its place and the next, those below at the one before and its place (g: t, y; v, b).
 _QWERTY_ROWS = ("qwertyuiop", "asdfghjkl", "zxcvbnm")
 _NEIGHBOURS: dict[str, frozenset[str]] = {
     ch: frozenset(row[j] for j in (i - 1, i + 1) if 0 <= j < len(row))
-    | frozenset(other[j] for other in _QWERTY_ROWS if other != row for j in (i - 1, i, i + 1) if 0 <= j < len(other)
-                if abs(_QWERTY_ROWS.index(other) - _QWERTY_ROWS.index(row)) == 1)
-    for row in _QWERTY_ROWS for i, ch in enumerate(row)
+    | frozenset(_QWERTY_ROWS[r - 1][j] for j in (i, i + 1) if r > 0 and j < len(_QWERTY_ROWS[r - 1]))
+    | frozenset(_QWERTY_ROWS[r + 1][j] for j in (i - 1, i) if r < 2 and 0 <= j < len(_QWERTY_ROWS[r + 1]))
+    for r, row in enumerate(_QWERTY_ROWS) for i, ch in enumerate(row)
 }
 
 
 def _one_edit_apart(a: str, b: str) -> bool:
     """One character inserted or dropped, a letter changed for its neighbour on the keyboard, or two neighbours
-    swapped ("hotmial", "gnail" and "gmaill" for "gmail"); "email" is not a typo of "gmail" (e and g are apart)."""
-    if a == b or abs(len(a) - len(b)) > 1:
+    swapped ("hotmial", "gnail" and "gmaill" for "gmail"), the first letter kept: "email" and "fmail" are not
+    typos of "gmail", nor "cloud" of "icloud" (other names people choose)."""
+    if a == b or abs(len(a) - len(b)) > 1 or a[:1] != b[:1]:
         return False
     if len(a) == len(b):
         diff = [i for i in range(len(a)) if a[i] != b[i]]
@@ -503,12 +512,13 @@ def mistyped_mail_provider(domain: str) -> str | None:
     "hotmail.com"), or None. Offline: a near miss may well exist and even take mail, for someone else."""
     domain = domain.lower().strip(".")
     registrable = registrable_domain(domain)
-    if registrable in OTHER_MAIL_DOMAINS or any(registrable in own for own in MAIL_PROVIDERS.values()):
+    if registrable in _KNOWN_MAIL_DOMAINS:
         return None
     label, _, suffix = registrable.partition(".")
-    own = MAIL_PROVIDERS.get(label)
-    if own is not None:
-        if suffix in _MISTYPED_SUFFIXES:
+    if label in MAIL_PROVIDERS:
+        # the provider's name under a top-level domain typed for ".com"; not the short names, which are
+        # other firms' too ("live.co", "aol.net")
+        if suffix in _MISTYPED_SUFFIXES and len(label) >= 5:
             return f"{label}.com"
         return None
     if suffix not in ("com", "net"):

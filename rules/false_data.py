@@ -111,17 +111,24 @@ def placeholder_phone(record: RegistrationRecord, ctx: RuleContext) -> Iterator[
     false data; ICANN ARS found phone numbers the weakest contact mode.
 
     ## Not a finding
-    Redacted numbers, privacy/proxy numbers, and valid numbers that merely contain repeated digits.
+    Redacted numbers, privacy/proxy numbers, valid numbers that merely contain repeated digits, and one
+    digit repeated in the number of a contact whose name is withheld ("Data Protected", "+1.0000000000":
+    a registrar's filler, part of the redaction).
 
     ## Remedy
     Ask the registrar to obtain and verify a working telephone number.
     """
     for contact in _holder_contacts(record):
+        withheld = contact.state("name") is FieldState.REDACTED and contact.state("organization") is not FieldState.PRESENT
         for field in ("phone", "fax"):
             if contact.state(field) is not FieldState.PRESENT:
                 continue
             value = contact.value(field) or ""
             reason = placeholders.placeholder_phone(value, contact.country)
+            if reason and withheld and "the same" in reason:
+                # "Data Protected" with "+1.0000000000": the registrar's filler for a withheld contact
+                ctx.unchecked("a withheld contact's filler number")
+                continue
             if reason:
                 yield ctx.finding(record, f"{contact.role.value} {field} {value!r} is a placeholder: {reason}",
                                   contact=contact, field=field, value=value)

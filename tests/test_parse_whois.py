@@ -855,6 +855,12 @@ def test_afnics_anonymised_contact_and_kosovos_code() -> None:
     # a city that is also a state's name, under a street line: the city
     (["Musterstr. 1", "Berlin", "10115", "DE"], ["Musterstr. 1"], "Berlin", "10115", None),
     (["Hauptplatz 1", "Wien", "1010", "AT"], ["Hauptplatz 1"], "Wien", "1010", None),
+    # a city named as its state, under a street line with no number (review: the street became the city)
+    (["Google Brasil", "Avenida Brigadeiro Faria Lima", "Sao Paulo", "04538-133", "BR"],
+     ["Google Brasil", "Avenida Brigadeiro Faria Lima"], "Sao Paulo", "04538-133", None),
+    (["Barrow Street", "Dublin", "D04 E5W5", "IE"], ["Barrow Street"], "Dublin", "D04 E5W5", None),
+    (["Am Markt", "Berlin", "10115", "DE"], ["Am Markt"], "Berlin", "10115", None),
+    (["George Street", "Tasmania", "7000", "AU"], ["George Street"], "Tasmania", "7000", None),
 ])
 def test_bare_address_lines_give_up_their_city_postcode_and_state(lines: list[str], street: list[str], city: str | None,
                                                                   postcode: str | None, region: str | None) -> None:
@@ -1326,3 +1332,35 @@ def test_the_older_iedr_answer_names_the_holder_in_its_first_descr_line() -> Non
     holder = record.contact(Role.REGISTRANT)
     assert holder is not None and holder.name == "Example Shop Limited" and holder.kind is None
     assert holder.state("email") is FieldState.REDACTED
+
+
+def test_a_state_code_in_a_withheld_holders_address_is_no_country() -> None:
+    """(review: the first two-letter code under a withholding notice was taken for the country: "CA" for Canada)"""
+    text = ("Domain Name: example-shop.zz\nCreation Date: 2020-01-01T00:00:00Z\nRegistrant:\n   REDACTED FOR PRIVACY\n"
+            "   1600 Amphitheatre Pkwy\n   Mountain View\n   CA\n   94043\n   US\n")
+    holder = parse(whois(text, "example-shop.zz")).contact(Role.REGISTRANT)  # type: ignore[union-attr]
+    assert holder is not None and holder.country == "US"
+
+
+def test_a_registrars_descr_lines_are_not_the_holder() -> None:
+    text = ("domain:   example-shop.zz\nadmin-c:  AB1-ZZ\nnserver:  ns1.example-dns.zz\n\nregistrar: REG-1\n"
+            "descr:    Example Registrar Ltd\ndescr:    1 Registrar Road\ne-mail:   support@registrar.zz\n")
+    record = parse(whois(text, "example-shop.zz"))
+    assert isinstance(record, RegistrationRecord) and record.contact(Role.REGISTRANT) is None
+
+
+def test_a_jprs_state_other_than_connected_gives_no_expiry() -> None:
+    text = ("Domain Information:\na. [Domain Name]                EXAMPLE-SHOP.CO.JP\n"
+            "p. [Name Server]                ns1.example-dns.jp\n[State]                         Deleted (2019/03/31)\n"
+            "[Registered Date]               2001/03/22\n")
+    record = parse(whois(text, "example-shop.co.jp", "whois.jprs.jp"))
+    assert isinstance(record, RegistrationRecord) and record.expires_at is None
+
+
+def test_an_address_line_na_followed_by_more_address_lines_stays() -> None:
+    """Hostmaster.ua's "address: n/a" is replaced by its "address-loc:" twin; a repeated "address:" is another line
+    (red-team: "address: N/A / address: 28013 Madrid" lost its placeholder line, and INC003 said "no city")."""
+    text = ("domain: example-shop.zz\nholder-c: MF1-ZZ\nnserver: ns1.example-dns.zz\n\nperson: María Fernández\n"
+            "address: N/A\naddress: 28013 Madrid\ncountry: ES\ne-mail: maria@example-shop.zz\nnic-hdl: MF1-ZZ\n")
+    holder = parse(whois(text, "example-shop.zz")).contact(Role.REGISTRANT)  # type: ignore[union-attr]
+    assert holder is not None and holder.street == ("N/A",) and (holder.city, holder.postcode) == ("Madrid", "28013")

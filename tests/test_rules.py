@@ -252,3 +252,17 @@ def test_modifier_letters_do_not_make_a_latin_name_another_script() -> None:
     from rules.patterns import _latin
 
     assert _latin("kaʻahumanu") and _latin("ilʼin") and _latin("łukasz") and not _latin("王小明")
+
+
+def test_a_missing_country_the_profile_demands_is_reported_once() -> None:
+    """INC001 reports a country its required-field profile demands; INC003 reports one only beyond it (review: an
+    export row without a country got both under the raa, eurid, denic, nominet and sidn profiles)."""
+    row = {"domain": "example-shop.zz", "source": "csv", "contacts": [{
+        "role": "registrant", "name": "Åsa Öberg", "email": "admin@oberg-handel.zz", "phone": "+46.739359169",
+        "street": ["Kungsgatan 129"], "city": "Malmö", "postcode": "211 20"}]}
+    record = RegistrationRecord.from_dict(row)
+    rules = [RULES["INC001"], RULES["INC003"]]
+    for profile, rule_id in (("raa", "INC001"), ("nis2", "INC003")):
+        params = {"INC001": {"profile": profile}, "INC003": {"profile": profile}}
+        result = score([record], rules, Verifier(None), NOW, params=params)
+        assert [(f.rule_id, f.field) for f in result.findings if f.field == "country"] == [(rule_id, "country")], profile

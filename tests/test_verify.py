@@ -37,6 +37,7 @@ def test_phone_read_against_the_contact_country() -> None:
 @pytest.mark.parametrize(("phone", "country", "prefix"), [
     ("+49.017025733768", "DE", "0"), ("+43.06997045006", "AT", "0"), ("+61.0423158775", "AU", "0"),
     ("+81.07030369559", "JP", "0"), ("+44.02079460000", "GB", "0"), ("+7.84951234567", "RU", "8"),
+    ("+375 8 017 1234567", "BY", "80"),  # phonenumbers drops "80" whole
 ])
 def test_the_trunk_prefix_after_the_country_code_is_invalid(phone: str, country: str, prefix: str) -> None:
     """phonenumbers drops a trunk prefix written after the country code; E.164 has none, and dialled from
@@ -47,6 +48,8 @@ def test_the_trunk_prefix_after_the_country_code_is_invalid(phone: str, country:
 
 @pytest.mark.parametrize(("phone", "country"), [
     ("+44 (0)20 7946 0000", "GB"), ("+33 (0)1 23 45 67 89", "FR"),  # "(0)": the convention for national callers
+    ("+49 (030) 12345678", "DE"), ("+49 [0]30 1234567", "DE"), ("+90 (0212) 123 45 67", "TR"),  # the same, bracketed
+    ("+7 (8) 495 123-45-67", "RU"),
     ("+39.0612345678", "IT"),  # Italy's leading zero is part of the number
     ("030 1234567", "DE"), ("+49.30123456", "DE"), ("+54 9 11 2345 6789", "AR"),
 ])

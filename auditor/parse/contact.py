@@ -182,8 +182,8 @@ def _one_part_a_line(street: list[str], country: str, postcode: str | None) -> t
         return not line.lstrip()[:1].isdigit() and not _STATE_CODE.match(line)
 
     def is_region(line: str, above: str) -> bool:
-        if not is_city(above) or any(ch.isdigit() for ch in above):
-            return False
+        if not is_city(above) or any(ch.isdigit() for ch in above) or _STREET_LINE.search(above):
+            return False  # "Avenida Brigadeiro Faria Lima" / "Sao Paulo": the city under its street
         return bool(_STATE_CODE.match(line)) or region_in_country(country, line) is True
 
     def given(line: str) -> bool:
@@ -207,6 +207,15 @@ def _compact(postcode: str) -> str:
     return "".join(ch for ch in postcode.upper() if ch.isalnum())
 
 
+#: A street line: a street-type word on its own or at a word's end ("Barrow Street", "Avenida Paulista", "Am Markt",
+#: "Hauptstraße", "Keizersgracht", "Chaoyang District"), in the languages of the addresses registries print.
+_STREET_LINE = re.compile(
+    r"\b(?:street|st|road|rd|avenue|ave|av|avenida|boulevard|blvd|lane|ln|drive|dr|way|place|pl|court|ct|square|sq|"
+    r"highway|hwy|parkway|pkwy|terrace|crescent|close|row|district|markt|ufer|rue|chemin|allee|allée|impasse|quai|"
+    r"cours|via|viale|piazza|corso|vicolo|calle|plaza|paseo|carrera|rua|travessa|praça|praca|largo|ulica|ul|utca|"
+    r"prospekt|po box|p\.o\. box|postfach|apartado|suite|floor|building|bldg|unit)\b\.?"
+    r"|(?:strasse|straße|str\.|weg|gasse|platz|allee|ring|damm|straat|laan|plein|gracht|kade|vej|gade|gatan|vägen|"
+    r"katu|tie)\b", re.IGNORECASE)
 #: A state or province written as its code on a line of its own ("CA", "NSW").
 _STATE_CODE = re.compile(r"[A-Z]{2,3}\Z")
 

@@ -30,6 +30,10 @@ _REASON = (r"(?:\s*[-–—:;,.(!/\[|].*|\s+(?:for|by|upon|on|at|due|as|per|unde
 #: Whole-value or leading phrases registries and registrars put in place of withheld data.
 REDACTION_PATTERNS: tuple[str, ...] = (
     r"redacted(?: for privacy(?: purposes)?)?",
+    # "REDACTED POSTAL CODE", "REDACTED REGISTRANT PHONE": the word and the field it stands in for
+    r"redacted(?: (?:registrant|admin(?:istrative)?|tech(?:nical)?|billing|contact|holder))?(?: (?:name|organi[sz]ation|"
+    r"street|address|city|state|province|state/province|postal code|post code|postcode|zip(?: code)?|country|"
+    r"phone|telephone|fax|e-?mail|data|info(?:rmation)?))?",
     r"redacted\s*\|.*",  # KENIC "Redacted | Registry Policy"
     r"gdpr[\s_-]*(?:masked|redacted|protected)",
     r"(?:data|information) (?:is )?(?:protected|withheld|redacted|hidden|not disclosed)" + _REASON,
@@ -132,7 +136,13 @@ def _is_redaction_notice(value: str) -> bool:
     plain = _unwrap(value).lower()
     if plain in ("n/a", "na"):
         return False  # a bare "N/A" is a placeholder (FAL rules), not a registry's redaction
-    return bool(_REDACTION_RE.match(plain))
+    if _REDACTION_RE.match(plain):
+        return True
+    # a notice written twice on one line, where a "postcode city" line was masked part by part ("GDPR Masked
+    # GDPR Masked")
+    words = plain.split()
+    half = len(words) // 2
+    return len(words) % 2 == 0 and half > 0 and words[:half] == words[half:] and bool(_REDACTION_RE.match(" ".join(words[:half])))
 
 
 def privacy_service_of(values: Iterable[str | None]) -> str | None:

@@ -132,8 +132,10 @@ class _ContactDraft:
     locations: dict[str, str] = field(default_factory=dict)
     redacted: set[str] = field(default_factory=set)
     handle: str | None = None
+    #: the label each field was first read under (a "-loc" twin may replace its "n/a", a repeat of it may not)
+    labels: dict[str, str] = field(default_factory=dict)
 
-    def add(self, name: str, value: str, where: str) -> None:
+    def add(self, name: str, value: str, where: str, label: str = "") -> None:
         if not value:
             return
         if name == "email":
@@ -146,13 +148,17 @@ class _ContactDraft:
             self.locations.setdefault(name, where)
             return
         known = self.values.get(name)
-        if known and all(v.strip().lower() in _NOT_GIVEN for v in known):
-            # Hostmaster.ua: "person: n/a" (no Latin form), then "person-loc: ..." (the name as registered)
+        if known and all(v.strip().lower() in _NOT_GIVEN for v in known) and (
+                name in ("name", "organization") or label != self.labels.get(name, "")):
+            # Hostmaster.ua: "person: n/a" (no Latin form), then "person-loc: ..." (the name as registered); an
+            # "address: N/A" line followed by more "address:" lines stays (a placeholder line, FAL004's)
             self.values[name] = [value]
             self.locations[name] = where
+            self.labels[name] = label
             return
         self.values.setdefault(name, []).append(value)
         self.locations.setdefault(name, where)
+        self.labels.setdefault(name, label)
 
     def merge(self, other: _ContactDraft) -> None:
         for key, vals in other.values.items():
@@ -261,7 +267,11 @@ def _clean_nameserver(value: str) -> str | None:
     return normalise_domain(token)
 
 
-_STATE_DATE = re.compile(r"\((\d{4}/\d{1,2}/\d{1,2})\)")
+#: JPRS's "[State] Connected (2019/03/31)": the date a registration in service runs to (not "Deleted (...)").
+_STATE_DATE = re.compile(r"^\s*(?:connected|active|registered)\s*\((\d{4}/\d{1,2}/\d{1,2})\)", re.IGNORECASE)
+#: Labels that open an object other than the domain's own: its "descr:" lines are not the holder's.
+_OTHER_OBJECTS = frozenset({"nic hdl", "person", "role", "contact", "registrar", "organisation", "organization", "org",
+                            "mntner", "irt"})
 _STATUS_URL = re.compile(r"\(?https?://\S+\)?")
 _STATUS_REMARK = re.compile(r"\([^()]*\)")  # "(Secured by CoCCA Premium Registry Lock)", "(paid and in zone)"
 _STATUS_GLOSS = re.compile(r"\s+[-\u2013\u2014](?:\s.*)?\Z")  # "ok - Normal state.", "clientHold - status prohibits ..."
@@ -450,7 +460,7 @@ class _Parser:
                 if label_key in ("contact", "person", "name", "nom"):
                     fname = "name"
                 if fname in CONTACT_FIELDS or fname in ("identifier", "kind"):
-                    handle_obj.add(fname, line.value, f"line {line.no}")
+                    handle_obj.add(fname, line.value, f"line {line.no}", label_key)
                     cont, cont_indent = ("handle:" + (handle_obj.handle or ""), fname), line.indent
                 continue
             if not line.value:
@@ -489,9 +499,10 @@ class _Parser:
         return self.handles.setdefault(handle, _ContactDraft("", handle=handle))
 
     def _next_content(self, idx: int) -> _Line | None:
-        for line in self.lines[idx + 1 :]:
-            if line.text:
-                return line
+        lines = self.lines
+        for i in range(idx + 1, len(lines)):  # (no copy of the rest of the answer per call)
+            if lines[i].text:
+                return lines[i]
         return None
 
     def _trailing_handle(self, idx: int) -> str | None:
@@ -622,9 +633,6 @@ class _Parser:
                 if "name" not in draft.values:
                     draft.add("name", named.group(1), where)
                 draft.add("email", named.group(2), where)
-            elif draft.redacted and "country" not in draft.values and len(value) == 2 and value.isupper() \
-                    and to_iso_country(value):
-                draft.add("country", value, where)  # TWNIC: "Not displayed due to GDPR", then the holder's "FR"
             elif "name" not in draft.values and "organization" not in draft.values:
                 draft.add("name", value, where)
             elif _EMAIL_LIKE.match(value):
@@ -667,7 +675,7 @@ class _Parser:
                 self._contact(role).handle = line.value
                 self.references.append((role, line.value, label_key, f"line {line.no}"))
                 return None
-            self._contact(role).add(fname, line.value, f"line {line.no}")
+            self._contact(role).add(fname, line.value, f"line {line.no}", label_key)
             return target if fname == "street" else None
         return None
 
@@ -690,8 +698,8 @@ class _Parser:
             seen_domain = seen_domain or "domain" in keys
             if "descr" not in keys:
                 continue
-            if not seen_domain or keys & {"nic hdl", "person", "role", "contact"}:
-                return
+            if not seen_domain or keys & _OTHER_OBJECTS:
+                return  # the first "descr:" lines are another object's (a contact's, the registrar's)
             descr = [x.value for x in block if fold_label(x.label or "") == "descr" and x.value]
             if len(descr) < 2 or looks_like_domain(descr[0]):
                 return  # one line describes the domain (Hostmaster.ua's "descr: dle.in.ua"), it names no holder
@@ -776,10 +784,19 @@ def _withheld_by_the_server(contacts: list[Contact], notice: str) -> list[Contac
     return out
 
 
+def _is_country_code(value: str) -> bool:
+    return len(value) == 2 and value.isupper() and to_iso_country(value) is not None
+
+
 def _contact_from_draft(draft: _ContactDraft, address_tail: tuple[str, ...] = ()) -> Contact:
     values = {k: list(v) for k, v in draft.values.items()}
     street = [s for s in values.get("street", []) if s]
     locations = dict(draft.locations)
+    if (draft.redacted and FREE_FORM in locations and len(values.get("name", ())) == 1 and not street
+            and "country" not in values and _is_country_code(values["name"][0])):
+        # TWNIC: "Not displayed due to GDPR", then the holder's "FR" alone: the country, not a name
+        values["country"] = values.pop("name")
+        locations["country"] = locations.pop("name")
     if address_tail and len(street) > len(address_tail):
         tail = street[-len(address_tail) :]
         street = street[: -len(address_tail)]
@@ -809,10 +826,11 @@ def _contact_from_draft(draft: _ContactDraft, address_tail: tuple[str, ...] = ()
     name = names.get("name")
     organization = _one(values.get("organization"))
     email = _one(values.get("email"))
+    region, phone, fax = _one(values.get("region")), _one(values.get("phone")), _one(values.get("fax"))
     redacted = set(draft.redacted)
     # a value read after a redaction notice is the data itself (TWNIC: "Not displayed due to GDPR", then "FR")
     given = {"name": name, "organization": organization, "email": email, "city": city, "postcode": postcode,
-             "country": country_value, "street": street, "phone": _one(values.get("phone")), "fax": _one(values.get("fax"))}
+             "country": country_value, "street": street, "region": region, "phone": phone, "fax": fax}
     redacted -= {key for key, val in given.items() if val}
     if withheld_street(street):
         street = []
@@ -823,11 +841,11 @@ def _contact_from_draft(draft: _ContactDraft, address_tail: tuple[str, ...] = ()
         name=name,
         organization=organization,
         email=email.lower() if email and "@" in email else email,
-        phone=_one(values.get("phone")),
-        fax=_one(values.get("fax")),
+        phone=phone,
+        fax=fax,
         street=tuple(street),
         city=city,
-        region=_one(values.get("region")),
+        region=region,
         postcode=postcode,
         country=country or country_value,
         country_published=country_value if country_value and country_value != country else None,
