@@ -337,10 +337,13 @@ def _placeholder_values(contact: Contact) -> Iterator[tuple[str, str]]:
             yield field, value or ""
     if contact.state("email") is FieldState.PRESENT and placeholders.placeholder_email(contact.email):
         yield "email", contact.email or ""
+    withheld = contact.state("name") is FieldState.REDACTED and contact.state("organization") is not FieldState.PRESENT
     for field in ("phone", "fax"):
         value = contact.value(field)
-        if contact.state(field) is FieldState.PRESENT and placeholders.placeholder_phone(value, contact.country):
-            yield field, value or ""
+        if contact.state(field) is FieldState.PRESENT:
+            reason = placeholders.placeholder_phone(value, contact.country)
+            if reason and not (withheld and "the same" in reason):  # a withheld contact's filler (see FAL003)
+                yield field, value or ""
     if contact.state("postcode") is FieldState.PRESENT and placeholders.placeholder_postcode(contact.postcode):
         yield "postcode", contact.postcode or ""
 

@@ -85,7 +85,8 @@ PLACEHOLDER_WORDS: dict[str, str] = {
                      "prenom nom", "nom et prenom", "nombre apellido", "nombre apellidos", "nombre y apellidos",
                      "apellido nombre", "apellidos nombre", "nome cognome", "cognome nome", "nome e cognome",
                      "voornaam achternaam", "achternaam voornaam",
-                     "registrant", "registrant name", "company", "company name",
+                     "registrant", "registrant name", "owner", "domain owner", "holder", "domain holder", "company",
+                     "company name",
                      "organisation", "organization", "street", "address", "street address", "city", "town",
                      "state", "country", "postcode", "zip", "email", "phone", "your name here", "your company",
                      "your company name", "your address", "your city", "your street", "enter name",
@@ -201,7 +202,7 @@ PLACEHOLDER_LOCAL_PARTS = frozenset({
     "noemail", "no-email", "no_email", "nomail", "no-mail", "none", "null", "nil", "na", "n.a", "fake",
     "fakeemail", "fake-email", "dummy", "asdf", "qwerty", "test", "testing", "nobody", "notprovided",
     "not-provided", "not.provided", "unknown", "youremail", "your.email", "your-email", "yourname", "email",
-    "someone", "somebody", "xxx", "example", "sample", "noaddress",
+    "someone", "somebody", "xxx", "example", "sample", "noaddress", "no",
     # no-reply mailboxes: automated senders that nobody reads
     "noreply", "no-reply", "no_reply", "no.reply", "donotreply", "do-not-reply", "do_not_reply", "do.not.reply",
     "dontreply", "dont-reply",
