@@ -861,6 +861,9 @@ def test_afnics_anonymised_contact_and_kosovos_code() -> None:
     (["Barrow Street", "Dublin", "D04 E5W5", "IE"], ["Barrow Street"], "Dublin", "D04 E5W5", None),
     (["Am Markt", "Berlin", "10115", "DE"], ["Am Markt"], "Berlin", "10115", None),
     (["George Street", "Tasmania", "7000", "AU"], ["George Street"], "Tasmania", "7000", None),
+    # the state's code after the city on the "city postcode" line (red-team: "Toronto, ON" was the city)
+    (["1 King St W", "Toronto, ON M5V 2T6", "CA"], ["1 King St W"], "Toronto", "M5V 2T6", "ON"),
+    (["1600 Amphitheatre Pkwy", "Mountain View, CA 94043", "US"], ["1600 Amphitheatre Pkwy"], "Mountain View", "94043", "CA"),
 ])
 def test_bare_address_lines_give_up_their_city_postcode_and_state(lines: list[str], street: list[str], city: str | None,
                                                                   postcode: str | None, region: str | None) -> None:

@@ -160,7 +160,11 @@ def peel_address_lines(lines: list[str], country_value: str | None = None, city:
         split = split_postcode_city(street[-1], country)
         if split and (postcode is None or _compact(split[0]) == _compact(postcode)):
             street.pop()
-            return AddressLines(street, peeled_country, split[0], split[1])
+            city_line, region = split[1], None
+            state = _CITY_STATE.match(city_line)
+            if state and country and region_in_country(country, state.group(2)) is True:
+                city_line, region = state.group(1), state.group(2)  # "Toronto, ON M5V 2T6"
+            return AddressLines(street, peeled_country, split[0], city_line, region)
         if country:
             parts = _one_part_a_line(street, country, postcode)
             if parts is not None:
@@ -216,6 +220,8 @@ _STREET_LINE = re.compile(
     r"prospekt|po box|p\.o\. box|postfach|apartado|suite|floor|building|bldg|unit)\b\.?"
     r"|(?:strasse|straße|str\.|weg|gasse|platz|allee|ring|damm|straat|laan|plein|gracht|kade|vej|gade|gatan|vägen|"
     r"katu|tie)\b", re.IGNORECASE)
+#: A city with its state's code after it ("Toronto, ON", "Mountain View CA").
+_CITY_STATE = re.compile(r"^(.*?[^\s,]),?\s+([A-Z]{2,3})$")
 #: A state or province written as its code on a line of its own ("CA", "NSW").
 _STATE_CODE = re.compile(r"[A-Z]{2,3}\Z")
 
