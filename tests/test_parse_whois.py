@@ -402,9 +402,13 @@ def test_redaction_markers_are_read_case_insensitively(text: str, upper: list[bo
     value = "".join(c.upper() if upper[i % 40] else c.lower() for i, c in enumerate(text))
     ignoring_case = re.compile(r"^\s*(?:" + "|".join(REDACTION_PATTERNS) + r")\s*\.?\s*$", re.IGNORECASE)
     plain = _unwrap(value)
+    words = plain.split()
+    half = len(words) // 2
+    twice = len(words) % 2 == 0 and half > 0 and [w.lower() for w in words[:half]] == [w.lower() for w in words[half:]]
     expected = bool(value) and len(value) <= 300 and (
         bool(_WRAPPED_NA.match(value.strip()))
-        or (plain.lower() not in ("n/a", "na") and bool(ignoring_case.match(plain))))
+        or (plain.lower() not in ("n/a", "na") and (
+            bool(ignoring_case.match(plain)) or (twice and bool(ignoring_case.match(" ".join(words[:half])))))))
     assert is_redaction_marker(value) == expected
 
 
@@ -864,6 +868,10 @@ def test_afnics_anonymised_contact_and_kosovos_code() -> None:
     # the state's code after the city on the "city postcode" line (red-team: "Toronto, ON" was the city)
     (["1 King St W", "Toronto, ON M5V 2T6", "CA"], ["1 King St W"], "Toronto", "M5V 2T6", "ON"),
     (["1600 Amphitheatre Pkwy", "Mountain View, CA 94043", "US"], ["1600 Amphitheatre Pkwy"], "Mountain View", "94043", "CA"),
+    # a postcode's place holding no valid postcode: read as the postcode, so that it is checked (red-team)
+    (["241 King Street West", "Toronto, ON 12345", "CA"], ["241 King Street West"], "Toronto", "12345", "ON"),
+    (["Veldstraat 28", "100 Gent", "BE"], ["Veldstraat 28"], "Gent", "100", None),
+    (["Apt 5", "1000 Broadway", "US"], ["Apt 5", "1000 Broadway"], None, None, None),  # no street line above it
 ])
 def test_bare_address_lines_give_up_their_city_postcode_and_state(lines: list[str], street: list[str], city: str | None,
                                                                   postcode: str | None, region: str | None) -> None:
@@ -1367,3 +1375,15 @@ def test_an_address_line_na_followed_by_more_address_lines_stays() -> None:
             "address: N/A\naddress: 28013 Madrid\ncountry: ES\ne-mail: maria@example-shop.zz\nnic-hdl: MF1-ZZ\n")
     holder = parse(whois(text, "example-shop.zz")).contact(Role.REGISTRANT)  # type: ignore[union-attr]
     assert holder is not None and holder.street == ("N/A",) and (holder.city, holder.postcode) == ("Madrid", "28013")
+
+
+@pytest.mark.parametrize(("value", "marker"), [
+    ("REDACTED POSTAL CODE", True), ("REDACTED PHONE", True), ("Redacted Registrant Email", True),
+    ("GDPR Masked GDPR Masked", True), ("Redacted Street Cafe", False), ("Hans Hans", False),
+])
+def test_a_redaction_word_with_the_field_it_stands_in_for_or_written_twice_is_a_marker(value: str, marker: bool) -> None:
+    """(red-team: "REDACTED POSTAL CODE" raised UNV004, "REDACTED PHONE" FAL003, "GDPR Masked GDPR Masked" on a
+    masked "postcode city" line INC003)"""
+    from auditor.parse.markers import is_redaction_marker
+
+    assert is_redaction_marker(value) is marker

@@ -165,11 +165,37 @@ def peel_address_lines(lines: list[str], country_value: str | None = None, city:
             if state and country and region_in_country(country, state.group(2)) is True:
                 city_line, region = state.group(1), state.group(2)  # "Toronto, ON M5V 2T6"
             return AddressLines(street, peeled_country, split[0], city_line, region)
+        if postcode is None and country:
+            loose = _wrong_postcode_line(street[-1], street[-2], country)
+            if loose is not None:
+                street.pop()
+                return AddressLines(street, peeled_country, *loose)
         if country:
             parts = _one_part_a_line(street, country, postcode)
             if parts is not None:
                 return AddressLines(parts[0], peeled_country, *parts[1:])
     return AddressLines(street, peeled_country)
+
+
+#: "City, ST 12345": a city, its state (code or name) and what stands where the postcode goes, whatever it is.
+_CITY_STATE_POSTCODE = re.compile(r"^(?P<city>[^,\d]{2,60}),\s*(?P<state>[^,\d]{2,40}?)\s+(?P<postcode>[A-Z0-9][A-Z0-9 -]{0,9})$",
+                                  re.IGNORECASE)
+#: "100 Gent": digits, then a city.
+_DIGITS_CITY = re.compile(r"^(?P<postcode>\d{3,6})\s+(?P<city>[^\d,]{2,60})$")
+
+
+def _wrong_postcode_line(line: str, above: str, country: str) -> tuple[str, str, str | None] | None:
+    """(postcode, city, state) of a last address line that has a postcode's place but not a valid postcode in it:
+    "Toronto, ON 12345", "Melbourne, VIC 200" (the city, a state of the country, then the postcode's place), or
+    "100 Gent" under a street line ("Veldstraat 28"). Read so, the postcode is checked (UNV004, FAL004); left in
+    the street, nothing was. "1000 Broadway" under "Apt 5" stays street (no street line above it)."""
+    m = _CITY_STATE_POSTCODE.match(line)
+    if m and region_in_country(country, m.group("state").strip()) is True and any(ch.isalnum() for ch in m.group("postcode")):
+        return m.group("postcode").strip(), m.group("city").strip(), m.group("state").strip()
+    m = _DIGITS_CITY.match(line)
+    if m and _STREET_LINE.search(above) and not _STREET_LINE.search(m.group("city")):
+        return m.group("postcode"), m.group("city").strip(), None
+    return None
 
 
 def _one_part_a_line(street: list[str], country: str, postcode: str | None) -> tuple[list[str], str, str, str | None] | None:
