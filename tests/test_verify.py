@@ -215,3 +215,10 @@ def test_a_postcode_is_read_the_same_way_against_its_country_and_its_region() ->
     from auditor.verify import check_postcode_region
 
     assert check_postcode("JP", "〒100-0001").valid and check_postcode_region("JP", "Tokyo", "〒100-0001").valid
+
+
+@pytest.mark.parametrize(("country", "postcode"), [("US", "USA-94043"), ("AT", "A-1010"), ("CH", "CH-8001"), ("LT", "LT09300")])
+def test_a_country_prefix_before_the_postcode_is_dropped(country: str, postcode: str) -> None:
+    """NIC.AT writes a foreign contact's postcode after its alpha-3 code ("USA-94043"), Europeans the car letters."""
+    check = check_postcode(country, postcode)
+    assert check.applicable and check.valid

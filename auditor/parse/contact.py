@@ -190,12 +190,18 @@ def _wrong_postcode_line(line: str, above: str, country: str) -> tuple[str, str,
     "100 Gent" under a street line ("Veldstraat 28"). Read so, the postcode is checked (UNV004, FAL004); left in
     the street, nothing was. "1000 Broadway" under "Apt 5" stays street (no street line above it)."""
     m = _CITY_STATE_POSTCODE.match(line)
-    if m and region_in_country(country, m.group("state").strip()) is True and any(ch.isalnum() for ch in m.group("postcode")):
+    if m and region_in_country(country, m.group("state").strip()) is True and _postcode_like(m.group("postcode")):
         return m.group("postcode").strip(), m.group("city").strip(), m.group("state").strip()
     m = _DIGITS_CITY.match(line)
     if m and _STREET_LINE.search(above) and not _STREET_LINE.search(m.group("city")):
         return m.group("postcode"), m.group("city").strip(), None
     return None
+
+
+def _postcode_like(value: str) -> bool:
+    """Digits in it, or X's where they go ("XXX XXX"); not a word ("New Taipei City, New Taipei City")."""
+    compact = value.replace(" ", "").replace("-", "").upper()
+    return any(ch.isdigit() for ch in compact) or (bool(compact) and set(compact) == {"X"})
 
 
 def _one_part_a_line(street: list[str], country: str, postcode: str | None) -> tuple[list[str], str, str, str | None] | None:
