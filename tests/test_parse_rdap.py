@@ -353,3 +353,73 @@ def test_a_contact_given_as_a_jscontact_card() -> None:
     assert holder.location("organization") == "$.entities[1].jscard.organizations['o-1'].name"
     raw = rdap(doc)
     assert excerpt(raw, holder.location("email")) == '"m@home.zz"'
+
+
+def _with_registrant(entity: dict[str, Any], **doc: Any) -> RegistrationRecord:
+    body = {**json.loads(json.dumps(DOC)), **doc}
+    body["entities"] = [body["entities"][0], {"objectClassName": "entity", **entity}]
+    record = parse(rdap(body))
+    assert isinstance(record, RegistrationRecord)
+    return record
+
+
+def test_an_entitys_own_redaction_remarks_withhold_what_it_does_not_show() -> None:
+    """ICANN's 2019 RDAP profile puts "REDACTED FOR PRIVACY" on the contact entity itself (MarkMonitor, the .top
+    and .xyz registries): every field it does not show is redacted; "EMAIL REDACTED FOR PRIVACY" names one."""
+    whole = _with_registrant({"roles": ["registrant"], "remarks": [
+        {"title": "REDACTED FOR PRIVACY", "description": ["Some of the data in this object has been removed."]}],
+        "vcardArray": vcard(["org", {}, "text", "Google LLC"], ["adr", {}, "text", ["", "", "", "", "CA", "", "US"]])})
+    holder = whole.contact(Role.REGISTRANT)
+    assert holder is not None and holder.organization == "Google LLC" and holder.country == "US"
+    for field in ("name", "email", "phone", "street", "city", "postcode"):
+        assert holder.state(field) is FieldState.REDACTED, field
+    assert holder.location("email") == "$.entities[1].remarks[0]"
+    one = _with_registrant({"roles": ["registrant"], "remarks": [{"title": "EMAIL REDACTED FOR PRIVACY"}],
+                            "vcardArray": vcard(["fn", {}, "text", "Anna Schmidt"])})
+    holder = one.contact(Role.REGISTRANT)
+    assert holder is not None and holder.state("email") is FieldState.REDACTED and holder.state("phone") is FieldState.MISSING
+
+
+def test_a_terms_of_use_notice_naming_a_privacy_policy_says_nothing_of_redaction() -> None:
+    record = _with_registrant({"roles": ["registrant"], "vcardArray": vcard(["fn", {}, "text", ""], ["org", {}, "text", "Acme"])},
+                              notices=[{"title": "Terms of Service", "description": ["Use is governed by our Privacy Policy."]}])
+    assert record.contact(Role.REGISTRANT).state("name") is FieldState.MISSING  # type: ignore[union-attr]
+
+
+def test_server_variations_of_registrar_events_phones_and_addresses() -> None:
+    """What real servers send beside RFC 9083's letter: a registrar named only by "org" (MarkMonitor), "last update"
+    and "registrar expiration" events, a "Type" parameter and a fax: URI, an address of five parts (Namecheap)."""
+    body = json.loads(json.dumps(DOC))
+    body["entities"][0]["vcardArray"] = vcard(["org", {"type": "work"}, "text", "MarkMonitor Inc."])
+    body["events"] = [{"eventAction": "last update of RDAP database", "eventDate": "2024-01-01T00:00:00Z"},
+                      {"eventAction": "last update", "eventDate": "2019-11-07T17:16:24Z"},
+                      {"eventAction": "registrar expiration", "eventDate": "2034-08-18T00:00:00Z"}]
+    body["entities"][1]["vcardArray"] = vcard(
+        ["fn", {}, "text", "Anna Schmidt"], ["tel", {"type": "voice"}, "uri", "tel:+507.8365503"],
+        ["tel", {"Type": ["fax"]}, "uri", "fax:+51.17057182"],
+        ["adr", {}, "text", ["Kalkofnsvegur 2", "Reykjavik", "", "101", "IS"]])
+    record = parse(rdap(body))
+    assert isinstance(record, RegistrationRecord) and record.registrar == "MarkMonitor Inc."
+    assert record.updated_at == datetime(2019, 11, 7, 17, 16, 24, tzinfo=UTC)
+    assert record.expires_at == datetime(2034, 8, 18, tzinfo=UTC)
+    holder = record.contact(Role.REGISTRANT)
+    assert holder is not None and (holder.phone, holder.fax) == ("+507.8365503", "+51.17057182")
+    assert (holder.street, holder.city, holder.postcode, holder.country) == (("Kalkofnsvegur 2",), "Reykjavik", "101", "IS")
+
+
+def test_one_entity_in_several_roles_is_redacted_alike_and_a_label_under_cc_is_split() -> None:
+    entity = {"roles": ["technical", "billing", "registrant"], "vcardArray": vcard(
+        ["fn", {}, "text", ""],
+        ["adr", {"cc": "CA", "label": "4321 Rue Somewhere\nQuebec QC G1V 2M2\nCanada"}, "text", ["", "", "", "", "", "", ""]])}
+    redacted = [{"name": {"type": "Registrant Name"}, "method": "emptyValue",
+                 "postPath": "$.entities[?(@.roles[0]=='registrant')].vcardArray[1][?(@[0]=='fn')][3]"}]
+    record = _with_registrant(entity, rdapConformance=["rdap_level_0", "redacted"], redacted=redacted)
+    for role in (Role.REGISTRANT, Role.TECHNICAL, Role.BILLING):
+        assert record.contact(role).state("name") is FieldState.REDACTED, role  # type: ignore[union-attr]
+    holder = record.contact(Role.REGISTRANT)
+    assert holder is not None and (holder.city, holder.region, holder.postcode) == ("Quebec", "QC", "G1V 2M2")
+
+
+def test_an_error_code_written_as_text_is_read() -> None:
+    outcome = parse(rdap({"errorCode": "404", "title": "Not Found"}))
+    assert isinstance(outcome, NoRegistration) and outcome.status is ResponseStatus.AVAILABLE

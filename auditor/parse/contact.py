@@ -155,6 +155,8 @@ def peel_address_lines(lines: list[str], country_value: str | None = None, city:
     peeled_country = None
     if street and not country_value and len(street) > 1 and to_iso_country(street[-1]):
         peeled_country = country_value = street.pop()
+    elif street and country_value and len(street) > 1 and to_iso_country(street[-1]) == to_iso_country(country_value):
+        street.pop()  # the country given twice: a jCard label's last line under its "cc" ("Canada" and "CA")
     country = to_iso_country(country_value) if country_value else None
     if street and len(street) > 1 and not city:
         split = split_postcode_city(street[-1], country)

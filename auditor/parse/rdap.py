@@ -39,7 +39,12 @@ _MAX_DEPTH = 64
 
 _ROLES = {"registrant": Role.REGISTRANT, "administrative": Role.ADMINISTRATIVE,
           "technical": Role.TECHNICAL, "billing": Role.BILLING}
-_EVENTS = {"registration": "created_at", "last changed": "updated_at", "expiration": "expires_at"}
+_EVENTS = {"registration": "created_at", "last changed": "updated_at", "expiration": "expires_at",
+           # not RFC 9083's words, but what servers send: MarkMonitor's "last update" (never "last update of RDAP
+           # database", the database's own time); a registrar's server has only its "registrar expiration"
+           "last update": "updated_at", "last updated": "updated_at", "registrar expiration": "expires_at"}
+#: Events read only where their better-named twin is absent.
+_FALLBACK_EVENTS = frozenset({"registrar expiration", "last update", "last updated"})
 
 #: RFC 9537 / ICANN response-profile redaction names -> (role, field)
 _REDACTED_NAME = re.compile(
@@ -138,7 +143,7 @@ def _text(value: Any) -> str:
 
 def _tel_value(value: Any) -> str:
     text = _text(value)
-    return text[4:] if text.lower().startswith("tel:") else text
+    return text.split(":", 1)[1] if text.lower().startswith(("tel:", "fax:")) else text
 
 
 class _VCard:
@@ -170,7 +175,8 @@ def _pref(params: dict[str, Any]) -> int:
 
 
 def _types(params: dict[str, Any]) -> set[str]:
-    t = params.get("type")
+    """The TYPE parameter's values; parameter names are case-insensitive (RFC 6350 section 3.3: "Type")."""
+    t = next((v for k, v in params.items() if isinstance(k, str) and k.lower() == "type"), None)
     if isinstance(t, str):
         return {t.lower()}
     if isinstance(t, list):
@@ -190,10 +196,39 @@ def _label_lines(lines: list[str], values: dict[str, str], locations: dict[str, 
     return peeled.street
 
 
+#: An entity's remark that names the one field it withholds: "EMAIL REDACTED FOR PRIVACY" (ICANN's 2019 profile).
+_REMARK_FIELD = re.compile(r"^\s*(?P<field>e-?mail|phone|telephone|fax|name|organi[sz]ation|address|street|city|"
+                           r"postal code|postcode)\s+(?:redacted|withheld|not disclosed)", re.IGNORECASE)
+_REMARK_FIELDS = {"email": "email", "e-mail": "email", "phone": "phone", "telephone": "phone", "fax": "fax",
+                  "name": "name", "organization": "organization", "organisation": "organization", "address": "street",
+                  "street": "street", "city": "city", "postal code": "postcode", "postcode": "postcode"}
+
+
+def _entity_redaction(entity: dict[str, Any], path: str) -> tuple[str | None, dict[str, str]]:
+    """What an entity's own remarks say it withholds (ICANN's 2019 RDAP profile puts "REDACTED FOR PRIVACY"
+    on the contact itself): where a remark says the whole contact's data is withheld (or None), and the
+    fields a remark names alone ("EMAIL REDACTED FOR PRIVACY") with where."""
+    whole, fields = None, {}
+    for i, item in enumerate(_list(entity.get("remarks"))):
+        if not isinstance(item, dict):
+            continue
+        title = _text(item.get("title"))
+        if not _REDACTION_NOTICE.search(f"{title} {_text(item.get('description'))} {_text(item.get('type'))}"):
+            continue
+        named = _REMARK_FIELD.match(title)
+        if named:
+            fields.setdefault(_REMARK_FIELDS[named.group("field").lower()], f"{path}.remarks[{i}]")
+        elif whole is None:
+            whole = f"{path}.remarks[{i}]"
+    return whole, fields
+
+
 def _contact_from_entity(role: Role, entity: dict[str, Any], path: str, redactions: Redactions,
-                         redaction_signalled: bool) -> Contact:
+                         redaction_signalled: bool, entity_roles: frozenset[str] = frozenset()) -> Contact:
     if "vcardArray" not in entity and isinstance(entity.get("jscard"), dict):
         return _contact_from_jscard(role, entity, path, redactions, redaction_signalled)
+    whole, named_fields = _entity_redaction(entity, path)
+    redaction_signalled = redaction_signalled or whole is not None
     vcard = _VCard(entity, path)
     values: dict[str, str] = {}
     street: list[str] = []
@@ -219,7 +254,8 @@ def _contact_from_entity(role: Role, entity: dict[str, Any], path: str, redactio
         put("email", _text(value), where)
     for params, value, where in vcard.get("tel"):
         kinds = _types(params)
-        put("fax" if "fax" in kinds else "phone", _tel_value(value), where)
+        is_fax = "fax" in kinds or _text(value).lower().startswith("fax:")
+        put("fax" if is_fax else "phone", _tel_value(value), where)
     for _params, _value, where in vcard.get("contact-uri"):
         if "email" not in values:
             # a web form in place of the email: the address itself is withheld
@@ -250,6 +286,11 @@ def _contact_from_entity(role: Role, entity: dict[str, Any], path: str, redactio
         if isinstance(cc, str) and cc.strip():
             values.setdefault("country", cc.strip())
             locations.setdefault("country", where)
+        if isinstance(value, list) and len(value) < 7:
+            # not RFC 6350's seven parts (Namecheap: "street", "city", "region", "postcode", "CC"): its lines,
+            # read as a label's are
+            lines = [_text(x) for part in value for x in (part if isinstance(part, list) else [part]) if _text(x)]
+            street.extend(_label_lines(lines, values, locations, where) if lines else ())
         label = params.get("label")
         if not street and isinstance(label, str) and label.strip():
             lines = [ln.strip() for ln in label.splitlines() if ln.strip()]
@@ -258,18 +299,26 @@ def _contact_from_entity(role: Role, entity: dict[str, Any], path: str, redactio
     kind = None
     for _params, value, _where in vcard.get("kind"):
         kind = _text(value) or None
-    _apply_redactions(role, redactions, values, street, redacted, locations)
+    _apply_redactions(role, redactions, values, street, redacted, locations, entity_roles)
+    withheld = dict(named_fields)
+    if whole is not None:  # every field the contact does not show is withheld
+        withheld.update({f: whole for f in CONTACT_FIELDS if f not in withheld})
+    for field, where in withheld.items():
+        if field not in values and not (field == "street" and street):
+            redacted.add(field)
+            locations.setdefault(field, where)
     if kind:
         values["kind"] = kind
     return contact_from_values(role, values, street, redacted, locations, handle=_text(entity.get("handle")) or None)
 
 
 def _apply_redactions(role: Role, redactions: Redactions, values: dict[str, str], street: list[str],
-                      redacted: set[str], locations: dict[str, str]) -> None:
+                      redacted: set[str], locations: dict[str, str], entity_roles: frozenset[str] = frozenset()) -> None:
     """Mark the fields RFC 9537 says are redacted for this role: those it removed or emptied, and those
-    shown only in part (their value goes)."""
+    shown only in part (their value goes). An entity that holds several roles is one object: a field
+    redacted under one of its roles is redacted under all of them."""
     for (r, field), where in redactions.items():
-        if r != role.value:
+        if r != role.value and r not in entity_roles:
             continue
         if (r, field) in redactions.partial:  # what is shown is a part ("J. S."): not the holder's data
             values.pop(field, None)
@@ -382,7 +431,8 @@ def _text_lines(value: Any) -> list[str]:
 #: A `redacted` member about a contact (by name or JSONPath), and one about its id or handle, not its data.
 _CONTACT_ROLE = re.compile(r"registrant|admin|tech|billing", re.I)
 _ID_OR_HANDLE = re.compile(r"\bid\b|handle", re.I)
-_REDACTION_NOTICE = re.compile(r"redact|privacy|withheld|gdpr|data protection|not disclosed|personal data", re.I)
+#: A notice or remark saying data was withheld: not a terms-of-use text that merely names a privacy policy.
+_REDACTION_NOTICE = re.compile(r"redact|withheld|not disclosed|gdpr|(?:for|of) privacy|privacy (?:reasons|protection)", re.I)
 
 
 def redaction_signalled(data: dict[str, Any], redactions: Redactions) -> bool:
@@ -481,6 +531,8 @@ def parse_rdap(raw: RawRecord) -> ParseOutcome:
         return ParseFailure(raw.sha256, PARSER_VERSION, f"JSON is a {type(data).__name__}, not an RDAP object")
     if "errorCode" in data and "objectClassName" not in data:
         code = data.get("errorCode")
+        if isinstance(code, str) and code.strip().isdigit():
+            code = int(code)  # "404": the number as text
         title = _text(data.get("title"))
         if code == 404:
             return NoRegistration(ResponseStatus.AVAILABLE, raw.sha256, PARSER_VERSION, domain=raw.query or None,
@@ -515,7 +567,8 @@ def parse_rdap(raw: RawRecord) -> ParseOutcome:
             continue  # the registrar's own contacts (abuse, NOC), not the domain's
         if "registrar" in roles and registrar is None:
             vc = _VCard(entity, path)
-            names = [_text(v) for _p, v, _w in vc.get("fn")] or _jscard_names(entity) or [_text(entity.get("handle"))]
+            names = ([n for _p, v, _w in vc.get("fn") if (n := _text(v))] or [n for _p, v, _w in vc.get("org") if (n := _text(v))]
+                     or _jscard_names(entity) or [_text(entity.get("handle"))])  # MarkMonitor: "org" only
             registrar = names[0] or None
             locations["registrar"] = path
             for pid in _list(entity.get("publicIds")):
@@ -525,7 +578,8 @@ def parse_rdap(raw: RawRecord) -> ParseOutcome:
             role = _ROLES.get(r)
             if role is not None and role not in seen_roles:
                 seen_roles.add(role)
-                contacts.append(_contact_from_entity(role, entity, path, redactions, signalled))
+                contacts.append(_contact_from_entity(role, entity, path, redactions, signalled,
+                                                     frozenset(x for x in roles if x in _ROLES)))
     # roles that are redacted by removal have no entity at all; RFC 9537 still names them
     for r, _field in redactions:
         role = _ROLES.get(r)
@@ -535,13 +589,14 @@ def parse_rdap(raw: RawRecord) -> ParseOutcome:
             contacts.append(Contact(role=role, redacted=fields_for_role,
                                     locations=tuple(sorted((f, redactions[(r, f)]) for f in fields_for_role))))
     dates: dict[str, Any] = {}
-    for i, ev in enumerate(_list(data.get("events"))):
-        if not isinstance(ev, dict):
-            continue
-        key = _EVENTS.get(_text(ev.get("eventAction")).lower())
-        if key and key not in dates:
-            dates[key] = parse_date(_text(ev.get("eventDate")))
-            locations[key] = f"$.events[{i}]"
+    events = [(i, ev) for i, ev in enumerate(_list(data.get("events"))) if isinstance(ev, dict)]
+    for fallback in (False, True):  # RFC 9083's own event first, then a server's other word for it
+        for i, ev in events:
+            action = _text(ev.get("eventAction")).lower()
+            key = _EVENTS.get(action)
+            if key and key not in dates and (action in _FALLBACK_EVENTS) == fallback:
+                dates[key] = parse_date(_text(ev.get("eventDate")))
+                locations[key] = f"$.events[{i}]"
     nameservers = []
     for ns in _list(data.get("nameservers")):
         if isinstance(ns, dict):
