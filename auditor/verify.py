@@ -392,6 +392,16 @@ def _separator_variants(value: str) -> tuple[str, ...]:
 
 
 @lru_cache(maxsize=512)
+def postcode_before_city(country: str) -> bool:
+    """Does the country write the postcode before the city ("10115 Berlin"), by Google's address format?"""
+    try:
+        fmt = getattr(_validation_rules(country), "address_format", "") or ""
+    except (ValueError, KeyError):  # a country Google's data does not know
+        return False
+    return "%Z" in fmt and "%C" in fmt and fmt.index("%Z") < fmt.index("%C")
+
+
+@lru_cache(maxsize=512)
 def address_rules(country: str) -> tuple[frozenset[str], bool]:
     """(required address fields as contact field names, country uses postcodes) for a country."""
     try:

@@ -202,7 +202,7 @@ PLACEHOLDER_LOCAL_PARTS = frozenset({
     "noemail", "no-email", "no_email", "nomail", "no-mail", "none", "null", "nil", "na", "n.a", "fake",
     "fakeemail", "fake-email", "dummy", "asdf", "qwerty", "test", "testing", "nobody", "notprovided",
     "not-provided", "not.provided", "unknown", "youremail", "your.email", "your-email", "yourname", "email",
-    "someone", "somebody", "xxx", "example", "sample", "noaddress", "no",
+    "someone", "somebody", "xxx", "example", "sample", "noaddress",
     # no-reply mailboxes: automated senders that nobody reads
     "noreply", "no-reply", "no_reply", "no.reply", "donotreply", "do-not-reply", "do_not_reply", "do.not.reply",
     "dontreply", "dont-reply",

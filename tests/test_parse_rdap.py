@@ -423,3 +423,35 @@ def test_one_entity_in_several_roles_is_redacted_alike_and_a_label_under_cc_is_s
 def test_an_error_code_written_as_text_is_read() -> None:
     outcome = parse(rdap({"errorCode": "404", "title": "Not Found"}))
     assert isinstance(outcome, NoRegistration) and outcome.status is ResponseStatus.AVAILABLE
+
+
+def test_second_review_of_the_rdap_readings() -> None:
+    # a top-level notice that personal data is not published is a redaction signal still
+    notice = [{"title": "Data protection", "description": ["Personal data of natural persons is not published."]}]
+    record = _with_registrant({"roles": ["registrant"], "vcardArray": vcard(["fn", {}, "text", ""])}, notices=notice)
+    assert record.contact(Role.REGISTRANT).state("name") is FieldState.REDACTED  # type: ignore[union-attr]
+    # an entity's remark that only names the GDPR withholds nothing
+    record = _with_registrant({"roles": ["registrant"], "remarks": [{"description": ["Contact data is processed under the GDPR."]}],
+                               "vcardArray": vcard(["fn", {}, "text", "Anna Schmidt"])})
+    assert record.contact(Role.REGISTRANT).state("email") is FieldState.MISSING  # type: ignore[union-attr]
+    # a structured org names the registrar by its first unit; a digit that is not ASCII is no error code
+    body = json.loads(json.dumps(DOC))
+    body["entities"][0]["vcardArray"] = vcard(["org", {}, "text", ["MarkMonitor Inc.", "Legal"]])
+    assert parse(rdap(body)).registrar == "MarkMonitor Inc."  # type: ignore[union-attr]
+    assert isinstance(parse(rdap({"errorCode": "²", "title": "x"})), ParseFailure)
+
+
+def test_an_earlier_entitys_role_lends_this_one_no_redaction() -> None:
+    """(second review) entity A is the registrant; entity B is registrant and technical: B's technical name is B's."""
+    body = json.loads(json.dumps(DOC))
+    body["rdapConformance"] = ["rdap_level_0", "redacted"]
+    body["redacted"] = [{"name": {"type": "Registrant Name"}, "method": "partialValue",
+                         "postPath": "$.entities[?(@.roles[0]=='registrant')].vcardArray[1][?(@[0]=='fn')][3]"}]
+    body["entities"] = [body["entities"][0],
+                        {"objectClassName": "entity", "roles": ["registrant"], "vcardArray": vcard(["fn", {}, "text", "A. S."])},
+                        {"objectClassName": "entity", "roles": ["registrant", "technical"],
+                         "vcardArray": vcard(["fn", {}, "text", "Tech Person"])}]
+    record = parse(rdap(body))
+    assert isinstance(record, RegistrationRecord)
+    assert record.contact(Role.TECHNICAL).name == "Tech Person"  # type: ignore[union-attr]
+    assert record.contact(Role.REGISTRANT).state("name") is FieldState.REDACTED  # type: ignore[union-attr]

@@ -1390,3 +1390,21 @@ def test_a_redaction_word_with_the_field_it_stands_in_for_or_written_twice_is_a_
     from auditor.parse.markers import is_redaction_marker
 
     assert is_redaction_marker(value) is marker
+
+
+@pytest.mark.parametrize(("lines", "country", "street", "city", "postcode", "region"), [
+    # (second review) an unknown country kept the last line out of the address altogether
+    (["Hauptstraße 5", "10115 Berlin"], "REDACTED FOR PRIVACY", ["Hauptstraße 5"], "Berlin", "10115", None),
+    (["10 Anson Road", "Singapore"], "SG", ["10 Anson Road", "Singapore"], None, None, None),  # a city-state's city
+    # a US street line under a unit line is no "postcode city" (US postcodes come after the city)
+    (["Suite 500", "1000 Broadway"], "US", ["Suite 500", "1000 Broadway"], None, None, None),
+    (["1 Main St", "Boston, MA 02110 USA"], "US", ["1 Main St"], "Boston", "02110", "MA"),  # the country after it
+    (["1 MG Rd", "Mumbai, Maharashtra 400 001"], "IN", ["1 MG Rd", "Mumbai, Maharashtra 400 001"], None, None, None),
+    (["Av Juarez 1", "06600 Ciudad de Mexico MEX"], "MX", ["Av Juarez 1"], "Ciudad de Mexico MEX", "06600", None),
+])
+def test_address_lines_with_a_given_country(lines: list[str], country: str, street: list[str], city: str | None,
+                                            postcode: str | None, region: str | None) -> None:
+    from auditor.parse.contact import peel_address_lines
+
+    peeled = peel_address_lines(lines, country)
+    assert (peeled.street, peeled.city, peeled.postcode, peeled.region) == (street, city, postcode, region)

@@ -16,7 +16,7 @@ from typing import NamedTuple
 from auditor.countries import region_in_country, to_iso_country
 from auditor.parse.markers import is_redaction_marker, privacy_service_of
 from auditor.records import CONTACT_FIELDS, Contact, Role, RowLocations, shared_columns
-from auditor.verify import check_postcode
+from auditor.verify import check_postcode, postcode_before_city
 
 #: The `redacted` of a contact with nothing redacted, shared: an empty frozenset of its own costs 216
 #: bytes, and a zone's contacts mostly have none (432 bytes a registration of a 1M audit's memory).
@@ -155,8 +155,11 @@ def peel_address_lines(lines: list[str], country_value: str | None = None, city:
     peeled_country = None
     if street and not country_value and len(street) > 1 and to_iso_country(street[-1]):
         peeled_country = country_value = street.pop()
-    elif street and country_value and len(street) > 1 and to_iso_country(street[-1]) == to_iso_country(country_value):
-        street.pop()  # the country given twice: a jCard label's last line under its "cc" ("Canada" and "CA")
+    elif street and country_value and len(street) > 2 and len(street[-1]) <= 60 and (
+            (named := to_iso_country(street[-1])) is not None and named == to_iso_country(country_value)):
+        # the country given twice: a jCard label's last line under its "cc" ("Canada" and "CA"); not under two lines,
+        # where it may be a city-state's city ("10 Anson Road" / "Singapore")
+        street.pop()
     country = to_iso_country(country_value) if country_value else None
     if street and len(street) > 1 and not city:
         split = split_postcode_city(street[-1], country)
@@ -164,7 +167,8 @@ def peel_address_lines(lines: list[str], country_value: str | None = None, city:
             street.pop()
             city_line, region = split[1], None
             state = _CITY_STATE.match(city_line)
-            if state and country and region_in_country(country, state.group(2)) is True:
+            if state and country and region_in_country(country, state.group(2)) is True and not _names_country(
+                    state.group(2), country):
                 city_line, region = state.group(1), state.group(2)  # "Toronto, ON M5V 2T6"
             return AddressLines(street, peeled_country, split[0], city_line, region)
         if postcode is None and country:
@@ -182,6 +186,9 @@ def peel_address_lines(lines: list[str], country_value: str | None = None, city:
 #: "City, ST 12345": a city, its state (code or name) and what stands where the postcode goes, whatever it is.
 _CITY_STATE_POSTCODE = re.compile(r"^(?P<city>[^,\d]{2,60}),\s*(?P<state>[^,\d]{2,40}?)\s+(?P<postcode>[A-Z0-9][A-Z0-9 -]{0,9})$",
                                   re.IGNORECASE)
+#: A line that is a unit of a building, not a street ("Suite 500", "Unit 5, Bldg 2", "Apt 3", "Floor 2").
+_UNIT_LINE = re.compile(r"^\s*(?:suite|ste|unit|floor|fl|building|bldg|apt|apartment|room|rm|po box|p\.o\. box)\b",
+                        re.IGNORECASE)
 #: "100 Gent": digits, then a city.
 _DIGITS_CITY = re.compile(r"^(?P<postcode>\d{3,6})\s+(?P<city>[^\d,]{2,60})$")
 
@@ -191,13 +198,28 @@ def _wrong_postcode_line(line: str, above: str, country: str) -> tuple[str, str,
     "Toronto, ON 12345", "Melbourne, VIC 200" (the city, a state of the country, then the postcode's place), or
     "100 Gent" under a street line ("Veldstraat 28"). Read so, the postcode is checked (UNV004, FAL004); left in
     the street, nothing was. "1000 Broadway" under "Apt 5" stays street (no street line above it)."""
+    words = line.split()
+    if len(words) > 1 and _names_country(words[-1], country):
+        line = " ".join(words[:-1])  # "Boston, MA 02110 USA": the country after the postcode
     m = _CITY_STATE_POSTCODE.match(line)
-    if m and region_in_country(country, m.group("state").strip()) is True and _postcode_like(m.group("postcode")):
-        return m.group("postcode").strip(), m.group("city").strip(), m.group("state").strip()
+    state = m.group("state").strip() if m else ""
+    code = m.group("postcode").strip() if m else ""
+    if m and region_in_country(country, state) is True and not _names_country(state, country) and _postcode_like(code) and (
+            " " not in code or check_postcode(country, code).valid or set(code.replace(" ", "").upper()) == {"X"}):
+        # (two words that are no postcode, such as India's "400 001" as people write it, stay as written)
+        return code, m.group("city").strip(), state
     m = _DIGITS_CITY.match(line)
-    if m and _STREET_LINE.search(above) and not _STREET_LINE.search(m.group("city")):
+    if (m and postcode_before_city(country) and _STREET_LINE.search(above) and not _UNIT_LINE.match(above)
+            and any(ch.isdigit() for ch in above) and not _STREET_LINE.search(m.group("city"))):
+        # only where postcodes come first ("100 Gent"), under a street line with its number ("Veldstraat 28"):
+        # "1000 Broadway" under "Suite 500" is a US street line
         return m.group("postcode"), m.group("city").strip(), None
     return None
+
+
+def _names_country(word: str, country: str) -> bool:
+    """Is the word the country's own code or name ("USA", "MEX", "CA" for Canada), not one of its states?"""
+    return len(word) <= 60 and to_iso_country(word) == country
 
 
 def _postcode_like(value: str) -> bool:

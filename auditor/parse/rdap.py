@@ -213,7 +213,7 @@ def _entity_redaction(entity: dict[str, Any], path: str) -> tuple[str | None, di
         if not isinstance(item, dict):
             continue
         title = _text(item.get("title"))
-        if not _REDACTION_NOTICE.search(f"{title} {_text(item.get('description'))} {_text(item.get('type'))}"):
+        if not _ENTITY_WITHHOLDING.search(f"{title} {_text(item.get('description'))} {_text(item.get('type'))}"):
             continue
         named = _REMARK_FIELD.match(title)
         if named:
@@ -289,7 +289,8 @@ def _contact_from_entity(role: Role, entity: dict[str, Any], path: str, redactio
         if isinstance(value, list) and len(value) < 7:
             # not RFC 6350's seven parts (Namecheap: "street", "city", "region", "postcode", "CC"): its lines,
             # read as a label's are
-            lines = [_text(x) for part in value for x in (part if isinstance(part, list) else [part]) if _text(x)]
+            lines = [x.strip() for part in value for x in (part if isinstance(part, list) else [part])
+                     if isinstance(x, str) and x.strip()]
             street.extend(_label_lines(lines, values, locations, where) if lines else ())
         label = params.get("label")
         if not street and isinstance(label, str) and label.strip():
@@ -432,7 +433,11 @@ def _text_lines(value: Any) -> list[str]:
 _CONTACT_ROLE = re.compile(r"registrant|admin|tech|billing", re.I)
 _ID_OR_HANDLE = re.compile(r"\bid\b|handle", re.I)
 #: A notice or remark saying data was withheld: not a terms-of-use text that merely names a privacy policy.
-_REDACTION_NOTICE = re.compile(r"redact|withheld|not disclosed|gdpr|(?:for|of) privacy|privacy (?:reasons|protection)", re.I)
+_WITHHOLDING = (r"redact|withheld|not disclosed|not (?:published|shown|displayed|made public)|\bhidden\b|(?:for|of) privacy|"
+                r"privacy (?:reasons|protection)")
+_REDACTION_NOTICE = re.compile(_WITHHOLDING + r"|gdpr", re.I)
+#: An entity's own remark withholds its data only in so many words (a remark naming the GDPR may say anything).
+_ENTITY_WITHHOLDING = re.compile(_WITHHOLDING, re.I)
 
 
 def redaction_signalled(data: dict[str, Any], redactions: Redactions) -> bool:
@@ -531,7 +536,7 @@ def parse_rdap(raw: RawRecord) -> ParseOutcome:
         return ParseFailure(raw.sha256, PARSER_VERSION, f"JSON is a {type(data).__name__}, not an RDAP object")
     if "errorCode" in data and "objectClassName" not in data:
         code = data.get("errorCode")
-        if isinstance(code, str) and code.strip().isdigit():
+        if isinstance(code, str) and code.strip().isascii() and code.strip().isdigit():
             code = int(code)  # "404": the number as text
         title = _text(data.get("title"))
         if code == 404:
@@ -567,19 +572,21 @@ def parse_rdap(raw: RawRecord) -> ParseOutcome:
             continue  # the registrar's own contacts (abuse, NOC), not the domain's
         if "registrar" in roles and registrar is None:
             vc = _VCard(entity, path)
-            names = ([n for _p, v, _w in vc.get("fn") if (n := _text(v))] or [n for _p, v, _w in vc.get("org") if (n := _text(v))]
+            orgs = [v[0] if isinstance(v, list) and v else v for _p, v, _w in vc.get("org")]  # its first unit
+            names = ([n for _p, v, _w in vc.get("fn") if (n := _text(v))] or [n for v in orgs if isinstance(v, str) and (n := v.strip())]
                      or _jscard_names(entity) or [_text(entity.get("handle"))])  # MarkMonitor: "org" only
             registrar = names[0] or None
             locations["registrar"] = path
             for pid in _list(entity.get("publicIds")):
                 if isinstance(pid, dict) and "iana" in _text(pid.get("type")).lower():
                     registrar_id = _text(pid.get("identifier")) or None
+        # the roles this entity gives the domain's contact for (an earlier entity's are that one's)
+        supplied = frozenset(r for r in roles if r in _ROLES and _ROLES[r] not in seen_roles)
         for r in roles:
             role = _ROLES.get(r)
             if role is not None and role not in seen_roles:
                 seen_roles.add(role)
-                contacts.append(_contact_from_entity(role, entity, path, redactions, signalled,
-                                                     frozenset(x for x in roles if x in _ROLES)))
+                contacts.append(_contact_from_entity(role, entity, path, redactions, signalled, supplied))
     # roles that are redacted by removal have no entity at all; RFC 9537 still names them
     for r, _field in redactions:
         role = _ROLES.get(r)
