@@ -160,6 +160,13 @@ class _ContactDraft:
         self.locations.setdefault(name, where)
         self.labels.setdefault(name, label)
 
+    def withhold(self, names: Iterable[str], where: str) -> None:
+        """Mark these fields withheld (redacted, read at `where`), those already given a value excepted."""
+        for name in names:
+            if name not in self.values:
+                self.redacted.add(name)
+                self.locations.setdefault(name, where)
+
     def merge(self, other: _ContactDraft) -> None:
         for key, vals in other.values.items():
             if key not in self.values:
@@ -609,10 +616,7 @@ class _Parser:
             draft = self._contact(role)
             if is_redaction_marker(value) or value.lower().startswith(("visit ", "see ")):
                 if is_redaction_marker(value):
-                    for f in CONTACT_FIELDS:
-                        if f not in draft.values:
-                            draft.redacted.add(f)
-                            draft.locations.setdefault(f, where)
+                    draft.withhold(CONTACT_FIELDS, where)
                 return
             if not any(ch.isalnum() for ch in value):
                 return  # TRABIS's "+" where a contact has no fax: nothing, not an address line
@@ -700,12 +704,11 @@ class _Parser:
                 continue
             if not seen_domain or keys & _OTHER_OBJECTS:
                 return  # the first "descr:" lines are another object's (a contact's, the registrar's)
-            descr = [x.value for x in block if fold_label(x.label or "") == "descr" and x.value]
-            if len(descr) < 2 or looks_like_domain(descr[0]):
+            descr = [x for x in block if fold_label(x.label or "") == "descr" and x.value]
+            if len(descr) < 2 or looks_like_domain(descr[0].value):
                 return  # one line describes the domain (Hostmaster.ua's "descr: dle.in.ua"), it names no holder
-            for line in block:
-                if fold_label(line.label or "") == "descr" and line.value:
-                    self._assign(("registrant", "section"), line.value, line)
+            for line in descr:
+                self._assign(("registrant", "section"), line.value, line)
             draft = self._contact("registrant")
             for line in block:
                 target = resolve_label(line.label or "")
@@ -724,11 +727,7 @@ class _Parser:
             if value in referenced or not any(ch.isalnum() for ch in value):
                 continue  # "admin-c: -" (.se) says there is no such contact
             if is_redaction_marker(value):  # "registrant: <data not disclosed>": the whole contact is withheld
-                draft = self._contact(role)
-                for f in CONTACT_FIELDS:
-                    if f not in draft.values:
-                        draft.redacted.add(f)
-                        draft.locations.setdefault(f, where)
+                self._contact(role).withhold(CONTACT_FIELDS, where)
                 continue
             if _looks_like_handle(value):
                 self._contact(role).handle = value  # "holder: mmr8008-171440": a contact exists, its data is not shown
@@ -742,22 +741,14 @@ class _Parser:
                 draft.add("organization", value, where)
         if not (self.contacts.get("registrant") and self.contacts["registrant"].values):
             self._domain_object_holder()
+        policy = f"registry policy ({self.profile.name})"
         for role, withheld in self.profile.withheld_fields.items():
-            draft = self.contacts.get(role)
-            if draft is None:
-                continue  # (a role the answer does not name at all is not made up here)
-            for f in withheld:
-                if f not in draft.values:  # an older answer that did publish it: its value stands
-                    draft.redacted.add(f)
-                    draft.locations.setdefault(f, f"registry policy ({self.profile.name})")
+            if role in self.contacts:  # (a role the answer does not name at all is not made up here)
+                self.contacts[role].withhold(withheld, policy)  # an older answer's values stand
         for role in self.profile.withheld_roles:
             if self.contacts.get(role) is not None and self.contacts[role].values:
                 continue  # an older answer that did publish this role: its data stands as published
-            draft = self._contact(role)
-            for f in CONTACT_FIELDS:
-                if f not in draft.values:
-                    draft.redacted.add(f)
-                    draft.locations.setdefault(f, f"registry policy ({self.profile.name})")
+            self._contact(role).withhold(CONTACT_FIELDS, policy)
         out = []
         for role in _IANA_ROLE:
             draft = self.contacts.get(role)
