@@ -119,14 +119,12 @@ def placeholder_phone(record: RegistrationRecord, ctx: RuleContext) -> Iterator[
     Ask the registrar to obtain and verify a working telephone number.
     """
     for contact in _holder_contacts(record):
-        withheld = contact.state("name") is FieldState.REDACTED and contact.state("organization") is not FieldState.PRESENT
         for field in ("phone", "fax"):
             if contact.state(field) is not FieldState.PRESENT:
                 continue
             value = contact.value(field) or ""
             reason = placeholders.placeholder_phone(value, contact.country)
-            if reason and withheld and "the same" in reason:
-                # "Data Protected" with "+1.0000000000": the registrar's filler for a withheld contact
+            if reason and placeholders.filler_number(contact, reason):
                 ctx.unchecked("a withheld contact's filler number")
                 continue
             if reason:

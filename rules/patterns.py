@@ -26,9 +26,6 @@ from auditor.records import (
 from rules import placeholders, policies
 from rules.base import Fact, Grouping, RuleContext, finding_from_fact, rule
 
-LEGAL_FORMS = placeholders.LEGAL_FORMS
-
-
 #: German's umlauts as typed without them: "Müller" is also written "Mueller" (fold gives "muller").
 _SPELLED_UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "Ä": "Ae", "Ö": "Oe", "Ü": "Ue"})
 
@@ -42,7 +39,7 @@ def _words(text: str) -> list[str]:
     and Chinese names are two characters a part). A name made only of shorter words keeps its two-letter ones
     that are no particle ("Li Na", "Xu Xu"); beside a longer word they would tie unrelated holders together
     ("Acme UK", "Zeta UK")."""
-    folded = [t for t in placeholders.fold(text).replace("/", " ").split() if t not in LEGAL_FORMS]
+    folded = [t for t in placeholders.fold(text).replace("/", " ").split() if t not in placeholders.LEGAL_FORMS]
     words = [t for t in folded if len(t) >= 3 or (len(t) == 2 and not _latin(t))]
     return words or [t for t in folded if len(t) == 2 and t not in _NAME_PARTICLES]
 
@@ -337,12 +334,11 @@ def _placeholder_values(contact: Contact) -> Iterator[tuple[str, str]]:
             yield field, value or ""
     if contact.state("email") is FieldState.PRESENT and placeholders.placeholder_email(contact.email):
         yield "email", contact.email or ""
-    withheld = contact.state("name") is FieldState.REDACTED and contact.state("organization") is not FieldState.PRESENT
     for field in ("phone", "fax"):
         value = contact.value(field)
         if contact.state(field) is FieldState.PRESENT:
             reason = placeholders.placeholder_phone(value, contact.country)
-            if reason and not (withheld and "the same" in reason):  # a withheld contact's filler (see FAL003)
+            if reason and not placeholders.filler_number(contact, reason):
                 yield field, value or ""
     if contact.state("postcode") is FieldState.PRESENT and placeholders.placeholder_postcode(contact.postcode):
         yield "postcode", contact.postcode or ""

@@ -20,6 +20,7 @@ import unicodedata
 from functools import lru_cache
 
 from auditor.domains import is_reserved_example
+from auditor.records import Contact, FieldState
 from auditor.verify import PhoneVerdict, check_phone
 
 #: Placeholder streets in other languages: a street-type word with a "test", "example" or "fake" word,
@@ -314,6 +315,14 @@ def placeholder_phone(phone: str | None, country: str | None = None) -> str | No
     if check.verdict in (PhoneVerdict.VALID, PhoneVerdict.INVALID) and check.country_code:
         return placeholder_phone_digits(str(check.country_code), check.national_number)
     return None
+
+
+def filler_number(contact: Contact, reason: str) -> bool:
+    """Is a placeholder phone a registrar's filler for a withheld contact ("Data Protected" with "+1.0000000000"):
+    one digit repeated in the number of a contact whose name is redacted and who shows no organisation? It is
+    part of the redaction, not the holder's data (FAL003 and PAT003 leave it)."""
+    return ("the same" in reason and contact.state("name") is FieldState.REDACTED
+            and contact.state("organization") is not FieldState.PRESENT)
 
 
 @lru_cache(maxsize=200_000)

@@ -39,12 +39,11 @@ _MAX_DEPTH = 64
 
 _ROLES = {"registrant": Role.REGISTRANT, "administrative": Role.ADMINISTRATIVE,
           "technical": Role.TECHNICAL, "billing": Role.BILLING}
-_EVENTS = {"registration": "created_at", "last changed": "updated_at", "expiration": "expires_at",
-           # not RFC 9083's words, but what servers send: MarkMonitor's "last update" (never "last update of RDAP
-           # database", the database's own time); a registrar's server has only its "registrar expiration"
-           "last update": "updated_at", "last updated": "updated_at", "registrar expiration": "expires_at"}
-#: Events read only where their better-named twin is absent.
-_FALLBACK_EVENTS = frozenset({"registrar expiration", "last update", "last updated"})
+_EVENTS = {"registration": "created_at", "last changed": "updated_at", "expiration": "expires_at"}
+#: Not RFC 9083's words, but what servers send, read only where RFC 9083's own event is absent: MarkMonitor's
+#: "last update" (never "last update of RDAP database", the database's own time); a registrar's server has only
+#: its "registrar expiration".
+_FALLBACK_EVENTS = {"last update": "updated_at", "last updated": "updated_at", "registrar expiration": "expires_at"}
 
 #: RFC 9537 / ICANN response-profile redaction names -> (role, field)
 _REDACTED_NAME = re.compile(
@@ -597,11 +596,10 @@ def parse_rdap(raw: RawRecord) -> ParseOutcome:
                                     locations=tuple(sorted((f, redactions[(r, f)]) for f in fields_for_role))))
     dates: dict[str, Any] = {}
     events = [(i, ev) for i, ev in enumerate(_list(data.get("events"))) if isinstance(ev, dict)]
-    for fallback in (False, True):  # RFC 9083's own event first, then a server's other word for it
+    for table in (_EVENTS, _FALLBACK_EVENTS):  # RFC 9083's own event first, then a server's other word for it
         for i, ev in events:
-            action = _text(ev.get("eventAction")).lower()
-            key = _EVENTS.get(action)
-            if key and key not in dates and (action in _FALLBACK_EVENTS) == fallback:
+            key = table.get(_text(ev.get("eventAction")).lower())
+            if key and key not in dates:
                 dates[key] = parse_date(_text(ev.get("eventDate")))
                 locations[key] = f"$.events[{i}]"
     nameservers = []
