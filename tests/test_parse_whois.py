@@ -29,6 +29,13 @@ def whois(text: str | bytes, query: str = "", server: str = "file") -> RawRecord
     return RawRecord(Source.WHOIS, server, query, body, NOW)
 
 
+def registration(text: str, query: str = "", server: str = "file") -> RegistrationRecord:
+    """The registration a response parses to (it must parse to one)."""
+    record = parse(whois(text, query, server))
+    assert isinstance(record, RegistrationRecord), record
+    return record
+
+
 ICANN_STYLE = """\
 Domain Name: SHOP-EXAMPLE.ZZ
 Updated Date: 2024-01-02T03:04:05Z
@@ -1134,8 +1141,8 @@ source:         AT-DOM
 def test_an_empty_field_neither_opens_a_section_nor_hides_the_object_whose_handle_comes_last() -> None:
     """NIC.AT: "registrar:" left empty above "registrant: <handle>" opened a registrar section that took the
     reference; an organisation's object opens with "personname:" left empty, and its handle comes last."""
-    record = parse(whois(NIC_AT_ORGANISATION, "example-shop.at", "whois.nic.at"))
-    assert isinstance(record, RegistrationRecord) and record.registrar is None
+    record = registration(NIC_AT_ORGANISATION, "example-shop.at", "whois.nic.at")
+    assert record.registrar is None
     holder = record.contact(Role.REGISTRANT)
     assert holder is not None and holder.handle == "ES1234567-NICAT"
     assert (holder.organization, holder.email, holder.city, holder.postcode, holder.country) == (
@@ -1197,8 +1204,7 @@ def test_the_holder_written_into_a_ripe_style_domain_object(text: str, server: s
                                                             phone: str | None, country: str) -> None:
     """ISNIC, ISOC-IL (and the old DNS.hr) write the holder into the domain object: "descr:" lines, then the
     object's own "e-mail:" and "phone:"; ISOC-IL spells the "@" out. The contacts' objects stay theirs."""
-    record = parse(whois(text, query, server))
-    assert isinstance(record, RegistrationRecord)
+    record = registration(text, query, server)
     holder = record.contact(Role.REGISTRANT)
     assert holder is not None
     assert (holder.name, holder.email, holder.phone, holder.country) == (name, email, phone, country)
@@ -1208,8 +1214,8 @@ def test_the_holder_written_into_a_ripe_style_domain_object(text: str, server: s
 
 def test_a_descr_line_of_a_contacts_object_is_not_a_holder() -> None:
     text = "domain: example-shop.zz\nadmin-c: AB1-ZZ\n\nperson: Anna Schmidt\ndescr: Hostmaster\nnic-hdl: AB1-ZZ\n"
-    record = parse(whois(text, "example-shop.zz"))
-    assert isinstance(record, RegistrationRecord) and record.contact(Role.REGISTRANT) is None
+    record = registration(text, "example-shop.zz")
+    assert record.contact(Role.REGISTRANT) is None
 
 
 @pytest.mark.parametrize(("text", "server", "shown", "withheld"), [
@@ -1231,8 +1237,8 @@ def test_a_descr_line_of_a_contacts_object_is_not_a_holder() -> None:
 ])
 def test_fields_a_registry_never_publishes_on_port_43_are_redacted(text: str, server: str, shown: dict[str, str],
                                                                     withheld: set[str]) -> None:
-    record = parse(whois(text, "", server))
-    assert isinstance(record, RegistrationRecord) and record.registrar
+    record = registration(text, "", server)
+    assert record.registrar
     holder = record.contact(Role.REGISTRANT)
     assert holder is not None
     assert {f: holder.value(f) for f in shown} == shown
@@ -1252,8 +1258,8 @@ def test_a_profile_names_only_roles_and_contact_fields() -> None:
 def test_a_closing_sentence_under_an_empty_status_header_is_no_status() -> None:
     text = ("Domain:\texample-shop.be\nStatus:\tNOT AVAILABLE\nRegistered:\tWed Apr 1 1998\n\nNameservers:\n"
             "\tns1.example-dns.be\n\nKeys:\n\nFlags:\n\nPlease visit www.dns.be for more info.\n")
-    record = parse(whois(text, "example-shop.be", "whois.dns.be"))
-    assert isinstance(record, RegistrationRecord) and record.statuses == ("NOT AVAILABLE",)
+    record = registration(text, "example-shop.be", "whois.dns.be")
+    assert record.statuses == ("NOT AVAILABLE",)
 
 
 def test_an_afnic_contact_that_chose_anonymity_withholds_every_field_it_does_not_show() -> None:
@@ -1261,8 +1267,7 @@ def test_an_afnic_contact_that_chose_anonymity_withholds_every_field_it_does_not
             "nserver: ns1.example-dns.fr\ncreated: 2014-12-22T00:00:00Z\nsource: FRNIC\n\n"
             "nic-hdl: ANO00-FRNIC\ntype: PERSON\ncontact: Ano Nymous\nregistrar: KIFCORP\nanonymous: YES\n"
             "remarks: this person chose to restrict access to his/her personal data\nsource: FRNIC\n")
-    record = parse(whois(text, "example-shop.fr", "whois.nic.fr"))
-    assert isinstance(record, RegistrationRecord)
+    record = registration(text, "example-shop.fr", "whois.nic.fr")
     holder = record.contact(Role.REGISTRANT)
     assert holder is not None and holder.handle == "ANO00-FRNIC"
     for field in ("name", "email", "phone", "street", "city", "postcode", "country"):
@@ -1272,8 +1277,8 @@ def test_an_afnic_contact_that_chose_anonymity_withholds_every_field_it_does_not
 
 def test_withheld_fields_make_up_no_contact_the_answer_does_not_name() -> None:
     text = "domain: example-shop.cz\nregistrar: REG-EXAMPLE\nregistered: 21.07.2000 15:21:00\nnserver: ns1.example-dns.cz\n"
-    record = parse(whois(text, "example-shop.cz", "whois.nic.cz"))
-    assert isinstance(record, RegistrationRecord) and record.contacts == ()
+    record = registration(text, "example-shop.cz", "whois.nic.cz")
+    assert record.contacts == ()
 
 
 def test_dk_hostmasters_administrator_block_is_the_administrative_contact() -> None:
@@ -1283,8 +1288,7 @@ def test_dk_hostmasters_administrator_block_is_the_administrative_contact() -> N
             "Country:              DK\nPhone:                +4533123456\n\nAdministrator\nHandle:               AB2-DK\n"
             "Name:                 Anne Berg\nAddress:              Vestergade 1\nPostalcode:           1456\n"
             "City:                 København K\nCountry:              DK\n\nNameservers\nHostname:             ns1.example-dns.dk\n")
-    record = parse(whois(text, "example-shop.dk", "whois.punktum.dk"))
-    assert isinstance(record, RegistrationRecord)
+    record = registration(text, "example-shop.dk", "whois.punktum.dk")
     admin = record.contact(Role.ADMINISTRATIVE)
     assert admin is not None and (admin.handle, admin.name, admin.postcode) == ("AB2-DK", "Anne Berg", "1456")
     assert admin.state("email") is FieldState.REDACTED
@@ -1295,8 +1299,7 @@ def test_jprs_state_of_a_co_jp_domain_gives_its_expiry() -> None:
     text = ("Domain Information:\na. [Domain Name]                EXAMPLE-SHOP.CO.JP\n"
             "g. [Organization]               Example Shop K.K.\np. [Name Server]                ns1.example-dns.jp\n"
             "[State]                         Connected (2019/03/31)\n[Registered Date]               2001/03/22\n")
-    record = parse(whois(text, "example-shop.co.jp", "whois.jprs.jp"))
-    assert isinstance(record, RegistrationRecord)
+    record = registration(text, "example-shop.co.jp", "whois.jprs.jp")
     assert record.expires_at == datetime(2019, 3, 30, 15, tzinfo=UTC)  # 31 March in Japan
     assert record.statuses == ("Connected",)
 
@@ -1304,8 +1307,7 @@ def test_jprs_state_of_a_co_jp_domain_gives_its_expiry() -> None:
 def test_two_addresses_in_one_email_field_give_the_first() -> None:
     text = ("Domain: example-shop.pt\nCreation Date: 30/07/1998 00:00:00\nOwner Name: Example Shop Lda\n"
             "Owner Email: geral@example-shop.pt,secretariado@example-shop.pt\nName Server: ns1.example-dns.pt\n")
-    record = parse(whois(text, "example-shop.pt", "whois.dns.pt"))
-    assert isinstance(record, RegistrationRecord)
+    record = registration(text, "example-shop.pt", "whois.dns.pt")
     assert record.contact(Role.REGISTRANT).email == "geral@example-shop.pt"  # type: ignore[union-attr]
 
 
@@ -1313,8 +1315,7 @@ def test_a_country_under_a_withholding_notice_is_the_holders_country_not_its_nam
     text = ("Domain Name: example-shop.tw\n   Registrant:\n\n      Not displayed due to GDPR\n      FR\n\n"
             "   Record expires on 2020-05-23 (YYYY-MM-DD)\n   Record created on 2008-05-23 (YYYY-MM-DD)\n"
             "   Registration Service Provider: GANDI SAS\n")
-    record = parse(whois(text, "example-shop.tw", "whois.twnic.net.tw"))
-    assert isinstance(record, RegistrationRecord)
+    record = registration(text, "example-shop.tw", "whois.twnic.net.tw")
     holder = record.contact(Role.REGISTRANT)
     assert holder is not None and holder.name is None and holder.country == "FR"
     assert holder.state("country") is FieldState.PRESENT and holder.state("name") is FieldState.REDACTED
@@ -1324,8 +1325,7 @@ def test_trabis_free_form_holder_with_an_empty_fax_line_keeps_its_country() -> N
     text = ("** Domain Name: example-shop.com.tr\n\n** Registrant:\n   Example Shop A.S.\n   Kaktus Sk. 18\n   Beykoz\n"
             "   Istanbul,\n     Türkiye\n   info@example-shop.com.tr\n   + 90-216-2222500-\n   + \n\n"
             "** Additional Info:\nCreated on..............: 2001-Aug-23.\nExpires on..............: 2030-Aug-22.\n")
-    record = parse(whois(text, "example-shop.com.tr", "whois.trabis.gov.tr"))
-    assert isinstance(record, RegistrationRecord)
+    record = registration(text, "example-shop.com.tr", "whois.trabis.gov.tr")
     holder = record.contact(Role.REGISTRANT)
     assert holder is not None and holder.country == "TR" and holder.street[-1] == "Istanbul"
     assert (holder.phone, holder.fax) == ("+ 90-216-2222500-", None)
@@ -1333,16 +1333,15 @@ def test_trabis_free_form_holder_with_an_empty_fax_line_keeps_its_country() -> N
 
 def test_a_single_descr_line_describes_the_domain_and_names_no_holder() -> None:
     text = "domain:      example-shop.in.ua\ndescr:       example-shop.in.ua\nadmin-c:     AB1-UANIC\nnserver:     ns1.example-dns.ua\n"
-    record = parse(whois(text, "example-shop.in.ua", "whois.in.ua"))
-    assert isinstance(record, RegistrationRecord) and record.contact(Role.REGISTRANT) is None
+    record = registration(text, "example-shop.in.ua", "whois.in.ua")
+    assert record.contact(Role.REGISTRANT) is None
 
 
 def test_the_older_iedr_answer_names_the_holder_in_its_first_descr_line() -> None:
     text = ("domain:       example-shop.ie\ndescr:        Example Shop Limited\ndescr:        Body Corporate (Ltd,PLC,Company)\n"
             "descr:        Registered Business Name\nadmin-c:      AB1-IEDR\nregistration: 21-March-2002\n"
             "holder-type:  Billable\nnserver:      ns1.example-dns.ie\nsource:       IEDR\n")
-    record = parse(whois(text, "example-shop.ie", "whois.iedr.ie"))
-    assert isinstance(record, RegistrationRecord)
+    record = registration(text, "example-shop.ie", "whois.iedr.ie")
     holder = record.contact(Role.REGISTRANT)
     assert holder is not None and holder.name == "Example Shop Limited" and holder.kind is None
     assert holder.state("email") is FieldState.REDACTED
@@ -1359,16 +1358,16 @@ def test_a_state_code_in_a_withheld_holders_address_is_no_country() -> None:
 def test_a_registrars_descr_lines_are_not_the_holder() -> None:
     text = ("domain:   example-shop.zz\nadmin-c:  AB1-ZZ\nnserver:  ns1.example-dns.zz\n\nregistrar: REG-1\n"
             "descr:    Example Registrar Ltd\ndescr:    1 Registrar Road\ne-mail:   support@registrar.zz\n")
-    record = parse(whois(text, "example-shop.zz"))
-    assert isinstance(record, RegistrationRecord) and record.contact(Role.REGISTRANT) is None
+    record = registration(text, "example-shop.zz")
+    assert record.contact(Role.REGISTRANT) is None
 
 
 def test_a_jprs_state_other_than_connected_gives_no_expiry() -> None:
     text = ("Domain Information:\na. [Domain Name]                EXAMPLE-SHOP.CO.JP\n"
             "p. [Name Server]                ns1.example-dns.jp\n[State]                         Deleted (2019/03/31)\n"
             "[Registered Date]               2001/03/22\n")
-    record = parse(whois(text, "example-shop.co.jp", "whois.jprs.jp"))
-    assert isinstance(record, RegistrationRecord) and record.expires_at is None
+    record = registration(text, "example-shop.co.jp", "whois.jprs.jp")
+    assert record.expires_at is None
 
 
 def test_an_address_line_na_followed_by_more_address_lines_stays() -> None:
