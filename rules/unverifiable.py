@@ -476,10 +476,9 @@ def email_domain_mistyped_provider(record: RegistrationRecord, ctx: RuleContext)
         syntax = ctx.verify.email_syntax(contact.email or "")
         if not syntax.valid:
             continue
-        if registrable_domain(syntax.domain) == registrable_domain(record.domain):
-            continue  # the holder's own domain (tmail.com's hostmaster): theirs, whatever it looks like
         meant = ctx.verify.mistyped_provider(syntax.domain)
-        if meant is not None:
+        # (not the holder's own domain: tmail.com's hostmaster is theirs, whatever it looks like)
+        if meant is not None and registrable_domain(syntax.domain) != registrable_domain(record.domain):
             yield ctx.finding(record, f"{contact.role.value} email {contact.email!r} is at {syntax.domain}, a near miss "
                               f"of {meant}: mail goes to that domain's holder, if anywhere",
                               contact=contact, field="email", value=contact.email, detail=f"meant: {meant}")
